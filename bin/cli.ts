@@ -1,0 +1,172 @@
+/**
+ * The offline CLI: diagnoses a failure text, a job state change event, or a JSONL batch.
+ *
+ *   npm run diagnose -- --reason "TEXT" [--format text|json|slack]
+ *   npm run diagnose -- --event FILE.json [--format ...]
+ *   npm run diagnose -- --jsonl FILE        one JSON line out per line in
+ *
+ * Exit codes: 0 done; 1 a batch finished with skipped lines; 2 unusable input (one line on stderr).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { JobContext, Outcome, OutputFormat } from '../lambdas/core/index.js';
+import {
+  actionsOf,
+  analyse,
+  failedJobFromInput,
+  fixLocationOf,
+  InvalidInputError,
+  OUTPUT_FORMATS,
+  render,
+} from '../lambdas/core/index.js';
+
+/** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
+export const MAX_REASON_LENGTH = 16_384;
+/** Event files and JSONL lines larger than this are refused before parsing. */
+const MAX_EVENT_BYTES = 1 << 20;
+const MAX_BATCH_BYTES = 256 << 20;
+
+const USAGE = 'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE) [--format text|json|slack]';
+
+class UsageError extends InvalidInputError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function checkedReason(reason: string): string {
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new InvalidInputError(
+      `the failure reason is ${reason.length} characters; the limit is ${MAX_REASON_LENGTH}`,
+    );
+  }
+  return reason;
+}
+
+function readBounded(path: string, limit: number): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (error) {
+    throw new InvalidInputError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  if (size > limit) throw new InvalidInputError(`${path} is ${size} bytes; the limit is ${limit}`);
+  return readFileSync(path, 'utf8');
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The failure text and job of an event or Describe*Job document. */
+function fromEvent(document: unknown, reasonOverride?: string): { reason: string; job: JobContext } {
+  const job = failedJobFromInput(document);
+  const reason = reasonOverride ?? job.failureReason;
+  if (!reason) throw new InvalidInputError('the job has no FailureReason');
+  return { reason: checkedReason(reason), job };
+}
+
+/** One batch line: `{id, failureReason, event?}` in, `{id, isPermission, actions, fixLocation, ...}` out. */
+function batchLine(line: string): Record<string, unknown> {
+  const item = parseJson(line, 'the line');
+  if (typeof item !== 'object' || item === null || Array.isArray(item))
+    throw new InvalidInputError('the line is not a JSON object');
+  const { id, failureReason, event } = item as Record<string, unknown>;
+  if (typeof failureReason !== 'string' && event === undefined) {
+    throw new InvalidInputError('the line has neither failureReason nor event');
+  }
+  const input =
+    event !== undefined
+      ? fromEvent(event, typeof failureReason === 'string' ? failureReason : undefined)
+      : { reason: checkedReason(failureReason as string), job: undefined };
+  const outcome = analyse(input.reason, input.job);
+  return {
+    id,
+    isPermission: outcome.kind === 'permission',
+    actions: actionsOf(outcome.diagnosis),
+    fixLocation: fixLocationOf(outcome.diagnosis) ?? null,
+    certainty: outcome.kind === 'permission' ? outcome.proposal.certainty : null,
+    rules:
+      outcome.kind === 'permission'
+        ? [...new Set(outcome.diagnosis.findings.map((f) => f.ruleId))]
+        : [outcome.diagnosis.ruleId ?? null],
+    category: outcome.kind === 'not-permission' ? outcome.diagnosis.category : null,
+  };
+}
+
+function runBatch(path: string): number {
+  const lines = readBounded(path, MAX_BATCH_BYTES).split('\n');
+  let skipped = 0;
+  lines.forEach((line, index) => {
+    if (!line.trim()) return;
+    try {
+      if (line.length > MAX_EVENT_BYTES)
+        throw new InvalidInputError(`the line is ${line.length} characters long`);
+      process.stdout.write(`${JSON.stringify(batchLine(line))}\n`);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      skipped += 1;
+      process.stdout.write(`${JSON.stringify({ line: index + 1, error: error.message })}\n`);
+      process.stderr.write(`diagnose: line ${index + 1}: ${error.message}\n`);
+    }
+  });
+  if (skipped > 0) process.stderr.write(`diagnose: ${skipped} line(s) skipped\n`);
+  return skipped > 0 ? 1 : 0;
+}
+
+export function main(argv: readonly string[]): number {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      reason: { type: 'string' },
+      event: { type: 'string' },
+      jsonl: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.jsonl) return runBatch(values.jsonl);
+  const format = values.format as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format))
+    throw new UsageError(`unknown --format ${values.format}; use ${OUTPUT_FORMATS.join('|')}`);
+  let outcome: Outcome;
+  if (values.event) {
+    const { reason, job } = fromEvent(
+      parseJson(readBounded(values.event, MAX_EVENT_BYTES), values.event),
+      values.reason,
+    );
+    outcome = analyse(reason, job);
+  } else if (values.reason !== undefined) {
+    outcome = analyse(checkedReason(values.reason));
+  } else {
+    throw new UsageError(USAGE);
+  }
+  process.stdout.write(`${render(outcome, format)}\n`);
+  return 0;
+}
+
+/** Runs the CLI and returns its exit code; errors become one line on stderr. */
+export function run(argv: readonly string[]): number {
+  try {
+    return main(argv);
+  } catch (error) {
+    // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
+    const isUsage =
+      error instanceof InvalidInputError ||
+      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`diagnose: ${(error as Error).message}\n`);
+    return isUsage ? 2 : 70;
+  }
+}

@@ -1,0 +1,26 @@
+/** Base class of every error the remediator raises on purpose. */
+export class RemediatorError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RemediatorError';
+  }
+}
+
+/** The input is not something we diagnose: malformed JSON, another event type, missing fields. */
+export class InvalidInputError extends RemediatorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** The job did not fail, so there is nothing to diagnose. */
+export class NotAFailureError extends InvalidInputError {
+  public readonly status: string;
+
+  public constructor(status: string, options?: ErrorOptions) {
+    super(`the job status is ${status}, not Failed: nothing to diagnose`, options);
+    this.name = 'NotAFailureError';
+    this.status = status;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The diagnosis core's public surface: pure functions shared by the Lambda and the CLI.
+ */
+import { diagnose } from './diagnose.js';
+import { propose } from './propose.js';
+import type { Outcome } from './render.js';
+import type { JobContext } from './types.js';
+
+/** Diagnoses a failure text and, for a permission problem, builds the fix proposal. */
+export function analyse(reason: string, job?: JobContext): Outcome {
+  const diagnosis = diagnose(reason, job);
+  return diagnosis.kind === 'permission'
+    ? { kind: 'permission', diagnosis, proposal: propose(diagnosis) }
+    : { kind: 'not-permission', diagnosis };
+}
+
+export { actionsOf, diagnose, fixLocationOf, MAX_ANALYSED_LENGTH } from './diagnose.js';
+export { InvalidInputError, NotAFailureError, RemediatorError } from './errors.js';
+export {
+  failedJobFromInput,
+  jobContextFromDescription,
+  JOB_STATE_CHANGE_DETAIL_TYPES,
+} from './job-context.js';
+export { propose } from './propose.js';
+export type { FixProposal, PolicyDocument, PolicyStatement } from './propose.js';
+export { OUTPUT_FORMATS, render, renderChatbot, renderJson, renderText } from './render.js';
+export type { ChatbotNotification, Outcome, OutputFormat } from './render.js';
+export type * from './types.js';

@@ -1,0 +1,197 @@
+/**
+ * Normalises what we get about a failed job (an EventBridge `SageMaker ... Job State Change` event, its
+ * `detail`, or a Describe*Job response) into one {@link JobContext}.
+ */
+import { InvalidInputError, NotAFailureError } from './errors.js';
+import type { Channel, JobContext, JobType, KmsKeyReference, S3Location } from './types.js';
+import { CHANNELS } from './types.js';
+
+/** The EventBridge detail-type of each job type's state change. */
+export const JOB_STATE_CHANGE_DETAIL_TYPES = {
+  training: 'SageMaker Training Job State Change',
+  processing: 'SageMaker Processing Job State Change',
+  transform: 'SageMaker Transform Job State Change',
+} as const satisfies Record<JobType, string>;
+
+/** The fields that name a job and its status, by job type. */
+const JOB_FIELDS = {
+  training: { name: 'TrainingJobName', arn: 'TrainingJobArn', status: 'TrainingJobStatus' },
+  processing: { name: 'ProcessingJobName', arn: 'ProcessingJobArn', status: 'ProcessingJobStatus' },
+  transform: { name: 'TransformJobName', arn: 'TransformJobArn', status: 'TransformJobStatus' },
+} as const satisfies Record<JobType, { name: string; arn: string; status: string }>;
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), value);
+
+/** A parsed `s3://bucket/key` URI, or undefined for anything else. */
+export function parseS3Uri(uri: string, channel: Channel): S3Location | undefined {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri.trim());
+  if (!match?.[1]) return undefined;
+  const key = match[2] ?? '';
+  // A final path segment with a file extension names one object (manifest, sourcedir.tar.gz).
+  const isObject = /\.[A-Za-z0-9]{1,10}$/.test(key) && !key.endsWith('/');
+  return { channel, uri: uri.trim(), bucket: match[1], prefix: key.replace(/\/+$/, ''), isObject };
+}
+
+interface ArnParts {
+  readonly partition: string;
+  readonly service: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly resource: string;
+}
+
+/** Splits an ARN into its parts; undefined when the text is not an ARN. */
+export function parseArn(arn: string): ArnParts | undefined {
+  const match = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/.exec(arn);
+  if (!match) return undefined;
+  const [, partition = '', service = '', region = '', accountId = '', resource = ''] = match;
+  return { partition, service, region, accountId, resource };
+}
+
+/** Detects the job type from a detail or Describe*Job response by its name field. */
+function jobTypeOf(detail: Json): JobType | undefined {
+  return (Object.keys(JOB_FIELDS) as JobType[]).find((type) => str(detail[JOB_FIELDS[type].name]));
+}
+
+/** The hyperparameter SageMaker's framework containers read the source tarball from (JSON-quoted). */
+function submitDirectory(detail: Json): string | undefined {
+  const raw = str(at(detail, 'HyperParameters', 'sagemaker_submit_directory'));
+  return raw?.replace(/^"|"$/g, '');
+}
+
+/** Every S3 URI a job's configuration names, each with the channel that uses it. */
+function s3UrisOf(detail: Json): [Channel, unknown][] {
+  return [
+    ...list(detail.InputDataConfig).map((c): [Channel, unknown] => [
+      CHANNELS.inputData,
+      at(c, 'DataSource', 'S3DataSource', 'S3Uri'),
+    ]),
+    [CHANNELS.sourceCode, submitDirectory(detail)],
+    [CHANNELS.output, at(detail, 'OutputDataConfig', 'S3OutputPath')],
+    [CHANNELS.checkpoint, at(detail, 'CheckpointConfig', 'S3Uri')],
+    [CHANNELS.debuggerOutput, at(detail, 'DebugHookConfig', 'S3OutputPath')],
+    ...list(detail.DebugRuleConfigurations).map((c): [Channel, unknown] => [
+      CHANNELS.debuggerOutput,
+      at(c, 'S3OutputPath'),
+    ]),
+    [CHANNELS.profilerOutput, at(detail, 'ProfilerConfig', 'S3OutputPath')],
+    [CHANNELS.tensorboardOutput, at(detail, 'TensorBoardOutputConfig', 'S3OutputPath')],
+    // Processing jobs
+    ...list(detail.ProcessingInputs).map((c): [Channel, unknown] => [
+      CHANNELS.inputData,
+      at(c, 'S3Input', 'S3Uri'),
+    ]),
+    ...list(at(detail, 'ProcessingOutputConfig', 'Outputs')).map((c): [Channel, unknown] => [
+      CHANNELS.output,
+      at(c, 'S3Output', 'S3Uri'),
+    ]),
+    // Transform jobs
+    [CHANNELS.inputData, at(detail, 'TransformInput', 'DataSource', 'S3DataSource', 'S3Uri')],
+    [CHANNELS.output, at(detail, 'TransformOutput', 'S3OutputPath')],
+  ];
+}
+
+function kmsKeysOf(detail: Json): KmsKeyReference[] {
+  const candidates: [KmsKeyReference['use'], unknown][] = [
+    ['volume', at(detail, 'ResourceConfig', 'VolumeKmsKeyId')],
+    ['volume', at(detail, 'ProcessingResources', 'ClusterConfig', 'VolumeKmsKeyId')],
+    ['volume', at(detail, 'TransformResources', 'VolumeKmsKeyId')],
+    ['output', at(detail, 'OutputDataConfig', 'KmsKeyId')],
+    ['output', at(detail, 'ProcessingOutputConfig', 'KmsKeyId')],
+    ['output', at(detail, 'TransformOutput', 'KmsKeyId')],
+    ['output', at(detail, 'DebugHookConfig', 'KmsKeyId')],
+  ];
+  return candidates.flatMap(([use, keyId]) => {
+    const id = str(keyId);
+    return id ? [{ use, keyId: id }] : [];
+  });
+}
+
+function fileSystemsOf(detail: Json): JobContext['fileSystems'] {
+  return list(detail.InputDataConfig).flatMap((c) => {
+    const id = str(at(c, 'DataSource', 'FileSystemDataSource', 'FileSystemId'));
+    const type = str(at(c, 'DataSource', 'FileSystemDataSource', 'FileSystemType'));
+    if (!id) return [];
+    return [{ type: type === 'EFS' ? ('efs' as const) : ('fsx' as const), id }];
+  });
+}
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+
+/**
+ * Builds a {@link JobContext} from a Describe*Job response or an event detail.
+ * @throws InvalidInputError when the object names no SageMaker job.
+ */
+export function jobContextFromDescription(detail: unknown, envelope?: { region?: string; account?: string }) {
+  if (!isObject(detail)) throw new InvalidInputError('the job description is not a JSON object');
+  const jobType = jobTypeOf(detail);
+  if (!jobType) {
+    throw new InvalidInputError(
+      'the job description has no TrainingJobName, ProcessingJobName or TransformJobName',
+    );
+  }
+  const fields = JOB_FIELDS[jobType];
+  const jobArn = str(detail[fields.arn]);
+  const arn = jobArn ? parseArn(jobArn) : undefined;
+  const vpc = at(detail, 'VpcConfig') ?? at(detail, 'NetworkConfig', 'VpcConfig');
+  const context: JobContext = {
+    jobType,
+    jobName: str(detail[fields.name]),
+    jobArn,
+    partition: arn?.partition ?? 'aws',
+    region: arn?.region ?? str(envelope?.region),
+    accountId: arn?.accountId ?? str(envelope?.account),
+    roleArn: str(detail.RoleArn),
+    failureReason: str(detail.FailureReason),
+    s3Locations: s3UrisOf(detail).flatMap(([channel, uri]) => {
+      const location = typeof uri === 'string' ? parseS3Uri(uri, channel) : undefined;
+      return location ? [location] : [];
+    }),
+    images: unique(
+      [
+        at(detail, 'AlgorithmSpecification', 'TrainingImage'),
+        at(detail, 'AppSpecification', 'ImageUri'),
+      ].flatMap((image) => (str(image) ? [image as string] : [])),
+    ),
+    kmsKeys: kmsKeysOf(detail),
+    subnets: unique(list(at(vpc, 'Subnets')).filter((s): s is string => typeof s === 'string')),
+    securityGroups: unique(
+      list(at(vpc, 'SecurityGroupIds')).filter((s): s is string => typeof s === 'string'),
+    ),
+    fileSystems: fileSystemsOf(detail),
+  };
+  return { context, status: str(detail[fields.status]) };
+}
+
+/**
+ * Accepts an EventBridge job state change event or a bare Describe*Job response and returns the
+ * context of a failed job.
+ * @throws InvalidInputError for other events, and NotAFailureError for jobs that did not fail.
+ */
+export function failedJobFromInput(input: unknown): JobContext {
+  if (!isObject(input)) throw new InvalidInputError('the input is not a JSON object');
+  const isEvent = 'detail-type' in input || 'detail' in input;
+  if (isEvent) {
+    const detailType = str(input['detail-type']);
+    const knownTypes: readonly string[] = Object.values(JOB_STATE_CHANGE_DETAIL_TYPES);
+    if (input.source !== 'aws.sagemaker' || !detailType || !knownTypes.includes(detailType)) {
+      throw new InvalidInputError(
+        `not a SageMaker job state change event (source ${String(input.source)}, detail-type ${String(detailType)})`,
+      );
+    }
+  }
+  const { context, status } = jobContextFromDescription(isEvent ? input.detail : input, {
+    region: str(input.region),
+    account: str(input.account),
+  });
+  if (status !== 'Failed') throw new NotAFailureError(status ?? 'missing');
+  return context;
+}

@@ -1,0 +1,256 @@
+/**
+ * From a permission {@link Diagnosis} to a {@link FixProposal}: a merged least-privilege policy for the
+ * principal that needs an Allow, the command that attaches it, and advice for every block that an
+ * Allow on the role cannot lift (explicit denies, SCPs, boundaries, resource and trust policies).
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, FixLocation, Grant, PermissionDiagnosis, PolicyCondition } from './types.js';
+import { CHANNELS, FIX_LOCATIONS } from './types.js';
+
+/** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
+export const INLINE_POLICY_LIMIT = 10_240;
+export const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: PolicyCondition;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** A fix to propose to a human, or for the guard to consider applying. */
+export interface FixProposal {
+  readonly jobName?: string;
+  readonly accountId?: string;
+  /** The role that needs the Allow: the message's principal's role, else the job's execution role. */
+  readonly roleArn?: string;
+  readonly roleName: string;
+  readonly title: string;
+  readonly fixLocation: FixLocation;
+  readonly certainty: 'certain' | 'possible';
+  readonly untrustedText: boolean;
+  readonly findings: readonly Finding[];
+  /** Identity-policy statements for the role; absent when an Allow on the role cannot help. */
+  readonly policy?: PolicyDocument;
+  readonly policyName?: string;
+  readonly command?: string;
+  readonly withinInlinePolicyLimit: boolean;
+  /** True when some resource is a `<placeholder>` the job and the message could not fill. */
+  readonly hasPlaceholders: boolean;
+  /** One line per block that an Allow on the role does not lift, saying where it lives. */
+  readonly advice: readonly string[];
+  readonly explanation: string;
+}
+
+/**
+ * Services whose actions can widen the role's own power. They are never put in a proposed policy,
+ * whatever the text says; a human decides. iam:PassRole is the exception: SageMaker callers need it,
+ * and it is always scoped to a role and conditioned on `iam:PassedToService`.
+ */
+export const ESCALATION_SERVICES: readonly string[] = ['iam', 'sts', 'organizations'];
+
+export const isEscalation = (action: string): boolean =>
+  action !== 'iam:PassRole' && ESCALATION_SERVICES.includes(action.slice(0, action.indexOf(':')));
+
+/** Findings fixed by an Allow on the principal: implicit denies in its identity policy, or unknown. */
+const isIdentityFix = (finding: Finding): boolean =>
+  !finding.explicitDeny &&
+  finding.channel !== CHANNELS.trust &&
+  (finding.fixLocation === FIX_LOCATIONS.identityPolicy || finding.fixLocation === FIX_LOCATIONS.unknown);
+
+const pascal = (text: string): string =>
+  text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_match, _sep: string, letter: string) =>
+    letter.toUpperCase(),
+  );
+
+/** Merges grants with equal resources and conditions, dedupes and sorts: the same input, the same policy. */
+export function policyFromGrants(grants: readonly { channel: string; grant: Grant }[]): PolicyDocument {
+  const merged = new Map<string, { channel: string; actions: Set<string>; grant: Grant }>();
+  for (const { channel, grant } of grants) {
+    const resources = [...new Set(grant.resources)].sort();
+    const key = JSON.stringify([resources, grant.condition ?? null]);
+    const entry = merged.get(key) ?? { channel, actions: new Set<string>(), grant: { ...grant, resources } };
+    grant.actions.forEach((action) => entry.actions.add(action));
+    merged.set(key, entry);
+  }
+  const entries = [...merged.values()].sort(
+    (a, b) =>
+      a.channel.localeCompare(b.channel) ||
+      JSON.stringify(a.grant.resources).localeCompare(JSON.stringify(b.grant.resources)),
+  );
+  const sidCounts = new Map<string, number>();
+  const statements = entries.map(({ channel, actions, grant }): PolicyStatement => {
+    const base = pascal(channel);
+    const count = (sidCounts.get(base) ?? 0) + 1;
+    sidCounts.set(base, count);
+    return {
+      Sid: count === 1 ? base : `${base}${count}`,
+      Effect: 'Allow',
+      Action: [...actions].sort(),
+      Resource: grant.resources,
+      ...(grant.condition ? { Condition: grant.condition } : {}),
+    };
+  });
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** A name derived from the policy's content: a duplicate event yields the same name, a new fix a new one. */
+export function policyNameOf(policy: PolicyDocument): string {
+  return POLICY_NAME_PREFIX + createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 12);
+}
+
+const roleNameOf = (arn: string | undefined): string | undefined =>
+  arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
+
+/** The role an assumed-role principal belongs to (`assumed-role/NAME/session`). */
+const assumedRoleNameOf = (arn: string | undefined): string | undefined =>
+  arn ? /:assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined;
+
+/** Quotes a string for a POSIX shell. */
+export const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+const describeTarget = (finding: Finding): string => {
+  const grant = finding.grants[0];
+  const actions = [...new Set(finding.grants.flatMap((g) => g.actions))].join(', ') || 'the denied action';
+  return grant ? `${actions} on ${grant.resources.join(', ')}` : actions;
+};
+
+const LOCATION_ADVICE: Readonly<Record<Exclude<FixLocation, 'identity-policy' | 'unknown'>, string>> = {
+  'resource-policy':
+    'the resource policy of the target (bucket policy, KMS key policy or ECR repository policy) must allow the role; its owner changes it',
+  scp: "a service control policy of the AWS Organization blocks it; the organization's administrators must exempt this role or resource",
+  'resource-control-policy':
+    "a resource control policy of the AWS Organization blocks it; the organization's administrators must change it",
+  'permissions-boundary':
+    "the role's permissions boundary blocks it; whoever owns the boundary must allow it (aws iam get-role shows Role.PermissionsBoundary)",
+  'session-policy':
+    'the session policy passed when the role was assumed blocks it; change the caller that assumes the role',
+  'vpc-endpoint-policy':
+    "the policy of the VPC endpoint the job's traffic goes through blocks it; the network owner must allow this role or resource",
+  'trust-policy':
+    "the role's trust policy must allow sagemaker.amazonaws.com to call sts:AssumeRole (aws iam update-assume-role-policy); check the role ARN too",
+};
+
+function adviceFor(finding: Finding): string | undefined {
+  const where = finding.policyArn ? ` (${finding.policyArn})` : '';
+  if (finding.explicitDeny) {
+    const location =
+      finding.fixLocation === FIX_LOCATIONS.unknown
+        ? "some policy (check SCPs, the permissions boundary, resource policies and the role's own policies)"
+        : finding.fixLocation;
+    return `Explicit deny of ${describeTarget(finding)} in ${location}${where}: adding an Allow to the role will not help; the deny must be changed by its owner.`;
+  }
+  if (finding.fixLocation === FIX_LOCATIONS.identityPolicy || finding.fixLocation === FIX_LOCATIONS.unknown) {
+    return undefined;
+  }
+  return `${describeTarget(finding)}: ${LOCATION_ADVICE[finding.fixLocation]}${where}.`;
+}
+
+/** The one fix location a proposal reports: an explicit or non-identity block outranks an Allow. */
+function overallLocation(findings: readonly Finding[]): FixLocation {
+  const blocking = findings.find(
+    (f) =>
+      f.explicitDeny ||
+      (f.fixLocation !== FIX_LOCATIONS.identityPolicy && f.fixLocation !== FIX_LOCATIONS.unknown),
+  );
+  return (blocking ?? findings[0])?.fixLocation ?? FIX_LOCATIONS.unknown;
+}
+
+/** Builds the proposal for a permission diagnosis. */
+export function propose(diagnosis: PermissionDiagnosis): FixProposal {
+  const { findings } = diagnosis;
+  const identityFindings = findings.filter(isIdentityFix);
+  const grants = identityFindings.flatMap((f) =>
+    f.grants.flatMap((grant) => {
+      const actions = grant.actions.filter((action) => !isEscalation(action));
+      return actions.length > 0 ? [{ channel: f.channel, grant: { ...grant, actions } }] : [];
+    }),
+  );
+  const withheld = [
+    ...new Set(identityFindings.flatMap((f) => f.grants.flatMap((g) => g.actions)).filter(isEscalation)),
+  ];
+  const policy = grants.length > 0 ? policyFromGrants(grants) : undefined;
+  const principalRole = identityFindings
+    .map((f) => assumedRoleNameOf(f.principalArn) ?? roleNameOf(f.principalArn))
+    .find(Boolean);
+  const jobRoleName = roleNameOf(diagnosis.roleArn);
+  const roleName = principalRole ?? jobRoleName ?? '<execution-role-name>';
+  const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
+  const policyName = policy ? policyNameOf(policy) : undefined;
+  const policyJson = policy ? JSON.stringify(policy) : '';
+  const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
+  const fixLocation = overallLocation(findings);
+  const advice = [
+    ...findings.map(adviceFor).filter((line): line is string => line !== undefined),
+    ...withheld.map(
+      (action) =>
+        `${action} can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.`,
+    ),
+  ];
+  const hasPlaceholders = findings.some((f) => f.grants.some((g) => g.resourceSource === 'placeholder'));
+  const title = `${diagnosis.jobName ?? 'SageMaker job'}: ${
+    policy
+      ? `${roleName} needs ${[...new Set(grants.flatMap((g) => g.grant.actions))].length} permission(s)`
+      : withheld.length > 0
+        ? 'permission request withheld for review'
+        : `blocked (${fixLocation})`
+  }`;
+  const proposal = {
+    jobName: diagnosis.jobName,
+    accountId: diagnosis.accountId,
+    roleArn,
+    roleName,
+    title,
+    fixLocation,
+    certainty,
+    untrustedText: diagnosis.untrustedText,
+    findings,
+    policy,
+    policyName,
+    command: policy
+      ? `aws iam put-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName} --policy-document ${shellQuote(policyJson)}`
+      : undefined,
+    withinInlinePolicyLimit: policyJson.length <= INLINE_POLICY_LIMIT,
+    hasPlaceholders,
+    advice,
+  } as const;
+  return { ...proposal, explanation: explain(proposal) };
+}
+
+function explain(proposal: Omit<FixProposal, 'explanation'>): string {
+  const lines: string[] = [];
+  for (const finding of proposal.findings) {
+    lines.push(`Denied (${finding.channel}, ${finding.certainty}): ${finding.matchedText.slice(0, 300)}`);
+    finding.causes.forEach((cause, index) => lines.push(`  likely cause ${index + 1}: ${cause}`));
+    finding.notes.forEach((note) => lines.push(`  note: ${note}`));
+  }
+  if (proposal.policy) {
+    lines.push(
+      `Add to role ${proposal.roleName} (identity policy${proposal.fixLocation === FIX_LOCATIONS.unknown ? ', the most likely fix: the message does not say which policy denied' : ''}):`,
+    );
+    proposal.policy.Statement.forEach((s) =>
+      lines.push(`  ${s.Action.join(', ')} on ${s.Resource.join(', ')}`),
+    );
+  }
+  proposal.advice.forEach((line) => lines.push(line));
+  if (proposal.hasPlaceholders)
+    lines.push('Some resources are <placeholders>: the job description did not name them; fill them in.');
+  if (proposal.certainty === 'possible')
+    lines.push('The message names several causes: these permissions are possible, not certain.');
+  if (proposal.untrustedText) {
+    lines.push(
+      'This text was written by the training container (AlgorithmError) and is untrusted: review before applying.',
+    );
+  }
+  if (!proposal.withinInlinePolicyLimit)
+    lines.push(
+      `The policy exceeds the ${INLINE_POLICY_LIMIT}-character inline policy limit: use a managed policy.`,
+    );
+  return lines.join('\n');
+}

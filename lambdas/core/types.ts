@@ -1,0 +1,171 @@
+/**
+ * The vocabulary of the diagnosis core. Everything here is plain data: readonly, serialisable, and
+ * free of SDK types, so the Lambda, the CLI and the tests share it.
+ */
+
+/** Where a fix has to happen: the kind of policy that blocked the request. */
+export const FIX_LOCATIONS = {
+  identityPolicy: 'identity-policy',
+  resourcePolicy: 'resource-policy',
+  scp: 'scp',
+  resourceControlPolicy: 'resource-control-policy',
+  permissionsBoundary: 'permissions-boundary',
+  sessionPolicy: 'session-policy',
+  vpcEndpointPolicy: 'vpc-endpoint-policy',
+  trustPolicy: 'trust-policy',
+  unknown: 'unknown',
+} as const;
+export type FixLocation = (typeof FIX_LOCATIONS)[keyof typeof FIX_LOCATIONS];
+
+/** What the job was doing when it was denied. */
+export const CHANNELS = {
+  inputData: 'input-data',
+  sourceCode: 'source-code',
+  output: 'output',
+  checkpoint: 'checkpoint',
+  debuggerOutput: 'debugger-output',
+  profilerOutput: 'profiler-output',
+  tensorboardOutput: 'tensorboard-output',
+  modelData: 'model-data',
+  ecrImage: 'ecr-image',
+  kms: 'kms',
+  vpcNetwork: 'vpc-network',
+  cloudwatchLogs: 'cloudwatch-logs',
+  cloudwatchMetrics: 'cloudwatch-metrics',
+  fsx: 'fsx',
+  efs: 'efs',
+  trust: 'trust',
+  jobSubmission: 'job-submission',
+  namedAction: 'named-action',
+} as const;
+export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+
+/** How sure the text makes us: `possible` when the message itself names several causes. */
+export type Certainty = 'certain' | 'possible';
+
+/** The kind of SageMaker job a context describes. */
+export type JobType = 'training' | 'processing' | 'transform';
+
+/** An S3 location the job reads or writes, by the channel that uses it. */
+export interface S3Location {
+  readonly channel: Channel;
+  readonly uri: string;
+  readonly bucket: string;
+  /** Key prefix without a leading slash; empty for a whole bucket. */
+  readonly prefix: string;
+  /** True when the URI names one object (a manifest, a source tarball), not a prefix. */
+  readonly isObject: boolean;
+}
+
+/** A KMS key the job's configuration names, by what it protects. */
+export interface KmsKeyReference {
+  readonly use: 'volume' | 'output' | 'input';
+  /** As configured: key id, key ARN, alias name or alias ARN. */
+  readonly keyId: string;
+}
+
+/** One typed view of a failed job, from an EventBridge detail or a Describe*Job response. */
+export interface JobContext {
+  readonly jobType: JobType;
+  readonly jobName?: string;
+  readonly jobArn?: string;
+  readonly partition: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly roleArn?: string;
+  readonly failureReason?: string;
+  readonly s3Locations: readonly S3Location[];
+  readonly images: readonly string[];
+  readonly kmsKeys: readonly KmsKeyReference[];
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly fileSystems: readonly { readonly type: 'fsx' | 'efs'; readonly id: string }[];
+}
+
+/** One AccessDenied statement as AWS wrote it. */
+export interface DeniedRequest {
+  readonly principalArn?: string;
+  /** `service:Action` as named by the message, or derived from the API operation it names. */
+  readonly action?: string;
+  readonly resource?: string;
+  readonly fixLocation: FixLocation;
+  readonly explicitDeny: boolean;
+  /** ARN of the denying policy where newer messages name it. */
+  readonly policyArn?: string;
+  readonly matchedText: string;
+}
+
+/** An IAM condition block, e.g. `{ StringLike: { 's3:prefix': ['data/*'] } }`. */
+export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+
+/** Where a grant's resources come from; only `job` resources may ever be applied automatically. */
+export type ResourceSource = 'job' | 'message' | 'placeholder' | 'not-resource-scoped';
+
+/** A set of actions on a set of resources: one policy statement before merging. */
+export interface Grant {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly condition?: PolicyCondition;
+  readonly resourceSource: ResourceSource;
+}
+
+/** One blocked access and what it takes to unblock it. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly channel: Channel;
+  readonly certainty: Certainty;
+  readonly fixLocation: FixLocation;
+  readonly principalArn?: string;
+  readonly explicitDeny: boolean;
+  readonly policyArn?: string;
+  readonly grants: readonly Grant[];
+  /** Likely causes in order, for messages that name several. */
+  readonly causes: readonly string[];
+  /** Why a grant was narrowed or an action was left out. */
+  readonly notes: readonly string[];
+  readonly matchedText: string;
+}
+
+/** Why the text is not a permission problem. */
+export const NON_PERMISSION_CATEGORIES = {
+  outOfMemory: 'out-of-memory',
+  userCode: 'user-code',
+  capacity: 'capacity',
+  quota: 'quota',
+  missingData: 'missing-data',
+  missingImage: 'missing-image',
+  network: 'network',
+  validation: 'validation',
+  credentials: 'credentials',
+  localFilesystem: 'local-filesystem',
+  externalService: 'external-service',
+  unrecognised: 'unrecognised',
+} as const;
+export type NonPermissionCategory =
+  (typeof NON_PERMISSION_CATEGORIES)[keyof typeof NON_PERMISSION_CATEGORIES];
+
+interface DiagnosisBase {
+  readonly jobName?: string;
+  readonly roleArn?: string;
+  readonly accountId?: string;
+  /** True when the text came from the training container (AlgorithmError): untrusted. */
+  readonly untrustedText: boolean;
+  /** True when the text was longer than the core reads and was cut. */
+  readonly truncated: boolean;
+}
+
+/** A failure caused by missing or blocked permissions. */
+export interface PermissionDiagnosis extends DiagnosisBase {
+  readonly kind: 'permission';
+  readonly findings: readonly Finding[];
+}
+
+/** A failure with another cause: no actions, no proposal. */
+export interface NonPermissionDiagnosis extends DiagnosisBase {
+  readonly kind: 'not-permission';
+  readonly category: NonPermissionCategory;
+  readonly ruleId?: string;
+  readonly summary: string;
+}
+
+export type Diagnosis = PermissionDiagnosis | NonPermissionDiagnosis;

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EVENTS_DIR } from '../helpers/fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+function cli(...args: string[]) {
+  const result = spawnSync(TSX, ['bin/diagnose.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'diagnose-cli-'));
+const file = (name: string, content: string): string => {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+describe('diagnose CLI', () => {
+  it('prints the FixProposal as JSON for an event', () => {
+    const { code, stdout } = cli(
+      '--event',
+      `${EVENTS_DIR}training-kms-output-denied.json`,
+      '--format',
+      'json',
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      isPermission: true,
+      fixLocation: 'identity-policy',
+      policy: { Statement: [{ Action: ['kms:GenerateDataKey'] }] },
+    });
+  });
+
+  it('prints an AWS Chatbot notification for --format slack', () => {
+    const { code, stdout } = cli(
+      '--reason',
+      'ClientError: Cannot pull algorithm container.',
+      '--format',
+      'slack',
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+    });
+  });
+
+  it('answers the batch contract line by line and reports a bad line without stopping', () => {
+    const input = file(
+      'batch.jsonl',
+      [
+        JSON.stringify({
+          id: 'a',
+          failureReason: 'ClientError: Data download failed:(AccessDenied: Access Denied)',
+        }),
+        '{not json',
+        JSON.stringify({
+          id: 'c',
+          failureReason: 'CapacityError: Unable to provision requested ML compute capacity.',
+        }),
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = cli('--jsonl', input);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({
+      id: 'a',
+      isPermission: true,
+      actions: ['s3:GetObject', 's3:ListBucket'],
+      fixLocation: 'unknown',
+    });
+    expect(lines[1]).toMatchObject({ line: 2, error: expect.stringContaining('not valid JSON') });
+    expect(lines[2]).toMatchObject({ id: 'c', isPermission: false, actions: [] });
+    expect(stderr).toContain('line 2');
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    ['an unreadable file', ['--event', join(tmp, 'missing.json')], /cannot read .*ENOENT/],
+    ['invalid JSON', ['--event', file('bad.json', '{"detail-type":')], /not valid JSON/],
+    [
+      'another event type',
+      [
+        '--event',
+        file(
+          'ec2.json',
+          JSON.stringify({
+            source: 'aws.ec2',
+            'detail-type': 'EC2 Instance State-change Notification',
+            detail: {},
+          }),
+        ),
+      ],
+      /not a SageMaker job state change/,
+    ],
+    [
+      'a job that did not fail',
+      ['--event', file('ok.json', JSON.stringify({ TrainingJobName: 'j', TrainingJobStatus: 'Completed' }))],
+      /status is Completed/,
+    ],
+    ['a huge reason', ['--reason', 'x'.repeat(100_000)], /limit is 16384/],
+    ['an unknown flag', ['--frobnicate'], /Unknown option/],
+    ['an unknown format', ['--reason', 'x', '--format', 'xml'], /unknown --format/],
+  ])('exits 2 with one line on stderr for %s', (_name, args, message) => {
+    const { code, stderr } = cli(...args);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+});
