@@ -7,6 +7,7 @@
  * or a bare `with an explicit deny`. SDKs wrap them (`An error occurred (AccessDenied) when calling the
  * GetObject operation: ...`), and S3 often says only `Access Denied`; then the operation is all we have.
  */
+import { uniqueActionForOperation } from './iam-actions.js';
 import type { DeniedRequest, FixLocation } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
@@ -22,46 +23,20 @@ const POLICY_TYPE_LOCATIONS: readonly [RegExp, FixLocation][] = [
 ];
 
 /**
- * API operations that SDK error wrappers name, and the IAM action each one needs. Only operations
- * whose service is unambiguous from the name alone are listed.
+ * API operations that SDK error wrappers name, and the IAM action each one needs, where the operation
+ * and the action differ in name or the name alone does not tell the service. Other operations map to
+ * the action of the same name when exactly one vetted service has it.
  */
 export const OPERATION_ACTIONS: Readonly<Record<string, string>> = {
-  GetObject: 's3:GetObject',
   HeadObject: 's3:GetObject',
   ListObjects: 's3:ListBucket',
   ListObjectsV2: 's3:ListBucket',
   HeadBucket: 's3:ListBucket',
-  GetBucketLocation: 's3:GetBucketLocation',
-  PutObject: 's3:PutObject',
   CreateMultipartUpload: 's3:PutObject',
   UploadPart: 's3:PutObject',
   CompleteMultipartUpload: 's3:PutObject',
-  AbortMultipartUpload: 's3:AbortMultipartUpload',
-  DeleteObject: 's3:DeleteObject',
-  Decrypt: 'kms:Decrypt',
-  GenerateDataKey: 'kms:GenerateDataKey',
-  GenerateDataKeyWithoutPlaintext: 'kms:GenerateDataKeyWithoutPlaintext',
-  CreateGrant: 'kms:CreateGrant',
+  // ecr-public has an action of the same name; SageMaker pulls from private ECR.
   GetAuthorizationToken: 'ecr:GetAuthorizationToken',
-  BatchGetImage: 'ecr:BatchGetImage',
-  GetDownloadUrlForLayer: 'ecr:GetDownloadUrlForLayer',
-  BatchCheckLayerAvailability: 'ecr:BatchCheckLayerAvailability',
-  CreateLogGroup: 'logs:CreateLogGroup',
-  CreateLogStream: 'logs:CreateLogStream',
-  PutLogEvents: 'logs:PutLogEvents',
-  DescribeLogStreams: 'logs:DescribeLogStreams',
-  GetLogEvents: 'logs:GetLogEvents',
-  PutMetricData: 'cloudwatch:PutMetricData',
-  GetSecretValue: 'secretsmanager:GetSecretValue',
-  GetParameter: 'ssm:GetParameter',
-  CreateNetworkInterface: 'ec2:CreateNetworkInterface',
-  CreateNetworkInterfacePermission: 'ec2:CreateNetworkInterfacePermission',
-  DescribeNetworkInterfaces: 'ec2:DescribeNetworkInterfaces',
-  CreateTrainingJob: 'sagemaker:CreateTrainingJob',
-  CreateProcessingJob: 'sagemaker:CreateProcessingJob',
-  CreateTransformJob: 'sagemaker:CreateTransformJob',
-  CreateModel: 'sagemaker:CreateModel',
-  InvokeEndpoint: 'sagemaker:InvokeEndpoint',
 };
 
 /** `User: P is not authorized to perform: A [on resource: R] [reason]`; the principal is optional. */
@@ -109,7 +84,9 @@ function notAuthorizedRequests(text: string): DeniedRequest[] {
 function operationRequests(text: string): DeniedRequest[] {
   return [...text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
     const [matchedText, , operation = ''] = match;
-    const action = OPERATION_ACTIONS[operation];
+    const action = Object.hasOwn(OPERATION_ACTIONS, operation)
+      ? OPERATION_ACTIONS[operation]
+      : uniqueActionForOperation(operation);
     return action ? [{ action, fixLocation: FIX_LOCATIONS.unknown, explicitDeny: false, matchedText }] : [];
   });
 }

@@ -73,7 +73,12 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'Before training starts SageMaker copies (File mode) or streams each S3 channel with the execution ' +
       'role: it lists the prefix and reads every object under it.',
-    patterns: [new RegExp(String.raw`Data download failed.{0,400}?${DENIED}`, 's')],
+    patterns: [
+      new RegExp(
+        String.raw`(?:Data download failed|Failed to download|Unable to download|Error downloading).{0,400}?${DENIED}`,
+        's',
+      ),
+    ],
     channel: CHANNELS.inputData,
     actions: ['s3:GetObject', 's3:ListBucket'],
     certainty: 'certain',
@@ -93,7 +98,12 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'At the end of training SageMaker uploads /opt/ml/model (and /opt/ml/output) to the output path ' +
       'with a multipart upload, which needs s3:PutObject and s3:AbortMultipartUpload.',
-    patterns: [new RegExp(String.raw`(?:Artifact upload failed|Failed to upload).{0,400}?${DENIED}`, 's')],
+    patterns: [
+      new RegExp(
+        String.raw`(?:Artifact upload failed|Failed to upload|Unable to upload|Error uploading).{0,400}?${DENIED}`,
+        's',
+      ),
+    ],
     channel: CHANNELS.output,
     actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
     certainty: 'certain',
@@ -133,6 +143,34 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       noMatch: [
         'ClientError: API error (404): manifest for 757901089955.dkr.ecr.us-west-2.amazonaws.com/tfrecord-processing:20210610131649 not found: manifest unknown: Requested image not found',
       ],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 'ecr-access-denied-for-repository',
+    summary: 'SageMaker was denied access to the ECR repository of an image',
+    explanation:
+      'Model and endpoint creation check each image with the execution role; the text does not tell a ' +
+      'missing repository or tag from missing pull permissions.',
+    patterns: [/Access denied for repository/i],
+    channel: CHANNELS.ecrImage,
+    actions: [
+      'ecr:GetAuthorizationToken',
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    ],
+    certainty: 'possible',
+    causes: [
+      'the execution role lacks the ECR pull actions on the repository',
+      'the repository or the image tag does not exist in this region',
+      'the repository is in another account and its repository policy does not allow this role',
+    ],
+    examples: {
+      match: [
+        'ClientError: Access denied for repository: custom-trainer in registry ID: 111122223333. Please check if your ECR repository and image exist and role arn:aws:iam::111122223333:role/SageMakerExecRole has proper pull permissions for SageMaker: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer',
+      ],
+      noMatch: ['ClientError: Repository custom-trainer does not exist in registry 111122223333'],
     },
   },
   {
@@ -358,6 +396,20 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
   },
   {
     kind: 'not-permission',
+    id: 'throttling',
+    summary: 'An AWS API throttled the request',
+    explanation: 'Throttling is retried with backoff or handled with a quota increase, not an IAM change.',
+    patterns: [/ThrottlingException/, /Rate exceeded/, /\bSlowDown\b/, /TooManyRequestsException/],
+    category: NON_PERMISSION_CATEGORIES.quota,
+    examples: {
+      match: [
+        'ClientError: An error occurred (ThrottlingException) when calling the DescribeTrainingJob operation (reached max retries: 4): Rate exceeded',
+      ],
+      noMatch: ['ResourceLimitExceeded: The account-level service limit'],
+    },
+  },
+  {
+    kind: 'not-permission',
     id: 'missing-s3-data',
     summary: 'The S3 object or bucket does not exist',
     explanation:
@@ -366,7 +418,8 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
       /NoSuchKey/,
       /NoSuchBucket/,
       /Please ensure that the S3 path exists/,
-      /The specified key does not exist/,
+      /The specified (?:key|bucket) does not exist/,
+      /Could not find model data/,
     ],
     category: NON_PERMISSION_CATEGORIES.missingData,
     examples: {
@@ -416,7 +469,9 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
       /SignatureDoesNotMatch/,
       /InvalidAccessKeyId/,
       /InvalidClientTokenId/,
+      /UnrecognizedClientException/,
       /RequestExpired/,
+      /NoCredentialsError|Unable to locate credentials/,
     ],
     category: NON_PERMISSION_CATEGORIES.credentials,
     examples: {

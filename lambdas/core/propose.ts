@@ -4,7 +4,14 @@
  * Allow on the role cannot lift (explicit denies, SCPs, boundaries, resource and trust policies).
  */
 import { createHash } from 'node:crypto';
-import type { Finding, FixLocation, Grant, PermissionDiagnosis, PolicyCondition } from './types.js';
+import type {
+  Finding,
+  FixLocation,
+  Grant,
+  PermissionDiagnosis,
+  PolicyCondition,
+  Verification,
+} from './types.js';
 import { CHANNELS, FIX_LOCATIONS } from './types.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
@@ -43,6 +50,8 @@ export interface FixProposal {
   readonly withinInlinePolicyLimit: boolean;
   /** True when some resource is a `<placeholder>` the job and the message could not fill. */
   readonly hasPlaceholders: boolean;
+  /** Whether the role's live policies were checked (SimulatePrincipalPolicy), and what came of it. */
+  readonly verification: Verification;
   /** One line per block that an Allow on the role does not lift, saying where it lives. */
   readonly advice: readonly string[];
   readonly explanation: string;
@@ -162,16 +171,48 @@ function overallLocation(findings: readonly Finding[]): FixLocation {
   return (blocking ?? findings[0])?.fixLocation ?? FIX_LOCATIONS.unknown;
 }
 
-/** Builds the proposal for a permission diagnosis. */
-export function propose(diagnosis: PermissionDiagnosis): FixProposal {
-  const { findings } = diagnosis;
-  const identityFindings = findings.filter(isIdentityFix);
-  const grants = identityFindings.flatMap((f) =>
+const NOT_VERIFIED: Verification = { status: 'not-attempted', reason: 'no live check was requested' };
+
+/** Drops the actions a verification found allowed on every resource of the grant. */
+function stillMissing(grant: Grant, verification: Verification): readonly string[] {
+  if (verification.status !== 'verified') return grant.actions;
+  const allowed = new Set(verification.allowed.map((pair) => `${pair.action}\n${pair.resource}`));
+  return grant.actions.filter(
+    (action) => !grant.resources.every((resource) => allowed.has(`${action}\n${resource}`)),
+  );
+}
+
+/** What a proposal says when the role already allows everything: an Allow is not the fix. */
+const ALREADY_ALLOWED =
+  "The role's identity policies already allow every proposed action (SimulatePrincipalPolicy): the block is " +
+  'elsewhere: the resource policy of the target (bucket, key or repository policy), an SCP, the permissions ' +
+  'boundary or a VPC endpoint policy.';
+
+/**
+ * The grants of the findings that an Allow fixes, less what the verification found allowed and less
+ * escalation-capable actions: what a proposed (or applied) policy is built from.
+ */
+export function grantsToPropose(
+  findings: readonly Finding[],
+  verification: Verification = NOT_VERIFIED,
+): { channel: string; grant: Grant }[] {
+  return findings.filter(isIdentityFix).flatMap((f) =>
     f.grants.flatMap((grant) => {
-      const actions = grant.actions.filter((action) => !isEscalation(action));
+      const actions = stillMissing(grant, verification).filter((action) => !isEscalation(action));
       return actions.length > 0 ? [{ channel: f.channel, grant: { ...grant, actions } }] : [];
     }),
   );
+}
+
+/** Builds the proposal for a permission diagnosis, less what a live verification found allowed. */
+export function propose(
+  diagnosis: PermissionDiagnosis,
+  verification: Verification = NOT_VERIFIED,
+): FixProposal {
+  const { findings } = diagnosis;
+  const identityFindings = findings.filter(isIdentityFix);
+  const proposedGrants = identityFindings.flatMap((f) => f.grants);
+  const grants = grantsToPropose(identityFindings, verification);
   const withheld = [
     ...new Set(identityFindings.flatMap((f) => f.grants.flatMap((g) => g.actions)).filter(isEscalation)),
   ];
@@ -186,8 +227,13 @@ export function propose(diagnosis: PermissionDiagnosis): FixProposal {
   const policyJson = policy ? JSON.stringify(policy) : '';
   const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
   const fixLocation = overallLocation(findings);
+  const alreadyAllowed =
+    verification.status === 'verified' &&
+    proposedGrants.length > 0 &&
+    proposedGrants.every((g) => stillMissing(g, verification).length === 0);
   const advice = [
     ...findings.map(adviceFor).filter((line): line is string => line !== undefined),
+    ...(alreadyAllowed ? [`${ALREADY_ALLOWED} The message suggests: ${fixLocation}.`] : []),
     ...withheld.map(
       (action) =>
         `${action} can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.`,
@@ -218,6 +264,7 @@ export function propose(diagnosis: PermissionDiagnosis): FixProposal {
       : undefined,
     withinInlinePolicyLimit: policyJson.length <= INLINE_POLICY_LIMIT,
     hasPlaceholders,
+    verification,
     advice,
   } as const;
   return { ...proposal, explanation: explain(proposal) };
@@ -243,6 +290,11 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     lines.push('Some resources are <placeholders>: the job description did not name them; fill them in.');
   if (proposal.certainty === 'possible')
     lines.push('The message names several causes: these permissions are possible, not certain.');
+  if (proposal.verification.status === 'unverified') {
+    lines.push(
+      `Unverified: the role's live policies could not be checked (${proposal.verification.reason}).`,
+    );
+  }
   if (proposal.untrustedText) {
     lines.push(
       'This text was written by the training container (AlgorithmError) and is untrusted: review before applying.',

@@ -169,3 +169,15 @@ export interface NonPermissionDiagnosis extends DiagnosisBase {
 }
 
 export type Diagnosis = PermissionDiagnosis | NonPermissionDiagnosis;
+
+/** One action on one resource that SimulatePrincipalPolicy reported as allowed. */
+export interface AllowedPair {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** What checking the proposal against the role's live policies found. */
+export type Verification =
+  | { readonly status: 'verified'; readonly allowed: readonly AllowedPair[] }
+  | { readonly status: 'unverified'; readonly reason: string }
+  | { readonly status: 'not-attempted'; readonly reason: string };

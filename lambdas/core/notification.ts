@@ -1,0 +1,81 @@
+/**
+ * The SNS message of an outcome, as data: subject, a `MessageStructure: json` body and the message
+ * attributes that subscription filter policies select on. Publishing it is the adapter's job.
+ */
+import type { Outcome } from './render.js';
+import { renderChatbot, renderJson, renderText } from './render.js';
+
+/** What a subscriber can filter on. */
+export const NOTIFICATION_CATEGORIES = {
+  proposal: 'permission-proposal',
+  blocked: 'blocked-elsewhere',
+  applied: 'auto-remediation-applied',
+  notPermission: 'not-permission',
+} as const;
+export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[keyof typeof NOTIFICATION_CATEGORIES];
+
+export type Severity = 'high' | 'medium' | 'low' | 'info';
+
+export interface SnsNotification {
+  readonly subject: string;
+  /** JSON for `MessageStructure: json`: `default`/`email` text, `https` AWS Chatbot, `sqs` JSON. */
+  readonly message: string;
+  readonly attributes: Readonly<
+    Record<'jobName' | 'category' | 'fixLocation' | 'accountId' | 'severity', string>
+  >;
+}
+
+/** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
+const subjectOf = (title: string): string => {
+  const ascii = title.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+};
+
+function classify(
+  outcome: Outcome,
+  applied: boolean,
+): { category: NotificationCategory; severity: Severity } {
+  if (outcome.kind === 'not-permission')
+    return { category: NOTIFICATION_CATEGORIES.notPermission, severity: 'info' };
+  if (applied) return { category: NOTIFICATION_CATEGORIES.applied, severity: 'medium' };
+  const { proposal } = outcome;
+  if (!proposal.policy) return { category: NOTIFICATION_CATEGORIES.blocked, severity: 'high' };
+  return {
+    category: NOTIFICATION_CATEGORIES.proposal,
+    severity: proposal.certainty === 'certain' ? 'medium' : 'low',
+  };
+}
+
+/**
+ * Builds the notification. `extraText` is appended to the text renderings (e.g. what auto-remediation
+ * applied and how to roll it back).
+ */
+export function notificationOf(
+  outcome: Outcome,
+  options: { applied?: boolean; extraText?: string } = {},
+): SnsNotification {
+  const { category, severity } = classify(outcome, options.applied ?? false);
+  const text = options.extraText ? `${renderText(outcome)}\n\n${options.extraText}` : renderText(outcome);
+  const chatbot = renderChatbot(outcome);
+  const { diagnosis } = outcome;
+  const title =
+    outcome.kind === 'permission'
+      ? `${options.applied ? '[applied] ' : ''}${outcome.proposal.title}`
+      : `${diagnosis.jobName ?? 'SageMaker job'}: not a permission problem`;
+  return {
+    subject: subjectOf(title),
+    message: JSON.stringify({
+      default: text,
+      email: text,
+      https: JSON.stringify(chatbot),
+      sqs: JSON.stringify({ outcome: renderJson(outcome), text, chatbot, category }),
+    }),
+    attributes: {
+      jobName: diagnosis.jobName ?? 'unknown',
+      category,
+      fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
+      accountId: diagnosis.accountId ?? 'unknown',
+      severity,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** Middy wiring around {@link remediate}: logging, metrics, event validation, idempotency. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { skipUnlessFailedJob } from './middleware.js';
+import type { Dependencies } from './remediate.js';
+import { remediate } from './remediate.js';
+
+export const SERVICE_NAME = 'sagemaker-iam-remediator';
+
+/** Retries with exponential backoff and jitter for throttling and 5xx answers. */
+export const CLIENT_RETRY = { maxAttempts: 4, retryMode: 'standard' } as const;
+
+/**
+ * SageMaker may send one state change several times: the job ARN and its reason identify a
+ * failure, whichever job type it is.
+ */
+export const IDEMPOTENCY_KEY_PATH =
+  '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn, detail.FailureReason]';
+
+export function buildHandler(
+  deps: Dependencies,
+  logger: Logger,
+  metrics: Metrics,
+  dynamodb?: DynamoDBClient,
+) {
+  const handler = middy(async (event: unknown) => remediate(event, deps))
+    .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(skipUnlessFailedJob({ logger, metrics }));
+  if (!deps.config.idempotencyTableName) return handler;
+  return handler.use(
+    makeHandlerIdempotent({
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: deps.config.idempotencyTableName,
+        awsSdkV3Client: dynamodb,
+      }),
+      config: new IdempotencyConfig({
+        eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,
+        expiresAfterSeconds: 24 * 60 * 60,
+      }),
+    }),
+  );
+}

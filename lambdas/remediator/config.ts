@@ -1,0 +1,44 @@
+/**
+ * The Lambda's configuration, read once per container from its environment. The CDK construct sets
+ * these variables; every default is written once, here.
+ */
+import type { GuardConfig } from '../core/guard.js';
+
+export interface RemediatorConfig extends GuardConfig {
+  /** Where proposals are published. */
+  readonly topicArn: string;
+  /** Publish a short note for failures that are not permission problems. @default false */
+  readonly notifyNonPermission: boolean;
+  /** Log what auto-remediation would attach instead of attaching it. @default false */
+  readonly dryRun: boolean;
+  /** DynamoDB table for duplicate-event suppression; none disables it (tests, local runs). */
+  readonly idempotencyTableName?: string;
+}
+
+export const DEFAULTS = {
+  notifyNonPermission: false,
+  dryRun: false,
+  autoRemediate: false,
+} as const;
+
+const flag = (value: string | undefined, fallback: boolean): boolean =>
+  value === undefined || value === '' ? fallback : value.toLowerCase() === 'true';
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorConfig {
+  const topicArn = env.TOPIC_ARN;
+  if (!topicArn) throw new Error('TOPIC_ARN is not set');
+  return {
+    topicArn,
+    notifyNonPermission: flag(env.NOTIFY_NON_PERMISSION, DEFAULTS.notifyNonPermission),
+    dryRun: flag(env.DRY_RUN, DEFAULTS.dryRun),
+    autoRemediate: flag(env.AUTO_REMEDIATE, DEFAULTS.autoRemediate),
+    allowedAccounts: list(env.ALLOWED_ACCOUNTS),
+    roleNamePatterns: list(env.ROLE_NAME_PATTERNS),
+    idempotencyTableName: env.IDEMPOTENCY_TABLE_NAME || undefined,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The Lambda entry point. SDK clients are created once per container; their endpoints follow the
+ * standard AWS_ENDPOINT_URL* variables, so the same code runs against a local AWS-protocol server.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { buildHandler, CLIENT_RETRY, SERVICE_NAME } from './app.js';
+import { configFromEnv } from './config.js';
+
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: 'SageMakerIamRemediator', serviceName: SERVICE_NAME });
+
+export const handler = buildHandler(
+  {
+    sagemaker: new SageMakerClient(CLIENT_RETRY),
+    iam: new IAMClient(CLIENT_RETRY),
+    sns: new SNSClient(CLIENT_RETRY),
+    config: configFromEnv(),
+    logger,
+  },
+  logger,
+  metrics,
+  new DynamoDBClient(CLIENT_RETRY),
+);

@@ -1,0 +1,176 @@
+/**
+ * One failed job, end to end: describe (only if the event lacks fields), diagnose, verify against the
+ * role's live policies, let the guard decide about auto-remediation, publish. Clients are injected so
+ * the same code runs against AWS, a local AWS-protocol server, or stubs.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { AutoApplyDecision } from '../core/guard.js';
+import { decideAutoApply, globMatches } from '../core/guard.js';
+import type { JobContext, Outcome, Verification } from '../core/index.js';
+import { diagnose, failedJobFromInput, propose } from '../core/index.js';
+import { notificationOf } from '../core/notification.js';
+import { shellQuote } from '../core/propose.js';
+import { applyPolicy, ApplyError, roleTags, verifyPolicy } from './aws/iam.js';
+import { describeJob } from './aws/sagemaker.js';
+import { publish } from './aws/sns.js';
+import type { RemediatorConfig } from './config.js';
+
+/** The slice of a Powertools Logger this module uses. */
+export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface Dependencies {
+  readonly sagemaker: SageMakerClient;
+  readonly iam: IAMClient;
+  readonly sns: SNSClient;
+  readonly config: RemediatorConfig;
+  readonly logger: RemediationLogger;
+}
+
+export type RemediationResult =
+  | { readonly status: 'not-permission'; readonly jobName?: string; readonly messageId?: string }
+  | {
+      readonly status: 'proposed' | 'applied';
+      readonly jobName?: string;
+      readonly messageId: string;
+      readonly verification: Verification['status'];
+      readonly autoApply: AutoApplyDecision & { readonly outcome?: string };
+    };
+
+/** An event detail carries the whole Describe*Job output; describe only when it does not. */
+const needsDescribe = (job: JobContext): boolean =>
+  !job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0));
+
+const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
+
+async function completeJob(event: unknown, deps: Dependencies): Promise<JobContext> {
+  const job = failedJobFromInput(event);
+  return needsDescribe(job) ? describeJob(deps.sagemaker, job) : job;
+}
+
+/** Tags are read only when no name pattern opts the role in already. */
+async function optInTags(job: JobContext, deps: Dependencies): Promise<Record<string, string>> {
+  const roleName = job.roleArn ? roleNameOf(job.roleArn) : undefined;
+  if (!roleName || deps.config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
+  return roleTags(deps.iam, roleName).catch((error: Error) => {
+    deps.logger.warn('could not read role tags', { roleName, error: error.message });
+    return {};
+  });
+}
+
+function rerunLink(job: JobContext): string {
+  const region = job.region ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/sagemaker/home?region=${region}#/jobs/${job.jobName ?? ''}`;
+}
+
+/** Attaches the guard's policy, or says why not; never throws for an IAM failure. */
+async function autoRemediate(
+  decision: AutoApplyDecision,
+  job: JobContext,
+  deps: Dependencies,
+): Promise<{ applied: boolean; outcome: string; text: string }> {
+  const refused = decision.refusals.length > 0 ? `\nNot applied: ${decision.refusals.join('; ')}.` : '';
+  if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
+    return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
+  }
+  const policyJson = JSON.stringify(decision.policy);
+  if (deps.config.dryRun) {
+    deps.logger.info('dry run: would attach policy', {
+      roleName: decision.roleName,
+      policyName: decision.policyName,
+      policy: decision.policy,
+    });
+    return {
+      applied: false,
+      outcome: 'dry-run',
+      text: `Dry run: would attach ${decision.policyName} to ${decision.roleName}: ${policyJson}${refused}`,
+    };
+  }
+  try {
+    const result = await applyPolicy(deps.iam, decision.roleName, decision.policyName, decision.policy);
+    if (result.status === 'too-large') {
+      return {
+        applied: false,
+        outcome: 'too-large',
+        text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit 10240).${refused}`,
+      };
+    }
+    deps.logger.info('auto-remediation applied', {
+      roleName: decision.roleName,
+      policyName: decision.policyName,
+      status: result.status,
+    });
+    return {
+      applied: true,
+      outcome: result.status,
+      text:
+        [
+          `Auto-remediation ${result.status === 'applied' ? 'attached' : 'had already attached'} inline policy ${decision.policyName} to role ${decision.roleName}:`,
+          policyJson,
+          `Roll back: aws iam delete-role-policy --role-name ${shellQuote(decision.roleName)} --policy-name ${decision.policyName}`,
+          `Rerun the job: ${rerunLink(job)}`,
+        ].join('\n') + refused,
+    };
+  } catch (error) {
+    if (!(error instanceof ApplyError)) throw error;
+    deps.logger.error('auto-remediation failed', { error: error.message });
+    return {
+      applied: false,
+      outcome: 'failed',
+      text: `Auto-remediation failed and changed nothing: ${error.message}`,
+    };
+  }
+}
+
+export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
+  const job = await completeJob(event, deps);
+  const diagnosis = diagnose(job.failureReason ?? '', job);
+  if (diagnosis.kind === 'not-permission') {
+    deps.logger.info('not a permission problem', { category: diagnosis.category, ruleId: diagnosis.ruleId });
+    if (!deps.config.notifyNonPermission) return { status: 'not-permission', jobName: job.jobName };
+    const messageId = await publish(
+      deps.sns,
+      deps.config.topicArn,
+      notificationOf({ kind: 'not-permission', diagnosis }),
+    );
+    return { status: 'not-permission', jobName: job.jobName, messageId };
+  }
+
+  const unverified = propose(diagnosis);
+  const verification: Verification =
+    unverified.policy && job.roleArn
+      ? await verifyPolicy(deps.iam, job.roleArn, unverified.policy)
+      : {
+          status: 'not-attempted',
+          reason: job.roleArn ? 'nothing to verify' : 'the job names no execution role',
+        };
+  if (verification.status === 'unverified')
+    deps.logger.warn('proposal not verified', { reason: verification.reason });
+  const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification) };
+
+  const decision = decideAutoApply(diagnosis, job, deps.config, {
+    roleTags: deps.config.autoRemediate ? await optInTags(job, deps) : {},
+    verification,
+  });
+  const remediation = deps.config.autoRemediate ? await autoRemediate(decision, job, deps) : undefined;
+  const notification = notificationOf(outcome, {
+    applied: remediation?.applied,
+    extraText: remediation?.text,
+  });
+  // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
+  const messageId = await publish(deps.sns, deps.config.topicArn, notification);
+  deps.logger.info('proposal published', {
+    messageId,
+    fixLocation: outcome.proposal.fixLocation,
+    autoApply: remediation?.outcome,
+  });
+  return {
+    status: remediation?.applied ? 'applied' : 'proposed',
+    jobName: job.jobName,
+    messageId,
+    verification: verification.status,
+    autoApply: { ...decision, outcome: remediation?.outcome },
+  };
+}

@@ -1,0 +1,344 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+
+/** The SageMaker job types whose failures can be diagnosed. */
+export const JOB_TYPES = {
+  training: {
+    detailType: 'SageMaker Training Job State Change',
+    statusField: 'TrainingJobStatus',
+    describe: 'DescribeTrainingJob',
+    arnType: 'training-job',
+  },
+  processing: {
+    detailType: 'SageMaker Processing Job State Change',
+    statusField: 'ProcessingJobStatus',
+    describe: 'DescribeProcessingJob',
+    arnType: 'processing-job',
+  },
+  transform: {
+    detailType: 'SageMaker Transform Job State Change',
+    statusField: 'TransformJobStatus',
+    describe: 'DescribeTransformJob',
+    arnType: 'transform-job',
+  },
+} as const;
+export type JobType = keyof typeof JOB_TYPES;
+
+/** Properties of {@link SageMakerPermissionRemediator}. */
+export interface SageMakerPermissionRemediatorProps {
+  /**
+   * Job types whose `Failed` state changes are diagnosed.
+   * @default ['training']
+   */
+  readonly jobTypes?: readonly JobType[];
+  /**
+   * An existing topic to publish proposals to.
+   * @default - a new topic encrypted with a customer managed KMS key
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Email addresses to subscribe to the proposal topic.
+   * @default - none
+   */
+  readonly notifyEmails?: readonly string[];
+  /**
+   * Attach fixes to execution roles automatically. Only for development accounts: a fix is attached
+   * only in `allowedAccounts`, to roles that match `roleNamePatterns` or carry the opt-in tag, and
+   * only what the guard in lambdas/core/guard.ts approves.
+   * @default false
+   */
+  readonly autoRemediate?: boolean;
+  /**
+   * Accounts whose roles auto-remediation may change. Required when `autoRemediate` is true.
+   * @default - none
+   */
+  readonly allowedAccounts?: readonly string[];
+  /**
+   * Role-name globs (`*` wildcard) that opt an execution role in to auto-remediation.
+   * @default - none: only roles tagged `sagemaker-iam-remediator:auto=true`
+   */
+  readonly roleNamePatterns?: readonly string[];
+  /**
+   * Log what auto-remediation would attach instead of attaching it.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Publish a short note for failures that are not permission problems.
+   * @default false
+   */
+  readonly notifyNonPermission?: boolean;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const DEFAULTS = {
+  jobTypes: ['training'] as readonly JobType[],
+  autoRemediate: false,
+  dryRun: false,
+  notifyNonPermission: false,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+} as const;
+
+/** The tag key of the opt-in; mirrors OPT_IN_TAG in lambdas/core/guard.ts. */
+const OPT_IN_TAG_KEY = 'sagemaker-iam-remediator:auto';
+
+/** Every problem with the props at once, so a user fixes them in one pass. */
+export function validateProps(props: SageMakerPermissionRemediatorProps): string[] {
+  const rules: [boolean, string][] = [
+    [
+      Boolean(props.autoRemediate) && (props.allowedAccounts ?? []).length === 0,
+      'autoRemediate needs at least one allowedAccounts entry',
+    ],
+    [
+      (props.allowedAccounts ?? []).some(
+        (account) => !Token.isUnresolved(account) && !/^\d{12}$/.test(account),
+      ),
+      'allowedAccounts entries must be 12-digit account ids',
+    ],
+    [
+      (props.notifyEmails ?? []).some((email) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)),
+      'notifyEmails entries must be email addresses',
+    ],
+    [
+      (props.jobTypes ?? DEFAULTS.jobTypes).some((type) => !(type in JOB_TYPES)),
+      `jobTypes must be among ${Object.keys(JOB_TYPES).join(', ')}`,
+    ],
+    [(props.jobTypes ?? DEFAULTS.jobTypes).length === 0, 'jobTypes must name at least one job type'],
+    [
+      (props.roleNamePatterns ?? []).some((pattern) => !/^[\w+=,.@*-]+$/.test(pattern)),
+      'roleNamePatterns may use role-name characters and * only',
+    ],
+  ];
+  return rules.filter(([broken]) => broken).map(([, message]) => message);
+}
+
+/** cdk-nag prints tokens of the stack's partition, region and account in this form. */
+const nagArn = (finding: string): string =>
+  finding
+    .replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/g, '<AWS::Partition>')
+    .replace(/\$\{Token\[AWS\.Region\.\d+\]\}/g, '<AWS::Region>')
+    .replace(/\$\{Token\[AWS\.AccountId\.\d+\]\}/g, '<AWS::AccountId>');
+
+const HANDLER_ENTRY = fileURLToPath(new URL('../lambdas/remediator/handler.ts', import.meta.url));
+
+/**
+ * Diagnoses failed SageMaker jobs and publishes least-privilege fix proposals (and, opt-in, applies
+ * them): EventBridge rules → Lambda (DLQ, retries, alarms) → SNS topic (email, AWS Chatbot).
+ */
+export class SageMakerPermissionRemediator extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly function: nodejs.NodejsFunction;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly idempotencyTable: dynamodb.Table;
+  public readonly rules: readonly events.Rule[];
+
+  public constructor(scope: Construct, id: string, props: SageMakerPermissionRemediatorProps = {}) {
+    super(scope, id);
+    const problems = validateProps(props);
+    if (problems.length > 0) throw new Error(`SageMakerPermissionRemediator: ${problems.join('; ')}`);
+    const jobTypes = props.jobTypes ?? DEFAULTS.jobTypes;
+    const autoRemediate = props.autoRemediate ?? DEFAULTS.autoRemediate;
+    const { account, region, partition } = Stack.of(this);
+
+    this.topic = props.topic ?? this.createTopic();
+    for (const email of props.notifyEmails ?? [])
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the EventBridge target and the function.',
+    });
+
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Holds only de-duplication records that expire within a day.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const role = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'sagemaker-iam-remediator: reads failed jobs and roles, publishes proposals',
+    });
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? DEFAULTS.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: HANDLER_ENTRY,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      environment: {
+        TOPIC_ARN: this.topic.topicArn,
+        AUTO_REMEDIATE: String(autoRemediate),
+        ALLOWED_ACCOUNTS: (props.allowedAccounts ?? []).join(','),
+        ROLE_NAME_PATTERNS: (props.roleNamePatterns ?? []).join(','),
+        DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
+        NOTIFY_NON_PERMISSION: String(props.notifyNonPermission ?? DEFAULTS.notifyNonPermission),
+        IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
+        POWERTOOLS_SERVICE_NAME: 'sagemaker-iam-remediator',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: MAIN_FIELDS,
+        banner: ESM_REQUIRE_BANNER,
+        externalModules: UNUSED_CREDENTIAL_PROVIDERS,
+      },
+    });
+    logGroup.grantWrite(role);
+
+    // The remediator reads whatever job fails in this account and whatever role it names.
+    const describeResources = jobTypes.map(
+      (type) => `arn:${partition}:sagemaker:${region}:${account}:${JOB_TYPES[type].arnType}/*`,
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeFailedJobs',
+        actions: jobTypes.map((type) => `sagemaker:${JOB_TYPES[type].describe}`),
+        resources: describeResources,
+      }),
+    );
+    const patterns = props.roleNamePatterns ?? [];
+    const roleResources = [
+      `arn:${partition}:iam::${account}:role/*`,
+      ...(autoRemediate ? patterns.map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`) : []),
+    ];
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadExecutionRoles',
+        actions: [
+          'iam:GetRole',
+          'iam:SimulatePrincipalPolicy',
+          'iam:ListRolePolicies',
+          'iam:GetRolePolicy',
+          'iam:ListAttachedRolePolicies',
+        ],
+        resources: [roleResources[0] ?? ''],
+      }),
+    );
+    if (autoRemediate) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AttachFixesToOptedInRoles',
+          // DeleteRolePolicy removes a half-written fix when PutRolePolicy fails mid-way.
+          actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+          resources: patterns.length > 0 ? roleResources.slice(1) : roleResources.slice(0, 1),
+          conditions:
+            patterns.length > 0
+              ? undefined
+              : { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG_KEY}`]: 'true' } },
+        }),
+      );
+    }
+    this.topic.grantPublish(role);
+    this.idempotencyTable.grantReadWriteData(role);
+    const wildcards = [
+      ...describeResources.map((resource) => `Resource::${resource}`),
+      ...roleResources.map((resource) => `Resource::${resource}`),
+      'Action::kms:GenerateDataKey*',
+    ];
+    for (const finding of wildcards) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[${nagArn(finding)}]`,
+        reason:
+          'Failed jobs and their execution roles are not known at deploy time: Describe* covers only this ' +
+          "account's jobs of the enabled types, IAM reads (and opt-in PutRolePolicy) only this account's roles; " +
+          'kms:GenerateDataKey* is what SNS needs to publish to the encrypted topic (CDK grantPublish).',
+      });
+    }
+
+    const target = new targets.LambdaFunction(this.function, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 4,
+      maxEventAge: Duration.hours(2),
+    });
+    this.rules = jobTypes.map(
+      (type) =>
+        new events.Rule(this, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
+          description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
+          eventPattern: {
+            source: ['aws.sagemaker'],
+            detailType: [JOB_TYPES[type].detailType],
+            detail: { [JOB_TYPES[type].statusField]: ['Failed'] },
+          },
+          targets: [target],
+        }),
+    );
+
+    const alarmAction = new cloudwatchActions.SnsAction(this.topic);
+    new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+      alarmDescription: 'sagemaker-iam-remediator failed to process a failed-job event',
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
+    new cloudwatch.Alarm(this, 'DeadLetterQueueAlarm', {
+      alarmDescription:
+        'Failed-job events that sagemaker-iam-remediator could not process are waiting in the DLQ',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
+  }
+
+  /** CloudWatch alarms can publish to an encrypted topic only with a customer managed key they may use. */
+  private createTopic(): sns.Topic {
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'sagemaker-iam-remediator proposal topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    return new sns.Topic(this, 'Topic', {
+      displayName: 'SageMaker permission fixes',
+      masterKey: key,
+      enforceSSL: true,
+    });
+  }
+}
