@@ -87,7 +87,19 @@ function operationRequests(text: string): DeniedRequest[] {
     const action = Object.hasOwn(OPERATION_ACTIONS, operation)
       ? OPERATION_ACTIONS[operation]
       : uniqueActionForOperation(operation);
-    return action ? [{ action, fixLocation: FIX_LOCATIONS.unknown, explicitDeny: false, matchedText }] : [];
+    return action
+      ? [
+          {
+            principalArn: undefined,
+            action,
+            resource: undefined,
+            fixLocation: FIX_LOCATIONS.unknown,
+            explicitDeny: false,
+            policyArn: undefined,
+            matchedText,
+          },
+        ]
+      : [];
   });
 }
 

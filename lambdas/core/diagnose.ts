@@ -100,6 +100,7 @@ function findingFromRule(rule: PermissionRule, text: string, job?: JobContext): 
     fixLocation: rule.fixLocation ?? FIX_LOCATIONS.unknown,
     principalArn: rule.channel === CHANNELS.trust ? undefined : roleInText,
     explicitDeny: false,
+    policyArn: undefined,
     grants: grantsFor(rule.actions, { job, channel: rule.channel, messageResource }),
     causes: rule.causes ?? [],
     notes: rule.actions.length === 0 ? ['the message names neither the action nor the resource'] : [],

@@ -88,10 +88,10 @@ export function policyFromGrants(grants: readonly { channel: string; grant: Gran
     grant.actions.forEach((action) => entry.actions.add(action));
     merged.set(key, entry);
   }
-  const entries = [...merged.values()].sort(
-    (a, b) =>
-      a.channel.localeCompare(b.channel) ||
-      JSON.stringify(a.grant.resources).localeCompare(JSON.stringify(b.grant.resources)),
+  const sortKey = (entry: { channel: string; grant: Grant }): string =>
+    `${entry.channel}\n${entry.grant.resources.join('\n')}`;
+  const entries = [...merged.values()].sort((a, b) =>
+    sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0,
   );
   const sidCounts = new Map<string, number>();
   const statements = entries.map(({ channel, actions, grant }): PolicyStatement => {
@@ -110,8 +110,9 @@ export function policyFromGrants(grants: readonly { channel: string; grant: Gran
 }
 
 /** A name derived from the policy's content: a duplicate event yields the same name, a new fix a new one. */
-export function policyNameOf(policy: PolicyDocument): string {
-  return POLICY_NAME_PREFIX + createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 12);
+export function policyNameOf(policy: PolicyDocument | string): string {
+  const json = typeof policy === 'string' ? policy : JSON.stringify(policy);
+  return POLICY_NAME_PREFIX + createHash('sha256').update(json).digest('hex').slice(0, 12);
 }
 
 const roleNameOf = (arn: string | undefined): string | undefined =>
@@ -223,8 +224,8 @@ export function propose(
   const jobRoleName = roleNameOf(diagnosis.roleArn);
   const roleName = principalRole ?? jobRoleName ?? '<execution-role-name>';
   const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
-  const policyName = policy ? policyNameOf(policy) : undefined;
   const policyJson = policy ? JSON.stringify(policy) : '';
+  const policyName = policy ? policyNameOf(policyJson) : undefined;
   const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =

@@ -211,6 +211,8 @@ function arnEnvironment(input: ScopeInput) {
   };
 }
 
+type ArnEnvironment = ReturnType<typeof arnEnvironment>;
+
 interface Scoped {
   readonly resources: readonly string[];
   readonly condition?: PolicyCondition;
@@ -276,7 +278,7 @@ function ecrScope(input: ScopeInput, partition: string): Scoped {
 }
 
 /** A key id, key ARN, alias name or alias ARN from the job's configuration, as policy resources. */
-function kmsKeyScope(keyId: string, env: ReturnType<typeof arnEnvironment>): Scoped {
+function kmsKeyScope(keyId: string, env: ArnEnvironment): Scoped {
   const alias = /(?:^|:)(alias\/.+)$/.exec(keyId)?.[1];
   if (alias) {
     // An identity policy cannot name an alias ARN for key use: match the key by its alias instead.
@@ -294,7 +296,7 @@ function kmsKeyScope(keyId: string, env: ReturnType<typeof arnEnvironment>): Sco
 
 const keyIdOf = (keyRef: string): string => keyRef.slice(keyRef.lastIndexOf('/') + 1);
 
-function kmsScopes(input: ScopeInput, env: ReturnType<typeof arnEnvironment>): Scoped[] {
+function kmsScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const jobKeys = input.job?.kmsKeys ?? [];
   const named = input.messageResource?.includes(':key/') ? input.messageResource : undefined;
   const matching = named ? jobKeys.filter((key) => keyIdOf(key.keyId) === keyIdOf(named)) : jobKeys;
@@ -304,7 +306,7 @@ function kmsScopes(input: ScopeInput, env: ReturnType<typeof arnEnvironment>): S
   return [placeholder(`arn:${env.partition}:kms:${env.region}:${env.account}:key/<key-id>`)];
 }
 
-function eniScope(input: ScopeInput, env: ReturnType<typeof arnEnvironment>, withNetwork: boolean): Scoped {
+function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean): Scoped {
   const prefix = `arn:${env.partition}:ec2:${env.region}:${env.account}`;
   const eni = `${prefix}:network-interface/*`;
   if (!withNetwork) return { resources: [eni], resourceSource: env.source };
@@ -344,8 +346,7 @@ const messageScope = (input: ScopeInput): Scoped =>
     ? { resources: [input.messageResource], resourceSource: 'message' }
     : placeholder('<resource named in the AccessDenied message>');
 
-function scopesFor(kind: ResourceKind | undefined, input: ScopeInput): Scoped[] {
-  const env = arnEnvironment(input);
+function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const jobType = input.job?.jobType ?? 'training';
   switch (kind) {
     case 's3-object':
@@ -418,14 +419,17 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput): Scoped[] 
 /** Grants for the actions of one finding, one per distinct resource scope. */
 export function grantsFor(actions: readonly string[], input: ScopeInput): Grant[] {
   const grants = new Map<string, Grant>();
+  const env = arnEnvironment(input);
   for (const action of actions) {
-    for (const scope of scopesFor(resourceKindOf(action), input)) {
+    for (const scope of scopesFor(resourceKindOf(action), input, env)) {
       const key = JSON.stringify([scope.resources, scope.condition ?? null]);
       const existing = grants.get(key);
+      // One object shape for every grant keeps the property accesses downstream monomorphic.
       grants.set(key, {
-        ...scope,
-        condition: scope.condition,
         actions: existing ? [...existing.actions, action] : [action],
+        resources: scope.resources,
+        condition: scope.condition,
+        resourceSource: scope.resourceSource,
       });
     }
   }

@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { RemediatorStack } from '../../lib/remediator-stack.js';
+import type { SageMakerPermissionRemediatorProps } from '../../lib/sagemaker-permission-remediator.js';
+import { SageMakerPermissionRemediator, validateProps } from '../../lib/sagemaker-permission-remediator.js';
+import { pythonTools } from '../support/python-tools.js';
+
+const ENV = { account: '111122223333', region: 'us-east-1' };
+
+/** Template assertions skip bundling; the real synth below bundles. */
+function templateOf(props: SageMakerPermissionRemediatorProps = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new RemediatorStack(app, 'Test', { env: ENV, remediator: props }));
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Sid?: string };
+function roleStatements(template: Template): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+/** Renders `Fn::Join` with the partition pseudo-parameter as the ARN string it becomes in `aws`. */
+const resolved = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(resolved);
+  if (value && typeof value === 'object') {
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join)
+      return join[1]
+        .map((part) => ((part as { Ref?: string }).Ref === 'AWS::Partition' ? 'aws' : part))
+        .join(join[0]);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolved(v)]));
+  }
+  return value;
+};
+const statementWithSid = (statements: Statement[], sid: string) =>
+  resolved(statements.find((s) => s.Sid === sid));
+
+const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('the stack template', () => {
+  const template = templateOf();
+
+  it('routes exactly failed training jobs from the default bus', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Training Job State Change'],
+        detail: { TrainingJobStatus: ['Failed'] },
+      },
+      State: 'ENABLED',
+    });
+    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(1);
+  });
+
+  it('adds one rule per enabled job type', () => {
+    const rules = templateOf({ jobTypes: ['training', 'processing', 'transform'] }).findResources(
+      'AWS::Events::Rule',
+    );
+    const patterns = Object.values(rules).map(
+      (r) => (r as { Properties: { EventPattern: unknown } }).Properties.EventPattern,
+    );
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ detail: { ProcessingJobStatus: ['Failed'] } }),
+        expect.objectContaining({ detail: { TransformJobStatus: ['Failed'] } }),
+      ]),
+    );
+  });
+
+  it('gives the target a retry policy and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+      },
+    });
+  });
+
+  it('runs the latest Node.js runtime on arm64 with bounded timeout and memory', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 60,
+      MemorySize: 512,
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('encrypts the topic with a rotated customer managed key and enforces TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+
+  it('alarms on function errors and on DLQ depth to the topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) =>
+        (a as { Properties: { MetricName: string; Namespace: string; AlarmActions: unknown[] } }).Properties,
+    );
+    expect(alarms.map((a) => `${a.Namespace}/${a.MetricName}`).sort()).toEqual([
+      'AWS/Lambda/Errors',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+    ]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Topic/) }]);
+  });
+
+  it('grants the function exactly what it needs, with no wildcard action and no PutRolePolicy', () => {
+    const statements = roleStatements(template);
+    const actions = actionsOf(statements);
+    expect(actions.some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
+    expect(actions).not.toContain('iam:PutRolePolicy');
+    expect(statementWithSid(statements, 'DescribeFailedJobs')).toEqual({
+      Sid: 'DescribeFailedJobs',
+      Effect: 'Allow',
+      Action: 'sagemaker:DescribeTrainingJob',
+      Resource: 'arn:aws:sagemaker:us-east-1:111122223333:training-job/*',
+    });
+    expect(statementWithSid(statements, 'ReadExecutionRoles')).toEqual({
+      Sid: 'ReadExecutionRoles',
+      Effect: 'Allow',
+      Action: [
+        'iam:GetRole',
+        'iam:SimulatePrincipalPolicy',
+        'iam:ListRolePolicies',
+        'iam:GetRolePolicy',
+        'iam:ListAttachedRolePolicies',
+      ],
+      Resource: 'arn:aws:iam::111122223333:role/*',
+    });
+    expect(actions).toContain('sns:Publish');
+  });
+
+  it('adds PutRolePolicy only with autoRemediate, only on roles matching the patterns', () => {
+    const statements = roleStatements(
+      templateOf({
+        autoRemediate: true,
+        allowedAccounts: ['111122223333'],
+        roleNamePatterns: ['SageMakerExec*'],
+      }),
+    );
+    expect(statementWithSid(statements, 'AttachFixesToOptedInRoles')).toEqual({
+      Sid: 'AttachFixesToOptedInRoles',
+      Effect: 'Allow',
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      Resource: 'arn:aws:iam::111122223333:role/SageMakerExec*',
+    });
+  });
+
+  it('without patterns, limits PutRolePolicy to roles carrying the opt-in tag', () => {
+    const statements = roleStatements(templateOf({ autoRemediate: true, allowedAccounts: ['111122223333'] }));
+    expect(statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles')?.Condition).toEqual({
+      StringEquals: { 'iam:ResourceTag/sagemaker-iam-remediator:auto': 'true' },
+    });
+  });
+
+  it('subscribes notifyEmails and publishes to an existing topic when given one', () => {
+    templateOf({ notifyEmails: ['ml-platform@example.com'] }).hasResourceProperties(
+      'AWS::SNS::Subscription',
+      {
+        Protocol: 'email',
+        Endpoint: 'ml-platform@example.com',
+      },
+    );
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new RemediatorStack(app, 'Existing', { env: ENV });
+    const imported = new SageMakerPermissionRemediator(stack, 'Second', {
+      topic: stack.remediator.topic,
+    });
+    expect(imported.topic).toBe(stack.remediator.topic);
+  });
+});
+
+describe('props validation', () => {
+  it('reports every problem at once', () => {
+    expect(
+      validateProps({
+        autoRemediate: true,
+        notifyEmails: ['not-an-email'],
+        roleNamePatterns: ['bad/pattern'],
+        allowedAccounts: [],
+      }),
+    ).toEqual([
+      'autoRemediate needs at least one allowedAccounts entry',
+      'notifyEmails entries must be email addresses',
+      'roleNamePatterns may use role-name characters and * only',
+    ]);
+    expect(() => templateOf({ allowedAccounts: ['12'] })).toThrow(/12-digit/);
+  });
+});
+
+describe('the real synth', () => {
+  // One real synth with bundling, cdk-nag and cfn-lint, for the default and the auto-remediating shapes.
+  it.each([
+    ['default', {}],
+    [
+      'auto-remediation',
+      {
+        autoRemediate: true,
+        allowedAccounts: ['111122223333'],
+        roleNamePatterns: ['SageMaker*'],
+        jobTypes: ['training', 'processing'],
+      },
+    ],
+  ] as const)('%s: zero unsuppressed cdk-nag findings and a clean cfn-lint', (_name, props) => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
+    const app = new App({ outdir });
+    new RemediatorStack(app, 'SageMakerIamRemediator', {
+      remediator: props as SageMakerPermissionRemediatorProps,
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    // Act
+    app.synth();
+    // Assess
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { ruleName: string }[];
+      }[];
+    };
+    expect(report.pluginReports[0]?.violations).toEqual([]);
+    expect(report.pluginReports[0]?.conclusion).toBe('success');
+    const lint = pythonTools().cfnLint;
+    // W3005: CDK adds an explicit DependsOn next to a GetAtt; harmless and not ours to change.
+    const output = execFileSync(
+      lint[0] ?? 'cfn-lint',
+      [
+        ...lint.slice(1),
+        '--ignore-checks',
+        'W3005',
+        '--',
+        join(outdir, 'SageMakerIamRemediator.template.json'),
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(output).toBe('');
+  });
+});
