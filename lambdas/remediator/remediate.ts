@@ -29,14 +29,23 @@ export interface Dependencies {
   readonly logger: RemediationLogger;
 }
 
+/**
+ * What an invocation returns. Plain JSON with `null` for absent values: the idempotency store keeps it
+ * in DynamoDB, and a duplicate event gets it back unchanged.
+ */
 export type RemediationResult =
-  | { readonly status: 'not-permission'; readonly jobName?: string; readonly messageId?: string }
+  | { readonly status: 'not-permission'; readonly jobName: string | null; readonly messageId: string | null }
   | {
       readonly status: 'proposed' | 'applied';
-      readonly jobName?: string;
+      readonly jobName: string | null;
       readonly messageId: string;
       readonly verification: Verification['status'];
-      readonly autoApply: AutoApplyDecision & { readonly outcome?: string };
+      readonly autoApply: {
+        readonly eligible: boolean;
+        readonly outcome: string | null;
+        readonly refusals: readonly string[];
+        readonly policyName: string | null;
+      };
     };
 
 /** An event detail carries the whole Describe*Job output; describe only when it does not. */
@@ -129,13 +138,14 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const diagnosis = diagnose(job.failureReason ?? '', job);
   if (diagnosis.kind === 'not-permission') {
     deps.logger.info('not a permission problem', { category: diagnosis.category, ruleId: diagnosis.ruleId });
-    if (!deps.config.notifyNonPermission) return { status: 'not-permission', jobName: job.jobName };
+    if (!deps.config.notifyNonPermission)
+      return { status: 'not-permission', jobName: job.jobName ?? null, messageId: null };
     const messageId = await publish(
       deps.sns,
       deps.config.topicArn,
       notificationOf({ kind: 'not-permission', diagnosis }),
     );
-    return { status: 'not-permission', jobName: job.jobName, messageId };
+    return { status: 'not-permission', jobName: job.jobName ?? null, messageId };
   }
 
   const unverified = propose(diagnosis);
@@ -168,9 +178,14 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   });
   return {
     status: remediation?.applied ? 'applied' : 'proposed',
-    jobName: job.jobName,
+    jobName: job.jobName ?? null,
     messageId,
     verification: verification.status,
-    autoApply: { ...decision, outcome: remediation?.outcome },
+    autoApply: {
+      eligible: decision.eligible,
+      outcome: remediation?.outcome ?? null,
+      refusals: decision.refusals,
+      policyName: decision.policyName ?? null,
+    },
   };
 }

@@ -112,7 +112,11 @@ describe('handler', () => {
 
   it('stays silent for a failure that is not a permission problem', async () => {
     const result = await handlerWith()(readEvent('training-not-permission-oom.json'));
-    expect(result).toEqual({ status: 'not-permission', jobName: 'xgb-churn-2026-11-20-09-02-11-417' });
+    expect(result).toEqual({
+      status: 'not-permission',
+      jobName: 'xgb-churn-2026-11-20-09-02-11-417',
+      messageId: null,
+    });
     expect(sns.calls()).toHaveLength(0);
   });
 

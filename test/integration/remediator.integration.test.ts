@@ -1,0 +1,377 @@
+/**
+ * The whole path over real AWS APIs: the real handler and real SDK clients against moto in server
+ * mode (no client stubs). Where moto lacks an API (SimulatePrincipalPolicy), the degraded path runs
+ * against its real "not implemented" answer.
+ */
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLIENT_RETRY } from '../../lambdas/remediator/app.js';
+import type { MotoServer } from '../support/moto.js';
+import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
+import { identityDecision } from '../support/oracle.js';
+import { motoEvent, ROLE_ARN, ROLE_NAME, World } from '../support/world.js';
+
+let moto: MotoServer;
+let restoreEnv: () => void;
+let world: World;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useEndpoint(moto.endpoint);
+});
+afterAll(async () => {
+  restoreEnv();
+  await moto.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  world = await new World().create();
+});
+
+const AUTO = { autoRemediate: true, allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] };
+const PRINCIPAL = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
+const OUTPUT_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
+
+describe('proposals over SNS', () => {
+  it('delivers the exact policy, attributes and three renderings through SNS to SQS', async () => {
+    // Act
+    const result = await world.handler()(motoEvent('training-s3-output-access-denied.json'));
+    // Assess
+    expect(result).toMatchObject({ status: 'proposed', verification: 'unverified' });
+    const [delivered, ...rest] = await world.delivered();
+    expect(rest).toHaveLength(0);
+    expect(delivered?.attributes).toEqual({
+      jobName: 'xgb-churn-2026-11-20-09-02-11-417',
+      category: 'permission-proposal',
+      fixLocation: 'unknown',
+      accountId: MOTO_ACCOUNT,
+      severity: 'medium',
+    });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Output',
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+          Resource: ['arn:aws:s3:::my-output-bucket/model_artifacts/*'],
+        },
+      ],
+    };
+    expect(delivered?.message.outcome).toMatchObject({ isPermission: true, roleName: ROLE_NAME, policy });
+    expect(delivered?.message.text).toContain(`aws iam put-role-policy --role-name '${ROLE_NAME}'`);
+    expect(delivered?.message.chatbot).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+    });
+    // moto does not implement SimulatePrincipalPolicy: the proposal says it is unverified.
+    expect(delivered?.message.outcome.verification).toMatchObject({
+      status: 'unverified',
+      reason: expect.stringContaining('SimulatePrincipalPolicy'),
+    });
+    expect(await world.inlinePolicies()).toEqual({});
+
+    // The oracle: the failed request is denied before and allowed after; neighbours stay denied.
+    const object = 'arn:aws:s3:::my-output-bucket/model_artifacts/job-1/output/model.tar.gz';
+    expect(
+      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, {}, { action: 's3:PutObject', resource: object }),
+    ).toBe('ImplicitlyDenied');
+    const after = { proposal: policy };
+    expect(
+      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, after, { action: 's3:PutObject', resource: object }),
+    ).toBe('Allowed');
+    for (const neighbour of [
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::other-bucket/model_artifacts/x' },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-output-bucket/other-prefix/x' },
+      { action: 's3:DeleteObject', resource: object },
+    ]) {
+      expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, after, neighbour)).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('describes a job the server knows when the event carries only its name', async () => {
+    // Prepare: a training job created on the server, and an event without its configuration.
+    await world.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: 'thin-event-job',
+        RoleArn: ROLE_ARN,
+        AlgorithmSpecification: {
+          TrainingImage: `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/custom-trainer:2`,
+          TrainingInputMode: 'File',
+        },
+        InputDataConfig: [
+          {
+            ChannelName: 'train',
+            DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://thin-bucket/data/train' } },
+          },
+        ],
+        OutputDataConfig: { S3OutputPath: 's3://thin-bucket/out' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      }),
+    );
+    const event = {
+      ...motoEvent('training-s3-input-access-denied.json'),
+      detail: {
+        TrainingJobName: 'thin-event-job',
+        TrainingJobArn: `arn:aws:sagemaker:us-east-1:${MOTO_ACCOUNT}:training-job/thin-event-job`,
+        TrainingJobStatus: 'Failed',
+        FailureReason:
+          'ClientError: Data download failed:Unable to download object s3://thin-bucket/data/train/a.csv (AccessDenied: Access Denied)',
+      },
+    };
+    // Act
+    await world.handler()(event);
+    // Assess: resources come from the configuration the server described.
+    const [delivered] = await world.delivered();
+    expect(
+      (delivered?.message.outcome.policy as { Statement: { Resource: string[] }[] }).Statement.flatMap(
+        (s) => s.Resource,
+      ),
+    ).toEqual(['arn:aws:s3:::thin-bucket', 'arn:aws:s3:::thin-bucket/data/train/*']);
+  });
+
+  it('runs through the real Lambda entry module, its clients created from the environment', async () => {
+    process.env.TOPIC_ARN = world.topicArn;
+    process.env.IDEMPOTENCY_TABLE_NAME = world.tableName;
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    const { handler } = await import('../../lambdas/remediator/handler.js');
+    const { lambdaContext } = await import('../helpers/lambda.js');
+    await expect(
+      handler(motoEvent('training-kms-output-denied.json'), lambdaContext()),
+    ).resolves.toMatchObject({ status: 'proposed' });
+    expect((await world.delivered())[0]?.attributes.fixLocation).toBe('identity-policy');
+  });
+});
+
+describe('auto-remediation', () => {
+  it('attaches exactly the guard-approved policy in an allowed account, with a rollback command', async () => {
+    // Act
+    const result = await world.handler(AUTO)(motoEvent('training-kms-output-denied.json'));
+    // Assess
+    expect(result).toMatchObject({ status: 'applied', autoApply: { eligible: true, refusals: [] } });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Kms', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [OUTPUT_KEY] }],
+    };
+    const policies = await world.inlinePolicies();
+    expect(Object.values(policies)).toEqual([policy]);
+    const [name] = Object.keys(policies);
+    expect(name).toMatch(/^sagemaker-iam-remediator-[0-9a-f]{12}$/);
+    const [delivered] = await world.delivered();
+    expect(delivered?.attributes.category).toBe('auto-remediation-applied');
+    expect(delivered?.message.text).toContain(
+      `aws iam delete-role-policy --role-name '${ROLE_NAME}' --policy-name ${name}`,
+    );
+    // The oracle, on the policies read back from the server.
+    expect(
+      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, {
+        action: 'kms:GenerateDataKey',
+        resource: OUTPUT_KEY,
+      }),
+    ).toBe('Allowed');
+    for (const neighbour of [
+      {
+        action: 'kms:GenerateDataKey',
+        resource: 'arn:aws:kms:us-east-1:999988887777:key/0987dcba-09fe-87dc-65ba-ab0987654321',
+      },
+      { action: 'kms:Decrypt', resource: OUTPUT_KEY },
+    ]) {
+      expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, neighbour)).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('applies for a role that opts in with its tag, without a name pattern', async () => {
+    await moto.reset();
+    world = await new World().create({ roleTags: [{ Key: 'sagemaker-iam-remediator:auto', Value: 'true' }] });
+    await world.handler({ ...AUTO, roleNamePatterns: [] })(motoEvent('training-kms-output-denied.json'));
+    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'an account not in allowedAccounts',
+      { ...AUTO, allowedAccounts: ['999988887777'] },
+      'training-kms-output-denied.json',
+      /is not in allowedAccounts/,
+    ],
+    [
+      'a role outside the patterns',
+      { ...AUTO, roleNamePatterns: ['Other*'] },
+      'training-kms-output-denied.json',
+      /matches no roleNamePatterns/,
+    ],
+    [
+      'an explicit deny in an SCP',
+      AUTO,
+      'training-scp-explicit-deny.json',
+      /explicit deny is not lifted by an Allow/,
+    ],
+    ['auto-remediation switched off', {}, 'training-kms-output-denied.json', /auto-remediation is off/],
+  ])('refuses %s and says why', async (_name, config, file, refusal) => {
+    const result = await world.handler(config)(motoEvent(file));
+    expect(result).toMatchObject({ status: 'proposed' });
+    expect(await world.inlinePolicies()).toEqual({});
+    const refusals = (result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n');
+    expect(refusals).toMatch(refusal);
+    if ('autoRemediate' in config) expect((await world.delivered())[0]?.message.text).toMatch(refusal);
+  });
+
+  const crafted = [
+    [
+      'iam:PutRolePolicy on its own role',
+      `iam:PutRolePolicy on resource: ${ROLE_ARN}`,
+      /iam:PutRolePolicy.*not in the auto-apply allowlist|nothing applicable/,
+    ],
+    [
+      'sts:AssumeRole into another account',
+      'sts:AssumeRole on resource: arn:aws:iam::999988887777:role/Admin',
+      /sts:AssumeRole|nothing applicable/,
+    ],
+    [
+      'GetObject on another bucket',
+      's3:GetObject on resource: arn:aws:s3:::someone-elses-bucket/secrets.csv',
+      /do not come from the job's configuration/,
+    ],
+    [
+      "another account's KMS key",
+      'kms:Decrypt on resource: arn:aws:kms:us-east-1:999988887777:key/1111',
+      /do not come from the job's configuration/,
+    ],
+    ['s3:* on *', 's3:* on resource: *', /nothing applicable.*not a published IAM action/],
+  ] as const;
+  it.each(crafted)('never applies a container-written request for %s', async (_name, request, refusal) => {
+    // Prepare: the container writes the failure text (AlgorithmError), naming what it wants.
+    const event = motoEvent('training-untrusted-failure-file.json');
+    const reason = `AlgorithmError: ClientError: User: arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/SageMaker is not authorized to perform: ${request} because no identity-based policy allows the action`;
+    (event.detail as Record<string, unknown>).FailureReason = reason;
+    // Act
+    const result = await world.handler(AUTO)(event);
+    // Assess
+    expect(await world.inlinePolicies()).toEqual({});
+    expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: false } });
+    expect((result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n')).toMatch(
+      refusal,
+    );
+    expect((await world.delivered())[0]?.message.text).toContain('Auto-remediation refused');
+  });
+
+  it('turns a duplicate delivery of the same event into one proposal and one policy', async () => {
+    const handler = world.handler(AUTO);
+    const event = motoEvent('training-kms-output-denied.json');
+    const first = await handler(event);
+    const second = await handler(structuredClone(event));
+    expect(second).toEqual(first);
+    expect(await world.delivered()).toHaveLength(1);
+    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+  });
+
+  it('logs instead of attaching in dry-run mode', async () => {
+    const result = await world.handler({ ...AUTO, dryRun: true })(
+      motoEvent('training-kms-output-denied.json'),
+    );
+    expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: true, outcome: 'dry-run' } });
+    expect(await world.inlinePolicies()).toEqual({});
+  });
+});
+
+/** The slice of the SDK's HTTP handler interface a wrapper needs. */
+interface RequestHandler {
+  handle(request: { body?: unknown }, options?: unknown): Promise<{ response: unknown }>;
+}
+
+/**
+ * An IAM client whose transport is the SDK's own, wrapped: `intercept` sees each request and may
+ * answer in its place. This is the fault injection; everything else reaches the real server.
+ */
+function iamClientWith(
+  intercept: (body: string, send: () => Promise<{ response: unknown }>) => Promise<{ response: unknown }>,
+  maxAttempts: number = CLIENT_RETRY.maxAttempts,
+) {
+  const inner = new IAMClient({}).config.requestHandler as unknown as RequestHandler;
+  const requestHandler = {
+    handle: (request: { body?: unknown }, options?: unknown) =>
+      intercept(typeof request.body === 'string' ? request.body : '', () => inner.handle(request, options)),
+    updateHttpClientConfig: () => undefined,
+    httpHandlerConfigs: () => ({}),
+  };
+  return new IAMClient({ ...CLIENT_RETRY, maxAttempts, requestHandler: requestHandler as never });
+}
+
+/** Answers the first `failures` matching IAM requests with an HTTP `status` error. */
+function flakyIam(matches: (body: string) => boolean, failures: number, status = 503) {
+  const seen = { failed: 0, attempts: 0 };
+  const client = iamClientWith(async (body, send) => {
+    if (!matches(body)) return send();
+    seen.attempts += 1;
+    if (seen.failed >= failures) return send();
+    seen.failed += 1;
+    const xml =
+      '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>injected</Message></Error><RequestId>1</RequestId></ErrorResponse>';
+    return {
+      response: {
+        statusCode: status,
+        reason: 'injected',
+        headers: { 'content-type': 'text/xml' },
+        body: Readable.from([xml]),
+      },
+    };
+  });
+  return { client, seen };
+}
+
+describe('faults', () => {
+  it('fails the invocation when SNS publish fails, so the event is retried and ends in the DLQ', async () => {
+    const handler = world.handler({ topicArn: `arn:aws:sns:us-east-1:${MOTO_ACCOUNT}:no-such-topic` });
+    await expect(handler(motoEvent('training-s3-output-access-denied.json'))).rejects.toThrow(
+      /not exist|NotFound/i,
+    );
+    // The idempotency record is released on failure: the retry runs in full.
+    await expect(world.handler()(motoEvent('training-s3-output-access-denied.json'))).resolves.toMatchObject({
+      status: 'proposed',
+    });
+  });
+
+  it('retries IAM 5xx answers with backoff and then succeeds', async () => {
+    const { client, seen } = flakyIam((body) => body.includes('Action=PutRolePolicy'), 2);
+    const result = await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    expect(result).toMatchObject({ status: 'applied' });
+    expect(seen).toEqual({ failed: 2, attempts: 3 });
+    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+  });
+
+  it('leaves nothing behind when attaching fails half way, and still sends the proposal', async () => {
+    const { client, seen } = flakyIam((body) => body.includes('Action=PutRolePolicy'), 100, 500);
+    const result = await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    expect(result).toMatchObject({ status: 'proposed', autoApply: { outcome: 'failed' } });
+    expect(seen.attempts).toBe(CLIENT_RETRY.maxAttempts);
+    expect(await world.inlinePolicies()).toEqual({});
+    expect((await world.delivered())[0]?.message.text).toContain(
+      'Auto-remediation failed and changed nothing',
+    );
+  });
+
+  it('a policy written before a failure is removed again', async () => {
+    // PutRolePolicy succeeds on the server but its answer is lost: the cleanup deletes the fix.
+    const client = iamClientWith(async (body, send) => {
+      const answer = await send();
+      if (body.includes('Action=PutRolePolicy')) throw new Error('connection reset');
+      return answer;
+    }, 1);
+    await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    expect(await world.inlinePolicies()).toEqual({});
+    // Sanity: the server really accepts such a policy when nothing fails.
+    await world.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: ROLE_NAME,
+        PolicyName: 'probe',
+        PolicyDocument:
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}',
+      }),
+    );
+    expect(Object.keys(await world.inlinePolicies())).toEqual(['probe']);
+  });
+});

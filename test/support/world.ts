@@ -1,0 +1,161 @@
+/**
+ * The AWS side of an integration test, created on the real server: the execution role, the topic
+ * with an SQS subscription, the idempotency table, and the handler with real SDK clients.
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Tag } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { buildHandler, CLIENT_RETRY } from '../../lambdas/remediator/app.js';
+import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
+import type { Dependencies } from '../../lambdas/remediator/remediate.js';
+import { readEvent } from '../helpers/fixtures.js';
+import { lambdaContext } from '../helpers/lambda.js';
+import { MOTO_ACCOUNT } from './moto.js';
+
+export const ROLE_NAME = 'SageMakerExecRole';
+export const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
+
+/** SageMaker assumes the role; the AWS principal lets tests assume it too (moto needs one for AssumeRole). */
+export const TRUST_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+  ],
+});
+
+/** A sample event moved into moto's account. */
+export const motoEvent = (file: string, account = MOTO_ACCOUNT): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(readEvent(file)).replaceAll('111122223333', account)) as Record<string, unknown>;
+
+export interface Delivered {
+  readonly subject: string;
+  readonly attributes: Record<string, string>;
+  /** The `sqs` rendering: the JSON outcome, the plain text and the AWS Chatbot notification. */
+  readonly message: {
+    outcome: Record<string, unknown>;
+    text: string;
+    chatbot: Record<string, unknown>;
+    category: string;
+  };
+}
+
+export class World {
+  public readonly iam = new IAMClient(CLIENT_RETRY);
+  public readonly sns = new SNSClient(CLIENT_RETRY);
+  public readonly sqs = new SQSClient({});
+  public readonly sagemaker = new SageMakerClient(CLIENT_RETRY);
+  public readonly dynamodb = new DynamoDBClient(CLIENT_RETRY);
+  public topicArn = '';
+  public queueUrl = '';
+  public readonly tableName = 'remediator-idempotency';
+
+  public async create(options: { roleTags?: Tag[] } = {}): Promise<this> {
+    await this.iam.send(
+      new CreateRoleCommand({
+        RoleName: ROLE_NAME,
+        AssumeRolePolicyDocument: TRUST_POLICY,
+        Tags: options.roleTags,
+      }),
+    );
+    this.topicArn = (await this.sns.send(new CreateTopicCommand({ Name: 'proposals' }))).TopicArn ?? '';
+    this.queueUrl =
+      (await this.sqs.send(new CreateQueueCommand({ QueueName: 'proposals-inbox' }))).QueueUrl ?? '';
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await this.sns.send(
+      new SubscribeCommand({ TopicArn: this.topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+    );
+    await this.dynamodb.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    return this;
+  }
+
+  public config(overrides: Partial<RemediatorConfig> = {}): RemediatorConfig {
+    return {
+      topicArn: this.topicArn,
+      notifyNonPermission: false,
+      dryRun: false,
+      autoRemediate: false,
+      allowedAccounts: [],
+      roleNamePatterns: [],
+      idempotencyTableName: this.tableName,
+      ...overrides,
+    };
+  }
+
+  /** The real Middy handler with real SDK clients against the server. */
+  public handler(
+    overrides: Partial<RemediatorConfig> = {},
+    clients: Partial<Pick<Dependencies, 'iam' | 'sns'>> = {},
+  ) {
+    const logger = new Logger({ serviceName: 'integration', logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: 'Integration', serviceName: 'integration' });
+    const deps: Dependencies = {
+      sagemaker: this.sagemaker,
+      iam: clients.iam ?? this.iam,
+      sns: clients.sns ?? this.sns,
+      config: this.config(overrides),
+      logger,
+    };
+    const handler = buildHandler(deps, logger, metrics, this.dynamodb);
+    return (event: unknown) => handler(event, lambdaContext());
+  }
+
+  /** Every message delivered to the queue so far (moto delivers SNS to SQS synchronously). */
+  public async delivered(): Promise<Delivered[]> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    return Messages.map((m) => {
+      const envelope = JSON.parse(m.Body ?? '{}') as {
+        Subject: string;
+        Message: string;
+        MessageAttributes: Record<string, { Value: string }>;
+      };
+      return {
+        subject: envelope.Subject,
+        attributes: Object.fromEntries(
+          Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
+        ),
+        message: JSON.parse(envelope.Message) as Delivered['message'],
+      };
+    });
+  }
+
+  /** The role's inline policies as the server returns them (GetRolePolicy is URL-encoded, as in AWS). */
+  public async inlinePolicies(): Promise<Record<string, unknown>> {
+    const { PolicyNames = [] } = await this.iam.send(new ListRolePoliciesCommand({ RoleName: ROLE_NAME }));
+    const entries = await Promise.all(
+      PolicyNames.map(async (name) => {
+        const { PolicyDocument = '' } = await this.iam.send(
+          new GetRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: name }),
+        );
+        return [name, JSON.parse(decodeURIComponent(PolicyDocument))] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+}
