@@ -85,7 +85,7 @@ export function useEndpoint(endpoint: string): () => void {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   return () => {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
     Object.assign(process.env, saved);
   };
 }
