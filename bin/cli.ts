@@ -9,7 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { JobContext, Outcome, OutputFormat } from '../lambdas/core/index.js';
+import type { JobContext, OutputFormat } from '../lambdas/core/index.js';
 import {
   actionsOf,
   analyse,
@@ -18,7 +18,9 @@ import {
   InvalidInputError,
   OUTPUT_FORMATS,
   render,
+  renderJson,
 } from '../lambdas/core/index.js';
+import { decideAutoApply } from '../lambdas/core/guard.js';
 
 /** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
 export const MAX_REASON_LENGTH = 16_384;
@@ -26,7 +28,9 @@ export const MAX_REASON_LENGTH = 16_384;
 const MAX_EVENT_BYTES = 1 << 20;
 const MAX_BATCH_BYTES = 256 << 20;
 
-const USAGE = 'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE) [--format text|json|slack]';
+const USAGE =
+  'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE) [--format text|json|slack]\n' +
+  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
 
 class UsageError extends InvalidInputError {
   public constructor(message: string) {
@@ -129,6 +133,9 @@ export function main(argv: readonly string[]): number {
       event: { type: 'string' },
       jsonl: { type: 'string' },
       format: { type: 'string', default: 'text' },
+      'auto-remediate': { type: 'boolean', default: false },
+      'allowed-accounts': { type: 'string', default: '' },
+      'role-patterns': { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -141,21 +148,39 @@ export function main(argv: readonly string[]): number {
   const format = values.format as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format))
     throw new UsageError(`unknown --format ${values.format}; use ${OUTPUT_FORMATS.join('|')}`);
-  let outcome: Outcome;
+  let input: { reason: string; job?: JobContext };
   if (values.event) {
-    const { reason, job } = fromEvent(
-      parseJson(readBounded(values.event, MAX_EVENT_BYTES), values.event),
-      values.reason,
-    );
-    outcome = analyse(reason, job);
+    input = fromEvent(parseJson(readBounded(values.event, MAX_EVENT_BYTES), values.event), values.reason);
   } else if (values.reason !== undefined) {
-    outcome = analyse(checkedReason(values.reason));
+    input = { reason: checkedReason(values.reason) };
   } else {
     throw new UsageError(USAGE);
   }
-  process.stdout.write(`${render(outcome, format)}\n`);
+  const outcome = analyse(input.reason, input.job);
+  if (format !== 'json' || outcome.kind !== 'permission') {
+    process.stdout.write(`${render(outcome, format)}\n`);
+    return 0;
+  }
+  // The guard the Lambda uses, offline: what auto-remediation would attach, and why not.
+  const decision = decideAutoApply(outcome.diagnosis, input.job, {
+    autoRemediate: values['auto-remediate'],
+    allowedAccounts: commaList(values['allowed-accounts']),
+    roleNamePatterns: commaList(values['role-patterns']),
+  });
+  const autoApply = {
+    eligible: decision.eligible,
+    refusals: decision.refusals,
+    policy: decision.eligible ? (decision.policy ?? null) : null,
+  };
+  process.stdout.write(`${JSON.stringify({ ...(renderJson(outcome) as object), autoApply }, null, 2)}\n`);
   return 0;
 }
+
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** Runs the CLI and returns its exit code; errors become one line on stderr. */
 export function run(argv: readonly string[]): number {

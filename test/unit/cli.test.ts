@@ -121,3 +121,39 @@ describe('diagnose CLI', () => {
     expect(stderr).toMatch(message);
   });
 });
+
+describe('diagnose CLI auto-remediation preview', () => {
+  const event = `${EVENTS_DIR}training-kms-output-denied.json`;
+  it.each([
+    [[], false, /auto-remediation is off/],
+    [
+      ['--auto-remediate', '--allowed-accounts', '999988887777', '--role-patterns', 'SageMaker*'],
+      false,
+      /not in allowedAccounts/,
+    ],
+    [['--auto-remediate', '--allowed-accounts', '111122223333', '--role-patterns', 'SageMaker*'], true, /^$/],
+  ])('%j', (flags, eligible, refusal) => {
+    const { code, stdout } = cli('--event', event, '--format', 'json', ...flags);
+    expect(code).toBe(0);
+    const { autoApply } = JSON.parse(stdout) as {
+      autoApply: { eligible: boolean; refusals: string[]; policy: unknown };
+    };
+    expect(autoApply.eligible).toBe(eligible);
+    expect(autoApply.refusals.join('\n')).toMatch(refusal);
+    expect(autoApply.policy).toEqual(
+      eligible
+        ? {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'Kms',
+                Effect: 'Allow',
+                Action: ['kms:GenerateDataKey'],
+                Resource: ['arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321'],
+              },
+            ],
+          }
+        : null,
+    );
+  });
+});
