@@ -3,7 +3,15 @@
  * mode (no client stubs). Where moto lacks an API (SimulatePrincipalPolicy), the degraded path runs
  * against its real "not implemented" answer.
  */
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +19,7 @@ import { CLIENT_RETRY } from '../../lambdas/remediator/app.js';
 import type { MotoServer } from '../support/moto.js';
 import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
 import { identityDecision } from '../support/oracle.js';
-import { motoEvent, ROLE_ARN, ROLE_NAME, World } from '../support/world.js';
+import { ADMIN_USER, motoEvent, ROLE_ARN, ROLE_NAME, World } from '../support/world.js';
 
 let moto: MotoServer;
 let restoreEnv: () => void;
@@ -373,5 +381,69 @@ describe('faults', () => {
       }),
     );
     expect(Object.keys(await world.inlinePolicies())).toEqual(['probe']);
+  });
+});
+
+describe('with IAM enforced by the server', () => {
+  it('a denied GetObject of the job role succeeds after the remediator runs; another bucket stays denied', async () => {
+    // Prepare (enforcement off): an administrator, the job's data, and a bucket the job has no business in.
+    const admin = ADMIN_USER;
+    await world.iam.send(new CreateUserCommand({ UserName: admin }));
+    await world.iam.send(
+      new PutUserPolicyCommand({
+        UserName: admin,
+        PolicyName: 'admin',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
+    const { AccessKey } = await world.iam.send(new CreateAccessKeyCommand({ UserName: admin }));
+    const s3 = new S3Client({ forcePathStyle: true });
+    const key = 'training_data/train/part-00000.csv';
+    for (const bucket of ['my-training-bucket', 'other-bucket']) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'label,feature\n1,2\n' }));
+    }
+    const adminCredentials = {
+      accessKeyId: AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    };
+    await moto.enforceIam(true);
+    try {
+      const { Credentials } = await new STSClient({ credentials: adminCredentials }).send(
+        new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'SageMaker' }),
+      );
+      const asJobRole = new S3Client({
+        forcePathStyle: true,
+        credentials: {
+          accessKeyId: Credentials?.AccessKeyId ?? '',
+          secretAccessKey: Credentials?.SecretAccessKey ?? '',
+          sessionToken: Credentials?.SessionToken,
+        },
+      });
+      const read = (bucket: string) => asJobRole.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      await expect(read('my-training-bucket')).rejects.toMatchObject({ name: 'AccessDenied' });
+
+      // Act: the failure SageMaker reports for that denial, handled with the administrator's credentials.
+      const event = motoEvent('training-s3-input-access-denied.json');
+      (event.detail as Record<string, unknown>).FailureReason =
+        `ClientError: Data download failed: User: arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/SageMaker is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::my-training-bucket/${key}" because no identity-based policy allows the s3:GetObject action`;
+      const remediator = new World();
+      Object.assign(remediator, { topicArn: world.topicArn, queueUrl: world.queueUrl });
+      for (const client of [remediator.iam, remediator.sns, remediator.sagemaker, remediator.dynamodb]) {
+        client.config.credentials = async () => adminCredentials;
+      }
+      const result = await remediator.handler(AUTO)(event);
+
+      // Assess: the same assumed credentials now read the input, and nothing else.
+      expect(result).toMatchObject({ status: 'applied' });
+      const object = await read('my-training-bucket');
+      expect(await object.Body?.transformToString()).toBe('label,feature\n1,2\n');
+      await expect(read('other-bucket')).rejects.toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      await moto.enforceIam(false);
+    }
   });
 });

@@ -30,12 +30,24 @@ import { MOTO_ACCOUNT } from './moto.js';
 export const ROLE_NAME = 'SageMakerExecRole';
 export const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
 
-/** SageMaker assumes the role; the AWS principal lets tests assume it too (moto needs one for AssumeRole). */
+/** The user the enforced-IAM test acts as. */
+export const ADMIN_USER = 'remediator-admin';
+
+/**
+ * SageMaker assumes the role; the AWS principals let tests assume it too. With enforcement on, moto
+ * needs an AWS principal in every statement that names one, and matches the caller's ARN exactly.
+ */
 export const TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
-    { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
-    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+    {
+      Effect: 'Allow',
+      Principal: {
+        Service: 'sagemaker.amazonaws.com',
+        AWS: [`arn:aws:iam::${MOTO_ACCOUNT}:root`, `arn:aws:iam::${MOTO_ACCOUNT}:user/${ADMIN_USER}`],
+      },
+      Action: 'sts:AssumeRole',
+    },
   ],
 });
 
