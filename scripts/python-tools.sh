@@ -6,36 +6,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MOTO_PIN='moto[server]==5.2.1'
-CFN_LINT_PIN='cfn-lint==1.51.0'
-VENV=.venv
+PINS=('moto[server]==5.2.1' 'cfn-lint==1.51.0')
+VENV="$PWD/.venv"
 
-venv_python() {
-  if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV" >&2
-  fi
-  echo "$VENV/bin/python"
-}
+has_system_moto() { python3 -c 'import moto.server, flask' 2>/dev/null; }
+has_system_cfn_lint() { command -v cfn-lint >/dev/null 2>&1 && cfn-lint --version >/dev/null 2>&1; }
 
-if python3 -c 'import moto.server, flask' 2>/dev/null; then
-  moto="python3 -m moto.server"
-elif [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import moto.server' 2>/dev/null; then
-  moto="$VENV/bin/python -m moto.server"
-else
-  py=$(venv_python)
-  "$py" -m pip install --quiet --disable-pip-version-check "$MOTO_PIN" >&2
-  moto="$py -m moto.server"
+if has_system_moto && has_system_cfn_lint; then
+  echo "MOTO_SERVER=python3 -m moto.server"
+  echo "CFN_LINT=cfn-lint"
+  exit 0
 fi
 
-if command -v cfn-lint >/dev/null 2>&1 && cfn-lint --version >/dev/null 2>&1; then
-  lint="cfn-lint"
-elif [ -x "$VENV/bin/cfn-lint" ]; then
-  lint="$VENV/bin/cfn-lint"
-else
-  py=$(venv_python)
-  "$py" -m pip install --quiet --disable-pip-version-check "$CFN_LINT_PIN" >&2
-  lint="$VENV/bin/cfn-lint"
+# One resolver run for both pins, so moto's own cfn-lint requirement cannot unpin it.
+if ! "$VENV/bin/python" -c 'import moto.server' 2>/dev/null || [ ! -x "$VENV/bin/cfn-lint" ]; then
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PINS[@]}" >&2
 fi
-
-echo "MOTO_SERVER=$moto"
-echo "CFN_LINT=$lint"
+echo "MOTO_SERVER=$VENV/bin/python -m moto.server"
+echo "CFN_LINT=$VENV/bin/cfn-lint"
