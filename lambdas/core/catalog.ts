@@ -8,6 +8,7 @@
  * is not a permission problem; they only apply when the text holds no AccessDenied statement.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
+import { ECR_PULL_ACTIONS } from './action-sets.js';
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
 interface RuleBase {
@@ -124,12 +125,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'from missing ECR permissions or a repository policy in another account.',
     patterns: [/Cannot pull algorithm container/],
     channel: CHANNELS.ecrImage,
-    actions: [
-      'ecr:GetAuthorizationToken',
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:BatchGetImage',
-      'ecr:GetDownloadUrlForLayer',
-    ],
+    actions: ECR_PULL_ACTIONS,
     certainty: 'possible',
     causes: [
       'the image or tag does not exist in the repository (check the URI and region)',
@@ -154,12 +150,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'missing repository or tag from missing pull permissions.',
     patterns: [/Access denied for repository/i],
     channel: CHANNELS.ecrImage,
-    actions: [
-      'ecr:GetAuthorizationToken',
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:BatchGetImage',
-      'ecr:GetDownloadUrlForLayer',
-    ],
+    actions: ECR_PULL_ACTIONS,
     certainty: 'possible',
     causes: [
       'the execution role lacks the ECR pull actions on the repository',
@@ -182,12 +173,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'model was created with; a missing image and missing permissions give the same text.',
     patterns: [/Please make sure all images included in the model .{0,200}?has permissions to access them/s],
     channel: CHANNELS.ecrImage,
-    actions: [
-      'ecr:GetAuthorizationToken',
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:BatchGetImage',
-      'ecr:GetDownloadUrlForLayer',
-    ],
+    actions: ECR_PULL_ACTIONS,
     certainty: 'possible',
     causes: [
       'an image of the model does not exist (check each container URI and tag)',

@@ -7,6 +7,7 @@
  * resource comes from the job's own configuration in the job's own account. Text the container
  * wrote can therefore only select among permissions the job's configuration already implies.
  */
+import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
 import type { Finding, JobContext, PermissionDiagnosis, Verification } from './types.js';
@@ -18,27 +19,14 @@ export const AUTO_APPLY_ALLOWLIST: ReadonlySet<string> = new Set([
   's3:PutObject',
   's3:ListBucket',
   's3:AbortMultipartUpload',
-  'ecr:GetAuthorizationToken',
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:BatchGetImage',
-  'ecr:GetDownloadUrlForLayer',
+  ...ECR_PULL_ACTIONS,
   'kms:Decrypt',
   'kms:GenerateDataKey',
   'kms:CreateGrant',
   'kms:DescribeKey',
-  'logs:CreateLogGroup',
-  'logs:CreateLogStream',
-  'logs:PutLogEvents',
+  ...LOG_WRITE_ACTIONS,
   'logs:DescribeLogStreams',
-  'ec2:CreateNetworkInterface',
-  'ec2:CreateNetworkInterfacePermission',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DeleteNetworkInterfacePermission',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeVpcs',
-  'ec2:DescribeDhcpOptions',
-  'ec2:DescribeSubnets',
-  'ec2:DescribeSecurityGroups',
+  ...ENI_ACTIONS,
   'fsx:DescribeFileSystems',
   'elasticfilesystem:DescribeMountTargets',
   'elasticfilesystem:DescribeFileSystems',

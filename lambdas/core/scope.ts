@@ -5,6 +5,7 @@
  * job says nothing (and is marked `message`), and where neither says anything the grant carries a
  * visible placeholder (`placeholder`). `*` appears only for actions IAM cannot scope.
  */
+import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
 import { parseArn, parseS3Uri } from './job-context.js';
 import type {
   Channel,
@@ -28,34 +29,9 @@ export const COMPANION_GROUPS: readonly { readonly channel: Channel; readonly ac
     { channel: CHANNELS.profilerOutput, actions: ['s3:PutObject'] },
     { channel: CHANNELS.tensorboardOutput, actions: ['s3:PutObject'] },
     { channel: CHANNELS.modelData, actions: ['s3:GetObject', 's3:ListBucket'] },
-    {
-      channel: CHANNELS.ecrImage,
-      actions: [
-        'ecr:GetAuthorizationToken',
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:BatchGetImage',
-        'ecr:GetDownloadUrlForLayer',
-      ],
-    },
-    {
-      // What SageMaker needs to attach a training instance to the job's VPC.
-      channel: CHANNELS.vpcNetwork,
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:CreateNetworkInterfacePermission',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeVpcs',
-        'ec2:DescribeDhcpOptions',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeSecurityGroups',
-      ],
-    },
-    {
-      channel: CHANNELS.cloudwatchLogs,
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-    },
+    { channel: CHANNELS.ecrImage, actions: ECR_PULL_ACTIONS },
+    { channel: CHANNELS.vpcNetwork, actions: ENI_ACTIONS },
+    { channel: CHANNELS.cloudwatchLogs, actions: LOG_WRITE_ACTIONS },
     { channel: CHANNELS.cloudwatchLogs, actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'] },
   ];
 

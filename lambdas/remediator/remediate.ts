@@ -85,12 +85,9 @@ async function autoRemediate(
     return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
   }
   const policyJson = JSON.stringify(decision.policy);
+  const target = { roleName: decision.roleName, policyName: decision.policyName };
   if (deps.config.dryRun) {
-    deps.logger.info('dry run: would attach policy', {
-      roleName: decision.roleName,
-      policyName: decision.policyName,
-      policy: decision.policy,
-    });
+    deps.logger.info('dry run: would attach policy', { ...target, policy: decision.policy });
     return {
       applied: false,
       outcome: 'dry-run',
@@ -106,11 +103,7 @@ async function autoRemediate(
         text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit 10240).${refused}`,
       };
     }
-    deps.logger.info('auto-remediation applied', {
-      roleName: decision.roleName,
-      policyName: decision.policyName,
-      status: result.status,
-    });
+    deps.logger.info('auto-remediation applied', { ...target, status: result.status });
     return {
       applied: true,
       outcome: result.status,
