@@ -24,5 +24,6 @@ export function remediatorPropsFromContext(node: Node): SageMakerPermissionRemed
     roleNamePatterns: listOf(node.tryGetContext('roleNamePatterns')),
     jobTypes: jobTypes.length > 0 ? (jobTypes as JobType[]) : undefined,
     dryRun: String(node.tryGetContext('dryRun') ?? 'false') === 'true',
+    watchApiDenials: String(node.tryGetContext('watchApiDenials') ?? 'false') === 'true',
   };
 }

@@ -23,18 +23,21 @@ export const JOB_TYPES = {
     detailType: 'SageMaker Training Job State Change',
     statusField: 'TrainingJobStatus',
     describe: 'DescribeTrainingJob',
+    createCall: 'CreateTrainingJob',
     arnType: 'training-job',
   },
   processing: {
     detailType: 'SageMaker Processing Job State Change',
     statusField: 'ProcessingJobStatus',
     describe: 'DescribeProcessingJob',
+    createCall: 'CreateProcessingJob',
     arnType: 'processing-job',
   },
   transform: {
     detailType: 'SageMaker Transform Job State Change',
     statusField: 'TransformJobStatus',
     describe: 'DescribeTransformJob',
+    createCall: 'CreateTransformJob',
     arnType: 'transform-job',
   },
 } as const;
@@ -85,6 +88,13 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly notifyNonPermission?: boolean;
   /**
+   * Also diagnose Create*Job calls of the enabled job types that were denied before any job existed
+   * (`iam:PassRole`, `sagemaker:AddTags`, `kms:CreateGrant` ...), from CloudTrail management events on
+   * the default bus. The proposal is for the caller. Needs a CloudTrail trail in the account.
+   * @default false
+   */
+  readonly watchApiDenials?: boolean;
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -96,6 +106,7 @@ const DEFAULTS = {
   autoRemediate: false,
   dryRun: false,
   notifyNonPermission: false,
+  watchApiDenials: false,
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
@@ -291,7 +302,7 @@ export class SageMakerPermissionRemediator extends Construct {
       retryAttempts: 4,
       maxEventAge: Duration.hours(2),
     });
-    this.rules = jobTypes.map(
+    const stateChangeRules = jobTypes.map(
       (type) =>
         new events.Rule(this, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
           description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
@@ -303,6 +314,25 @@ export class SageMakerPermissionRemediator extends Construct {
           targets: [target],
         }),
     );
+    const apiDenialRules =
+      (props.watchApiDenials ?? DEFAULTS.watchApiDenials)
+        ? [
+            new events.Rule(this, 'CreateJobDeniedRule', {
+              description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
+              eventPattern: {
+                source: ['aws.sagemaker'],
+                detailType: ['AWS API Call via CloudTrail'],
+                detail: {
+                  eventSource: ['sagemaker.amazonaws.com'],
+                  eventName: jobTypes.map((type) => JOB_TYPES[type].createCall),
+                  errorCode: ['AccessDenied', 'AccessDeniedException'],
+                },
+              },
+              targets: [target],
+            }),
+          ]
+        : [];
+    this.rules = [...stateChangeRules, ...apiDenialRules];
 
     const alarmAction = new cloudwatchActions.SnsAction(this.topic);
     new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {

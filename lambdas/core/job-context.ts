@@ -15,10 +15,25 @@ export const JOB_STATE_CHANGE_DETAIL_TYPES = {
 
 /** The fields that name a job and its status, by job type. */
 const JOB_FIELDS = {
-  training: { name: 'TrainingJobName', arn: 'TrainingJobArn', status: 'TrainingJobStatus' },
-  processing: { name: 'ProcessingJobName', arn: 'ProcessingJobArn', status: 'ProcessingJobStatus' },
-  transform: { name: 'TransformJobName', arn: 'TransformJobArn', status: 'TransformJobStatus' },
-} as const satisfies Record<JobType, { name: string; arn: string; status: string }>;
+  training: {
+    name: 'TrainingJobName',
+    arn: 'TrainingJobArn',
+    status: 'TrainingJobStatus',
+    arnType: 'training-job',
+  },
+  processing: {
+    name: 'ProcessingJobName',
+    arn: 'ProcessingJobArn',
+    status: 'ProcessingJobStatus',
+    arnType: 'processing-job',
+  },
+  transform: {
+    name: 'TransformJobName',
+    arn: 'TransformJobArn',
+    status: 'TransformJobStatus',
+    arnType: 'transform-job',
+  },
+} as const satisfies Record<JobType, { name: string; arn: string; status: string; arnType: string }>;
 
 type Json = Record<string, unknown>;
 
@@ -143,6 +158,7 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
   const arn = jobArn ? parseArn(jobArn) : undefined;
   const vpc = at(detail, 'VpcConfig') ?? at(detail, 'NetworkConfig', 'VpcConfig');
   const context: JobContext = {
+    origin: 'job-state-change',
     jobType,
     jobName: str(detail[fields.name]),
     jobArn,
@@ -171,14 +187,76 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
   return { context, status: str(detail[fields.status]) };
 }
 
+/** The EventBridge detail-type of CloudTrail-recorded API calls. */
+export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+/** The Create*Job calls whose denials are diagnosed, by the job type they would have created. */
+export const CREATE_JOB_CALLS = {
+  CreateTrainingJob: 'training',
+  CreateProcessingJob: 'processing',
+  CreateTransformJob: 'transform',
+} as const satisfies Record<string, JobType>;
+
+/** CloudTrail error codes of an authorization failure. */
+export const ACCESS_DENIED_ERROR_CODES = ['AccessDenied', 'AccessDeniedException'] as const;
+
+/** CloudTrail records request parameters in camelCase; Describe*Job answers in PascalCase. */
+const pascalKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(pascalKeys);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key.charAt(0).toUpperCase() + key.slice(1), pascalKeys(v)]),
+  );
+};
+
 /**
- * Accepts an EventBridge job state change event or a bare Describe*Job response and returns the
- * context of a failed job.
+ * A denied Create*Job call, as CloudTrail recorded it: no job exists, so its request parameters stand
+ * in for the description, and the error message is the failure text. The denied principal is the
+ * caller (a notebook, a pipeline, a CI role), which the error message names.
+ */
+function deniedCreateJob(detail: Json, envelope: { region?: string; account?: string }): JobContext {
+  const eventName = str(detail.eventName) ?? '';
+  const errorCode = str(detail.errorCode) ?? '';
+  if (detail.eventSource !== 'sagemaker.amazonaws.com' || !Object.hasOwn(CREATE_JOB_CALLS, eventName)) {
+    throw new InvalidInputError(
+      `not a SageMaker Create*Job call (${String(detail.eventSource)} ${eventName})`,
+    );
+  }
+  if (!(ACCESS_DENIED_ERROR_CODES as readonly string[]).includes(errorCode)) {
+    throw new InvalidInputError(`the ${eventName} call was not denied (errorCode ${errorCode || 'none'})`);
+  }
+  const jobType = CREATE_JOB_CALLS[eventName as keyof typeof CREATE_JOB_CALLS];
+  const fields = JOB_FIELDS[jobType];
+  const request = pascalKeys(detail.requestParameters);
+  const name = str(at(request, fields.name));
+  const region = str(detail.awsRegion) ?? envelope.region;
+  const account = str(detail.recipientAccountId) ?? envelope.account;
+  const description = {
+    ...(isObject(request) ? request : {}),
+    [fields.name]: name ?? `(denied ${eventName})`,
+    [fields.arn]:
+      name && region && account
+        ? `arn:aws:sagemaker:${region}:${account}:${fields.arnType}/${name}`
+        : undefined,
+    [fields.status]: 'Failed',
+    FailureReason: `${errorCode}: ${str(detail.errorMessage) ?? 'no message'}`,
+  };
+  return { ...jobContextFromDescription(description, { region, account }).context, origin: 'api-call' };
+}
+
+/**
+ * Accepts an EventBridge job state change event, a CloudTrail-recorded denied Create*Job call, or a
+ * bare Describe*Job response, and returns the context of the failure.
  * @throws InvalidInputError for other events, and NotAFailureError for jobs that did not fail.
  */
 export function failedJobFromInput(input: unknown): JobContext {
   if (!isObject(input)) throw new InvalidInputError('the input is not a JSON object');
   const isEvent = 'detail-type' in input || 'detail' in input;
+  const envelope = { region: str(input.region), account: str(input.account) };
+  if (isEvent && input.source === 'aws.sagemaker' && input['detail-type'] === API_CALL_DETAIL_TYPE) {
+    if (!isObject(input.detail)) throw new InvalidInputError('the CloudTrail event has no detail');
+    return deniedCreateJob(input.detail, envelope);
+  }
   if (isEvent) {
     const detailType = str(input['detail-type']);
     const knownTypes: readonly string[] = Object.values(JOB_STATE_CHANGE_DETAIL_TYPES);
@@ -188,10 +266,7 @@ export function failedJobFromInput(input: unknown): JobContext {
       );
     }
   }
-  const { context, status } = jobContextFromDescription(isEvent ? input.detail : input, {
-    region: str(input.region),
-    account: str(input.account),
-  });
+  const { context, status } = jobContextFromDescription(isEvent ? input.detail : input, envelope);
   if (status !== 'Failed') throw new NotAFailureError(status ?? 'missing');
   return context;
 }

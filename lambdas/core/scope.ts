@@ -35,6 +35,15 @@ export const COMPANION_GROUPS: readonly { readonly channel: Channel; readonly ac
     { channel: CHANNELS.cloudwatchLogs, actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'] },
   ];
 
+/** Actions that submit or tag a job: the caller's, not the execution role's. */
+const ACTION_CHANNELS: Readonly<Record<string, Channel>> = {
+  'iam:PassRole': CHANNELS.jobSubmission,
+  'sagemaker:AddTags': CHANNELS.jobSubmission,
+  'sagemaker:CreateTrainingJob': CHANNELS.jobSubmission,
+  'sagemaker:CreateProcessingJob': CHANNELS.jobSubmission,
+  'sagemaker:CreateTransformJob': CHANNELS.jobSubmission,
+};
+
 /** The channel of an action named by a message, by its service, when no S3 location claims it. */
 const SERVICE_CHANNELS: Readonly<Record<string, Channel>> = {
   kms: CHANNELS.kms,
@@ -84,6 +93,8 @@ const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   'sts:AssumeRole': 'role',
   'iam:PassRole': 'pass-role',
   'sagemaker:CreateTrainingJob': 'job',
+  'sagemaker:CreateProcessingJob': 'job',
+  'sagemaker:CreateTransformJob': 'job',
   'sagemaker:DescribeTrainingJob': 'job',
   'sagemaker:AddTags': 'job',
 };
@@ -156,6 +167,7 @@ export function channelOfAction(action: string, resource: string | undefined, jo
   if (action.startsWith('s3:')) return jobLocationOf(job, resource)?.channel ?? CHANNELS.namedAction;
   return (
     COMPANION_GROUPS.find((group) => group.actions.includes(action))?.channel ??
+    ACTION_CHANNELS[action] ??
     SERVICE_CHANNELS[serviceOf(action)] ??
     CHANNELS.namedAction
   );

@@ -74,6 +74,11 @@ export interface JobContext {
   readonly accountId?: string;
   readonly roleArn?: string;
   readonly failureReason?: string;
+  /**
+   * Where the failure was seen: a job that failed (`job-state-change`), or a Create*Job call that was
+   * denied before any job existed (`api-call`, from CloudTrail). Only the former can be described.
+   */
+  readonly origin: 'job-state-change' | 'api-call';
   readonly s3Locations: readonly S3Location[];
   readonly images: readonly string[];
   readonly kmsKeys: readonly KmsKeyReference[];

@@ -19,10 +19,12 @@ export const CLIENT_RETRY = { maxAttempts: 4, retryMode: 'standard' } as const;
 
 /**
  * SageMaker may send one state change several times: the job ARN and its reason identify a
- * failure, whichever job type it is.
+ * failure, whichever job type it is. A denied Create*Job call has no job: its CloudTrail event id
+ * and error message identify it.
  */
 export const IDEMPOTENCY_KEY_PATH =
-  '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn, detail.FailureReason]';
+  '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
+  'detail.FailureReason || detail.errorMessage]';
 
 export function buildHandler(
   deps: Dependencies,

@@ -48,9 +48,13 @@ export type RemediationResult =
       };
     };
 
-/** An event detail carries the whole Describe*Job output; describe only when it does not. */
+/**
+ * An event detail carries the whole Describe*Job output; describe only when it does not. A denied
+ * Create*Job call made no job: there is nothing to describe.
+ */
 const needsDescribe = (job: JobContext): boolean =>
-  !job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0));
+  job.origin === 'job-state-change' &&
+  (!job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0)));
 
 const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
 

@@ -197,6 +197,26 @@ describe('the stack template', () => {
   });
 });
 
+describe('denials that never make a job', () => {
+  it('routes denied Create*Job calls from CloudTrail only when watchApiDenials is on', () => {
+    expect(Object.keys(templateOf().findResources('AWS::Events::Rule'))).toHaveLength(1);
+    templateOf({ watchApiDenials: true, jobTypes: ['training', 'processing'] }).hasResourceProperties(
+      'AWS::Events::Rule',
+      {
+        EventPattern: {
+          source: ['aws.sagemaker'],
+          'detail-type': ['AWS API Call via CloudTrail'],
+          detail: {
+            eventSource: ['sagemaker.amazonaws.com'],
+            eventName: ['CreateTrainingJob', 'CreateProcessingJob'],
+            errorCode: ['AccessDenied', 'AccessDeniedException'],
+          },
+        },
+      },
+    );
+  });
+});
+
 describe('props validation', () => {
   it('reports every problem at once', () => {
     expect(

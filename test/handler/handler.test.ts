@@ -175,6 +175,15 @@ describe('handler', () => {
     ]);
   });
 
+  it('proposes the fix for the caller of a denied CreateTrainingJob, without describing a job that does not exist', async () => {
+    const result = await handlerWith()(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
+    expect(result).toMatchObject({ status: 'proposed' });
+    expect(sagemaker.calls()).toHaveLength(0);
+    const { body, attributes } = publishedMessage();
+    expect(attributes).toMatchObject({ category: 'permission-proposal', fixLocation: 'identity-policy' });
+    expect(body.default).toContain("aws iam put-role-policy --role-name 'DataScientist'");
+  });
+
   it('fails the invocation when publishing fails, so EventBridge retries and the DLQ keeps the event', async () => {
     sns.on(PublishCommand).rejects(new Error('SNS is down'));
     await expect(handlerWith()(readEvent('training-s3-output-access-denied.json'))).rejects.toThrow(

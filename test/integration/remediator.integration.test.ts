@@ -142,6 +142,19 @@ describe('proposals over SNS', () => {
     ).toEqual(['arn:aws:s3:::thin-bucket', 'arn:aws:s3:::thin-bucket/data/train/*']);
   });
 
+  it('proposes PassRole for the caller of a denied CreateTrainingJob; repeated deliveries give one message', async () => {
+    const handler = world.handler();
+    const event = motoEvent('cloudtrail-createtrainingjob-passrole-denied.json');
+    await handler(event);
+    await handler(structuredClone(event));
+    const delivered = await world.delivered();
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.message.outcome).toMatchObject({
+      roleName: 'DataScientist',
+      policy: { Statement: [{ Action: ['iam:PassRole'], Resource: [ROLE_ARN] }] },
+    });
+  });
+
   it('runs through the real Lambda entry module, its clients created from the environment', async () => {
     process.env.TOPIC_ARN = world.topicArn;
     process.env.IDEMPOTENCY_TABLE_NAME = world.tableName;
