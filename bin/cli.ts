@@ -29,7 +29,8 @@ const MAX_EVENT_BYTES = 1 << 20;
 const MAX_BATCH_BYTES = 256 << 20;
 
 const USAGE =
-  'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE) [--format text|json|slack]\n' +
+  'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE | --recent [--days N] [--region R])\n' +
+  '       [--format text|json|slack]\n' +
   '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
 
 class UsageError extends InvalidInputError {
@@ -125,7 +126,7 @@ function runBatch(path: string): number {
   return skipped > 0 ? 1 : 0;
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -136,6 +137,9 @@ export function main(argv: readonly string[]): number {
       'auto-remediate': { type: 'boolean', default: false },
       'allowed-accounts': { type: 'string', default: '' },
       'role-patterns': { type: 'string', default: '' },
+      recent: { type: 'boolean', default: false },
+      days: { type: 'string', default: '7' },
+      region: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -148,6 +152,24 @@ export function main(argv: readonly string[]): number {
   const format = values.format as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format))
     throw new UsageError(`unknown --format ${values.format}; use ${OUTPUT_FORMATS.join('|')}`);
+  if (values.recent) {
+    const days = Number(values.days);
+    if (!Number.isInteger(days) || days < 1 || days > 365)
+      throw new UsageError('--days takes a whole number from 1 to 365');
+    // The SDK's notice about future Node.js versions is not this command's output.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    // Loaded only here: the offline paths never need the SDK.
+    const [{ SageMakerClient }, { diagnoseRecent, terminalProgress }] = await Promise.all([
+      import('@aws-sdk/client-sagemaker'),
+      import('./recent.js'),
+    ]);
+    return diagnoseRecent(new SageMakerClient({ region: values.region, maxAttempts: 6 }), {
+      days,
+      format: format === 'json' ? 'json' : 'text',
+      write: (text) => process.stdout.write(text),
+      progress: terminalProgress(process.stderr),
+    });
+  }
   let input: { reason: string; job?: JobContext };
   if (values.event) {
     input = fromEvent(parseJson(readBounded(values.event, MAX_EVENT_BYTES), values.event), values.reason);
@@ -183,9 +205,9 @@ const commaList = (value: string): string[] =>
     .filter(Boolean);
 
 /** Runs the CLI and returns its exit code; errors become one line on stderr. */
-export function run(argv: readonly string[]): number {
+export async function run(argv: readonly string[]): Promise<number> {
   try {
-    return main(argv);
+    return await main(argv);
   } catch (error) {
     // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
     const isUsage =

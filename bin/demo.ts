@@ -13,6 +13,6 @@ for (const file of readdirSync(eventsDir)
   .filter((name) => name.endsWith('.json'))
   .sort()) {
   process.stdout.write(`\n${'='.repeat(100)}\n${file}\n${'='.repeat(100)}\n`);
-  if (run(['--event', `${eventsDir}${file}`, '--format', 'text']) !== 0) failures += 1;
+  if ((await run(['--event', `${eventsDir}${file}`, '--format', 'text'])) !== 0) failures += 1;
 }
 process.exitCode = failures === 0 ? 0 : 1;

@@ -2,4 +2,4 @@
 /** Entry point of `npm run diagnose`; see bin/cli.ts. */
 import { run } from './cli.js';
 
-process.exitCode = run(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));

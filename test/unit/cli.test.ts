@@ -10,8 +10,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 function cli(...args: string[]) {
+  return cliWithEnv(process.env, ...args);
+}
+
+function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
   const result = spawnSync(TSX, ['bin/diagnose.ts', ...args], {
     cwd: ROOT,
+    env,
     encoding: 'utf8',
     maxBuffer: 16 << 20,
   });
@@ -119,6 +124,31 @@ describe('diagnose CLI', () => {
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
+  });
+});
+
+describe('diagnose CLI --recent without an AWS setup', () => {
+  const bare = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+  const nowhere = {
+    AWS_CONFIG_FILE: join(tmp, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  it.each([
+    ['no credentials', { ...bare, ...nowhere, AWS_REGION: 'us-east-1' }, /no AWS credentials found/],
+    [
+      'no region',
+      { ...bare, ...nowhere, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
+      /no AWS region/,
+    ],
+  ])('exits 2 with one clear line when there are %s', (_name, env, message) => {
+    const { code, stderr } = cliWithEnv(env, '--recent', '--days', '2');
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('refuses a --days that is not a whole number of days', () => {
+    expect(cli('--recent', '--days', 'many').stderr).toMatch(/--days takes a whole number/);
   });
 });
 
