@@ -17,30 +17,61 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
 
-/** The SageMaker job types whose failures can be diagnosed. */
+/**
+ * The SageMaker failures that can be diagnosed: the state change that reports each, how to describe
+ * it (actions and the ARN types they act on), and the Create call whose denial CloudTrail records.
+ */
 export const JOB_TYPES = {
   training: {
     detailType: 'SageMaker Training Job State Change',
     statusField: 'TrainingJobStatus',
-    describe: 'DescribeTrainingJob',
+    failedStatus: 'Failed',
+    describe: { DescribeTrainingJob: 'training-job' },
     createCall: 'CreateTrainingJob',
-    arnType: 'training-job',
   },
   processing: {
     detailType: 'SageMaker Processing Job State Change',
     statusField: 'ProcessingJobStatus',
-    describe: 'DescribeProcessingJob',
+    failedStatus: 'Failed',
+    describe: { DescribeProcessingJob: 'processing-job' },
     createCall: 'CreateProcessingJob',
-    arnType: 'processing-job',
   },
   transform: {
     detailType: 'SageMaker Transform Job State Change',
     statusField: 'TransformJobStatus',
-    describe: 'DescribeTransformJob',
+    failedStatus: 'Failed',
+    describe: { DescribeTransformJob: 'transform-job' },
     createCall: 'CreateTransformJob',
-    arnType: 'transform-job',
   },
-} as const;
+  tuning: {
+    detailType: 'SageMaker HyperParameter Tuning Job State Change',
+    statusField: 'HyperParameterTuningJobStatus',
+    failedStatus: 'Failed',
+    describe: { DescribeHyperParameterTuningJob: 'hyper-parameter-tuning-job' },
+    createCall: 'CreateHyperParameterTuningJob',
+  },
+  endpoint: {
+    detailType: 'SageMaker Endpoint State Change',
+    statusField: 'EndpointStatus',
+    // Endpoint state changes spell statuses in capitals.
+    failedStatus: 'FAILED',
+    describe: {
+      DescribeEndpoint: 'endpoint',
+      DescribeEndpointConfig: 'endpoint-config',
+      DescribeModel: 'model',
+    },
+    createCall: undefined,
+  },
+} as const satisfies Record<
+  string,
+  {
+    detailType: string;
+    statusField: string;
+    failedStatus: string;
+    describe: Record<string, string>;
+    createCall: string | undefined;
+  }
+>;
 export type JobType = keyof typeof JOB_TYPES;
 
 /** Properties of {@link SageMakerPermissionRemediator}. */
@@ -238,13 +269,16 @@ export class SageMakerPermissionRemediator extends Construct {
     logGroup.grantWrite(role);
 
     // The remediator reads whatever job fails in this account and whatever role it names.
-    const describeResources = jobTypes.map(
-      (type) => `arn:${partition}:sagemaker:${region}:${account}:${JOB_TYPES[type].arnType}/*`,
-    );
+    const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
+    const describeResources = [
+      ...new Set(
+        describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
+      ),
+    ];
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeFailedJobs',
-        actions: jobTypes.map((type) => `sagemaker:${JOB_TYPES[type].describe}`),
+        actions: describes.map(([action]) => `sagemaker:${action}`),
         resources: describeResources,
       }),
     );
@@ -309,7 +343,7 @@ export class SageMakerPermissionRemediator extends Construct {
           eventPattern: {
             source: ['aws.sagemaker'],
             detailType: [JOB_TYPES[type].detailType],
-            detail: { [JOB_TYPES[type].statusField]: ['Failed'] },
+            detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
           },
           targets: [target],
         }),
@@ -324,7 +358,7 @@ export class SageMakerPermissionRemediator extends Construct {
                 detailType: ['AWS API Call via CloudTrail'],
                 detail: {
                   eventSource: ['sagemaker.amazonaws.com'],
-                  eventName: jobTypes.map((type) => JOB_TYPES[type].createCall),
+                  eventName: jobTypes.flatMap((type) => JOB_TYPES[type].createCall ?? []),
                   errorCode: ['AccessDenied', 'AccessDeniedException'],
                 },
               },

@@ -11,6 +11,8 @@ export const JOB_STATE_CHANGE_DETAIL_TYPES = {
   training: 'SageMaker Training Job State Change',
   processing: 'SageMaker Processing Job State Change',
   transform: 'SageMaker Transform Job State Change',
+  tuning: 'SageMaker HyperParameter Tuning Job State Change',
+  endpoint: 'SageMaker Endpoint State Change',
 } as const satisfies Record<JobType, string>;
 
 /** The fields that name a job and its status, by job type. */
@@ -33,7 +35,19 @@ const JOB_FIELDS = {
     status: 'TransformJobStatus',
     arnType: 'transform-job',
   },
+  tuning: {
+    name: 'HyperParameterTuningJobName',
+    arn: 'HyperParameterTuningJobArn',
+    status: 'HyperParameterTuningJobStatus',
+    arnType: 'hyper-parameter-tuning-job',
+  },
+  endpoint: { name: 'EndpointName', arn: 'EndpointArn', status: 'EndpointStatus', arnType: 'endpoint' },
 } as const satisfies Record<JobType, { name: string; arn: string; status: string; arnType: string }>;
+
+/** The resource type of each job type in SageMaker ARNs (`training-job/NAME`). */
+export const JOB_ARN_TYPES = Object.fromEntries(
+  Object.entries(JOB_FIELDS).map(([type, fields]) => [type, fields.arnType]),
+) as Readonly<Record<JobType, string>>;
 
 type Json = Record<string, unknown>;
 
@@ -78,9 +92,28 @@ function jobTypeOf(detail: Json): JobType | undefined {
 
 /** The hyperparameter SageMaker's framework containers read the source tarball from (JSON-quoted). */
 function submitDirectory(detail: Json): string | undefined {
-  const raw = str(at(detail, 'HyperParameters', 'sagemaker_submit_directory'));
+  const raw = str(
+    at(detail, 'HyperParameters', 'sagemaker_submit_directory') ??
+      at(detail, 'StaticHyperParameters', 'sagemaker_submit_directory'),
+  );
   return raw?.replace(/^"|"$/g, '');
 }
+
+/**
+ * The objects that hold a failure's configuration: the description itself; a tuning job's training
+ * job definitions; an endpoint's models (the adapter adds them as `Models` from DescribeModel).
+ */
+function configurationsOf(detail: Json, jobType: JobType): Json[] {
+  const nested = {
+    tuning: [detail.TrainingJobDefinition, ...list(detail.TrainingJobDefinitions)],
+    endpoint: list(detail.Models),
+  } as Partial<Record<JobType, unknown[]>>;
+  return [detail, ...(nested[jobType] ?? []).filter(isObject)];
+}
+
+/** A model's containers: the primary one and those of an inference pipeline. */
+const containersOf = (model: Json): unknown[] =>
+  [model.PrimaryContainer, ...list(model.Containers)].filter(isObject);
 
 /** Every S3 URI a job's configuration names, each with the channel that uses it. */
 function s3UrisOf(detail: Json): [Channel, unknown][] {
@@ -111,6 +144,11 @@ function s3UrisOf(detail: Json): [Channel, unknown][] {
     // Transform jobs
     [CHANNELS.inputData, at(detail, 'TransformInput', 'DataSource', 'S3DataSource', 'S3Uri')],
     [CHANNELS.output, at(detail, 'TransformOutput', 'S3OutputPath')],
+    // Models behind an endpoint
+    ...containersOf(detail).flatMap((c): [Channel, unknown][] => [
+      [CHANNELS.modelData, at(c, 'ModelDataUrl')],
+      [CHANNELS.modelData, at(c, 'ModelDataSource', 'S3DataSource', 'S3Uri')],
+    ]),
   ];
 }
 
@@ -123,6 +161,8 @@ function kmsKeysOf(detail: Json): KmsKeyReference[] {
     ['output', at(detail, 'ProcessingOutputConfig', 'KmsKeyId')],
     ['output', at(detail, 'TransformOutput', 'KmsKeyId')],
     ['output', at(detail, 'DebugHookConfig', 'KmsKeyId')],
+    // An endpoint configuration's key encrypts the instances' storage volumes.
+    ['volume', at(detail, 'EndpointConfigKmsKeyId')],
   ];
   return candidates.flatMap(([use, keyId]) => {
     const id = str(keyId);
@@ -150,13 +190,19 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
   const jobType = jobTypeOf(detail);
   if (!jobType) {
     throw new InvalidInputError(
-      'the job description has no TrainingJobName, ProcessingJobName or TransformJobName',
+      `the job description names no job (${Object.values(JOB_FIELDS)
+        .map((f) => f.name)
+        .join(', ')})`,
     );
   }
   const fields = JOB_FIELDS[jobType];
   const jobArn = str(detail[fields.arn]);
   const arn = jobArn ? parseArn(jobArn) : undefined;
-  const vpc = at(detail, 'VpcConfig') ?? at(detail, 'NetworkConfig', 'VpcConfig');
+  const configurations = configurationsOf(detail, jobType);
+  const vpcs = configurations.flatMap((c) => [at(c, 'VpcConfig'), at(c, 'NetworkConfig', 'VpcConfig')]);
+  const strings = (values: unknown[]): string[] =>
+    unique(values.filter((v): v is string => typeof v === 'string' && v !== ''));
+  const status = str(detail[fields.status]);
   const context: JobContext = {
     origin: 'job-state-change',
     jobType,
@@ -165,26 +211,28 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
     partition: arn?.partition ?? 'aws',
     region: arn?.region ?? str(envelope?.region),
     accountId: arn?.accountId ?? str(envelope?.account),
-    roleArn: str(detail.RoleArn),
+    roleArn: strings(configurations.flatMap((c) => [c.RoleArn, c.ExecutionRoleArn]))[0],
     failureReason: str(detail.FailureReason),
-    s3Locations: s3UrisOf(detail).flatMap(([channel, uri]) => {
-      const location = typeof uri === 'string' ? parseS3Uri(uri, channel) : undefined;
-      return location ? [location] : [];
-    }),
-    images: unique(
-      [
-        at(detail, 'AlgorithmSpecification', 'TrainingImage'),
-        at(detail, 'AppSpecification', 'ImageUri'),
-      ].flatMap((image) => (str(image) ? [image as string] : [])),
+    s3Locations: configurations.flatMap((c) =>
+      s3UrisOf(c).flatMap(([channel, uri]) => {
+        const location = typeof uri === 'string' ? parseS3Uri(uri, channel) : undefined;
+        return location ? [location] : [];
+      }),
     ),
-    kmsKeys: kmsKeysOf(detail),
-    subnets: unique(list(at(vpc, 'Subnets')).filter((s): s is string => typeof s === 'string')),
-    securityGroups: unique(
-      list(at(vpc, 'SecurityGroupIds')).filter((s): s is string => typeof s === 'string'),
+    images: strings(
+      configurations.flatMap((c) => [
+        at(c, 'AlgorithmSpecification', 'TrainingImage'),
+        at(c, 'AppSpecification', 'ImageUri'),
+        ...containersOf(c).map((container) => at(container, 'Image')),
+      ]),
     ),
-    fileSystems: fileSystemsOf(detail),
+    kmsKeys: configurations.flatMap(kmsKeysOf),
+    subnets: strings(vpcs.flatMap((vpc) => list(at(vpc, 'Subnets')))),
+    securityGroups: strings(vpcs.flatMap((vpc) => list(at(vpc, 'SecurityGroupIds')))),
+    fileSystems: configurations.flatMap(fileSystemsOf),
   };
-  return { context, status: str(detail[fields.status]) };
+  // Endpoint state change events spell statuses in capitals (FAILED).
+  return { context, status: status && /^failed$/i.test(status) ? 'Failed' : status };
 }
 
 /** The EventBridge detail-type of CloudTrail-recorded API calls. */
@@ -195,6 +243,7 @@ export const CREATE_JOB_CALLS = {
   CreateTrainingJob: 'training',
   CreateProcessingJob: 'processing',
   CreateTransformJob: 'transform',
+  CreateHyperParameterTuningJob: 'tuning',
 } as const satisfies Record<string, JobType>;
 
 /** CloudTrail error codes of an authorization failure. */

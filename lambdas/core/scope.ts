@@ -6,7 +6,7 @@
  * visible placeholder (`placeholder`). `*` appears only for actions IAM cannot scope.
  */
 import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
-import { parseArn, parseS3Uri } from './job-context.js';
+import { JOB_ARN_TYPES, parseArn, parseS3Uri } from './job-context.js';
 import type {
   Channel,
   Grant,
@@ -106,16 +106,20 @@ const SERVICE_RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   elasticfilesystem: 'file-system',
 };
 
-const LOG_GROUPS: Readonly<Record<JobType, string>> = {
+/** The CloudWatch namespace (and log group prefix) SageMaker uses for each job type. */
+const NAMESPACES: Readonly<Record<JobType, string>> = {
   training: '/aws/sagemaker/TrainingJobs',
   processing: '/aws/sagemaker/ProcessingJobs',
   transform: '/aws/sagemaker/TransformJobs',
+  // A tuning job's training jobs log as training jobs.
+  tuning: '/aws/sagemaker/TrainingJobs',
+  endpoint: '/aws/sagemaker/Endpoints',
 };
 
-const JOB_RESOURCE_TYPES: Readonly<Record<JobType, string>> = {
-  training: 'training-job',
-  processing: 'processing-job',
-  transform: 'transform-job',
+/** Endpoints log to a group of their own; jobs share one group per type. */
+const logGroupOf = (job: JobContext | undefined): string => {
+  const namespace = NAMESPACES[job?.jobType ?? 'training'];
+  return job?.jobType === 'endpoint' ? `${namespace}/${job.jobName ?? '<endpoint-name>'}` : namespace;
 };
 
 /** Everything scoping needs: the job (possibly absent) and what the message names. */
@@ -346,7 +350,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
     case 'kms-key':
       return kmsScopes(input, env);
     case 'log-group': {
-      const group = `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${LOG_GROUPS[jobType]}`;
+      const group = `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${logGroupOf(input.job)}`;
       return [{ resources: [group, `${group}:log-stream:*`], resourceSource: env.source }];
     }
     case 'eni-create':
@@ -360,7 +364,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [
         {
           resources: ['*'],
-          condition: { StringEquals: { 'cloudwatch:namespace': [LOG_GROUPS[jobType]] } },
+          condition: { StringEquals: { 'cloudwatch:namespace': [NAMESPACES[jobType]] } },
           resourceSource: 'not-resource-scoped',
         },
       ];
@@ -394,7 +398,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [
         {
           resources: [
-            `arn:${env.partition}:sagemaker:${env.region}:${env.account}:${JOB_RESOURCE_TYPES[jobType]}/*`,
+            `arn:${env.partition}:sagemaker:${env.region}:${env.account}:${JOB_ARN_TYPES[jobType]}/*`,
           ],
           resourceSource: env.source,
         },

@@ -44,7 +44,7 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 export type Certainty = 'certain' | 'possible';
 
 /** The kind of SageMaker job a context describes. */
-export type JobType = 'training' | 'processing' | 'transform';
+export type JobType = 'training' | 'processing' | 'transform' | 'tuning' | 'endpoint';
 
 /** An S3 location the job reads or writes, by the channel that uses it. */
 export interface S3Location {

@@ -197,6 +197,44 @@ describe('the stack template', () => {
   });
 });
 
+describe('other job types', () => {
+  it('adds tuning and endpoint failures with their own status spelling and describe permissions', () => {
+    const template = templateOf({ jobTypes: ['training', 'tuning', 'endpoint'] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker HyperParameter Tuning Job State Change'],
+        detail: { HyperParameterTuningJobStatus: ['Failed'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Endpoint State Change'],
+        detail: { EndpointStatus: ['FAILED'] },
+      },
+    });
+    const describe = statementWithSid(roleStatements(template), 'DescribeFailedJobs') as {
+      Action: string[];
+      Resource: string[];
+    };
+    expect(describe.Action).toEqual([
+      'sagemaker:DescribeTrainingJob',
+      'sagemaker:DescribeHyperParameterTuningJob',
+      'sagemaker:DescribeEndpoint',
+      'sagemaker:DescribeEndpointConfig',
+      'sagemaker:DescribeModel',
+    ]);
+    expect(describe.Resource).toEqual([
+      'arn:aws:sagemaker:us-east-1:111122223333:training-job/*',
+      'arn:aws:sagemaker:us-east-1:111122223333:hyper-parameter-tuning-job/*',
+      'arn:aws:sagemaker:us-east-1:111122223333:endpoint/*',
+      'arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/*',
+      'arn:aws:sagemaker:us-east-1:111122223333:model/*',
+    ]);
+  });
+});
+
 describe('denials that never make a job', () => {
   it('routes denied Create*Job calls from CloudTrail only when watchApiDenials is on', () => {
     expect(Object.keys(templateOf().findResources('AWS::Events::Rule'))).toHaveLength(1);

@@ -1,5 +1,11 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -182,6 +188,35 @@ describe('handler', () => {
     const { body, attributes } = publishedMessage();
     expect(attributes).toMatchObject({ category: 'permission-proposal', fixLocation: 'identity-policy' });
     expect(body.default).toContain("aws iam put-role-policy --role-name 'DataScientist'");
+  });
+
+  it('describes a failed endpoint through its configuration and models', async () => {
+    const event = readEvent('endpoint-images-failed.json');
+    const detail = event.detail as Record<string, unknown>;
+    sagemaker.on(DescribeEndpointCommand).resolves({ ...detail, EndpointStatus: 'Failed' } as never);
+    sagemaker.on(DescribeEndpointConfigCommand).resolves({
+      EndpointConfigName: 'churn-endpoint-config-1122',
+      ProductionVariants: [{ VariantName: 'variant-1', ModelName: 'churn-model' }],
+    } as never);
+    sagemaker.on(DescribeModelCommand).resolves({
+      ModelName: 'churn-model',
+      ExecutionRoleArn: 'arn:aws:iam::111122223333:role/SageMakerModelRole',
+      PrimaryContainer: { Image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/churn-inference:3' },
+    } as never);
+    await handlerWith()(event);
+    expect(sagemaker.commandCalls(DescribeEndpointConfigCommand)[0]?.args[0].input).toEqual({
+      EndpointConfigName: 'churn-endpoint-config-1122',
+    });
+    const { body } = publishedMessage();
+    const outcome = JSON.parse(body.sqs ?? '{}').outcome as {
+      roleName: string;
+      policy: { Statement: { Resource: string[] }[] };
+    };
+    expect(outcome.roleName).toBe('SageMakerModelRole');
+    expect(outcome.policy.Statement.flatMap((s) => s.Resource)).toEqual([
+      '*',
+      'arn:aws:ecr:us-east-1:111122223333:repository/churn-inference',
+    ]);
   });
 
   it('fails the invocation when publishing fails, so EventBridge retries and the DLQ keeps the event', async () => {
