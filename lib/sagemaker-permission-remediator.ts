@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -126,6 +127,14 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly watchApiDenials?: boolean;
   /**
+   * One-click approval from Slack for proposals auto-remediation would not apply on its own: an AWS
+   * Chatbot custom action on this channel's notifications invokes an approval Lambda, which re-checks
+   * the stored proposal with the same guard and attaches exactly that policy. The channel is
+   * subscribed to the topic.
+   * @default - no approvals
+   */
+  readonly approvals?: { readonly slackChannel: chatbot.SlackChannelConfiguration };
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -182,6 +191,7 @@ const nagArn = (finding: string): string =>
     .replace(/\$\{Token\[AWS\.AccountId\.\d+\]\}/g, '<AWS::AccountId>');
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../lambdas/remediator/handler.ts', import.meta.url));
+const APPROVER_ENTRY = fileURLToPath(new URL('../lambdas/approver/handler.ts', import.meta.url));
 
 /**
  * Diagnoses failed SageMaker jobs and publishes least-privilege fix proposals (and, opt-in, applies
@@ -230,19 +240,8 @@ export class SageMakerPermissionRemediator extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'sagemaker-iam-remediator: reads failed jobs and roles, publishes proposals',
     });
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? DEFAULTS.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: HANDLER_ENTRY,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: Duration.seconds(60),
-      role,
-      logGroup,
+    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    this.function = this.bundledFunction('Function', HANDLER_ENTRY, role, logRetention, {
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       environment: {
@@ -254,19 +253,8 @@ export class SageMakerPermissionRemediator extends Construct {
         NOTIFY_NON_PERMISSION: String(props.notifyNonPermission ?? DEFAULTS.notifyNonPermission),
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
         POWERTOOLS_SERVICE_NAME: 'sagemaker-iam-remediator',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: MAIN_FIELDS,
-        banner: ESM_REQUIRE_BANNER,
-        externalModules: UNUSED_CREDENTIAL_PROVIDERS,
       },
     });
-    logGroup.grantWrite(role);
 
     // The remediator reads whatever job fails in this account and whatever role it names.
     const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
@@ -316,6 +304,7 @@ export class SageMakerPermissionRemediator extends Construct {
     }
     this.topic.grantPublish(role);
     this.idempotencyTable.grantReadWriteData(role);
+    if (props.approvals) this.wireApprovals(props.approvals.slackChannel, role, logRetention);
     const wildcards = [
       ...describeResources.map((resource) => `Resource::${resource}`),
       ...roleResources.map((resource) => `Resource::${resource}`),
@@ -389,6 +378,115 @@ export class SageMakerPermissionRemediator extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(alarmAction);
+  }
+
+  /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */
+  private bundledFunction(
+    id: string,
+    entry: string,
+    role: iam.IRole,
+    retention: logs.RetentionDays,
+    options: Pick<nodejs.NodejsFunctionProps, 'environment' | 'retryAttempts' | 'onFailure'>,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fn = new nodejs.NodejsFunction(this, id, {
+      ...options,
+      entry,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: MAIN_FIELDS,
+        banner: ESM_REQUIRE_BANNER,
+        externalModules: UNUSED_CREDENTIAL_PROVIDERS,
+      },
+    });
+    logGroup.grantWrite(role);
+    return fn;
+  }
+
+  /**
+   * Stored proposals, an approval Lambda, and the AWS Chatbot custom action that invokes it from the
+   * channel's notifications.
+   */
+  private wireApprovals(
+    slackChannel: chatbot.SlackChannelConfiguration,
+    remediatorRole: iam.Role,
+    logRetention: logs.RetentionDays,
+  ): void {
+    const { account, partition } = Stack.of(this);
+    const proposals = new dynamodb.Table(this, 'ProposalsTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    proposals.grant(remediatorRole, 'dynamodb:PutItem');
+    this.function.addEnvironment('PROPOSALS_TABLE_NAME', proposals.tableName);
+
+    const approverRole = new iam.Role(this, 'ApproverRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'sagemaker-iam-remediator: attaches fixes a human approved in chat, after the guard',
+    });
+    const roles = `arn:${partition}:iam::${account}:role/*`;
+    approverRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AttachApprovedFixes',
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
+        resources: [roles],
+      }),
+    );
+    proposals.grant(approverRole, 'dynamodb:GetItem');
+    this.topic.grantPublish(approverRole);
+    for (const finding of [`Resource::${roles}`, 'Action::kms:GenerateDataKey*']) {
+      Validations.of(approverRole).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[${nagArn(finding)}]`,
+        reason:
+          'A human approves a fix for whichever execution role failed, so any role of this account may be the ' +
+          'target; the guard re-checks every approval. kms:GenerateDataKey* is what publishing to the encrypted topic takes.',
+      });
+    }
+    const approver = this.bundledFunction('Approver', APPROVER_ENTRY, approverRole, logRetention, {
+      environment: { PROPOSALS_TABLE_NAME: proposals.tableName, TOPIC_ARN: this.topic.topicArn },
+    });
+
+    const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
+      actionName: 'apply-sagemaker-permission-fix',
+      definition: {
+        commandText: `lambda invoke --function-name ${approver.functionName} --payload {"proposalId": "$proposalId"}`,
+      },
+      attachments: [
+        {
+          notificationType: 'Custom',
+          buttonText: 'Apply this fix',
+          variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
+          criteria: [{ variableName: 'proposalId', operator: 'HAS_VALUE' }],
+        },
+      ],
+    });
+    slackChannel.addNotificationTopic(this.topic);
+    const channel = slackChannel.node.defaultChild as chatbot.CfnSlackChannelConfiguration;
+    channel.customizationResourceArns = [
+      ...(channel.customizationResourceArns ?? []),
+      action.attrCustomActionArn,
+    ];
+    // Only the function itself, not its versions (grantInvoke would add `ARN:*`).
+    slackChannel.role?.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [approver.functionArn] }),
+    );
   }
 
   /** CloudWatch alarms can publish to an encrypted topic only with a customer managed key they may use. */

@@ -2,6 +2,7 @@
  * The SNS message of an outcome, as data: subject, a `MessageStructure: json` body and the message
  * attributes that subscription filter policies select on. Publishing it is the adapter's job.
  */
+import type { ApprovalRecord } from './approval.js';
 import type { Outcome } from './render.js';
 import { renderChatbot, renderJson, renderText } from './render.js';
 
@@ -23,6 +24,53 @@ export interface SnsNotification {
   readonly attributes: Readonly<
     Record<'jobName' | 'category' | 'fixLocation' | 'accountId' | 'severity', string>
   >;
+}
+
+/** The outcome of a human approval from chat, for the same topic and its subscribers. */
+export function approvalNotificationOf(
+  record: ApprovalRecord,
+  result: { readonly applied: boolean; readonly detail: string },
+): SnsNotification {
+  const roleName = record.roleArn.slice(record.roleArn.lastIndexOf('/') + 1);
+  const title = `${record.job.jobName ?? 'SageMaker job'}: approved fix ${result.applied ? 'applied to' : 'NOT applied to'} ${roleName}`;
+  const text = [
+    title,
+    '',
+    result.detail,
+    ...(result.applied
+      ? [
+          '',
+          JSON.stringify(record.policy),
+          '',
+          `Roll back: aws iam delete-role-policy --role-name '${roleName}' --policy-name ${record.policyName}`,
+        ]
+      : []),
+  ].join('\n');
+  const chatbot = {
+    version: '1.0',
+    source: 'custom',
+    content: { textType: 'client-markdown', title, description: result.detail },
+    metadata: {
+      threadId: record.job.jobName ?? 'sagemaker-iam-remediator',
+      eventType: 'SageMakerPermissionApproval',
+    },
+  };
+  return {
+    subject: subjectOf(title),
+    message: JSON.stringify({
+      default: text,
+      email: text,
+      https: JSON.stringify(chatbot),
+      sqs: JSON.stringify({ record, ...result, text }),
+    }),
+    attributes: {
+      jobName: record.job.jobName ?? 'unknown',
+      category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.blocked,
+      fixLocation: 'identity-policy',
+      accountId: record.job.accountId ?? 'unknown',
+      severity: result.applied ? 'medium' : 'high',
+    },
+  };
 }
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
@@ -52,11 +100,11 @@ function classify(
  */
 export function notificationOf(
   outcome: Outcome,
-  options: { applied?: boolean; extraText?: string } = {},
+  options: { applied?: boolean; extraText?: string; proposalId?: string } = {},
 ): SnsNotification {
   const { category, severity } = classify(outcome, options.applied ?? false);
   const text = options.extraText ? `${renderText(outcome)}\n\n${options.extraText}` : renderText(outcome);
-  const chatbot = renderChatbot(outcome);
+  const chatbot = renderChatbot(outcome, options.proposalId);
   const { diagnosis } = outcome;
   const title =
     outcome.kind === 'permission'

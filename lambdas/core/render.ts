@@ -57,7 +57,11 @@ export function renderText(outcome: Outcome): string {
 /** Chatbot limits descriptions to a few thousand characters; the policy goes in full only when it fits. */
 const CHATBOT_DESCRIPTION_LIMIT = 3_500;
 
-export function renderChatbot(outcome: Outcome): ChatbotNotification {
+/**
+ * @param proposalId - set when a human may approve the proposal from the channel: the custom action
+ *   button reads it from `metadata.additionalContext.proposalId`.
+ */
+export function renderChatbot(outcome: Outcome, proposalId?: string): ChatbotNotification {
   const { diagnosis } = outcome;
   const relatedResources = diagnosis.roleArn ? [diagnosis.roleArn] : [];
   const metadata = {
@@ -103,7 +107,11 @@ export function renderChatbot(outcome: Outcome): ChatbotNotification {
     metadata: {
       ...metadata,
       summary: proposal.title,
-      additionalContext: { fixLocation: proposal.fixLocation, certainty: proposal.certainty },
+      additionalContext: {
+        fixLocation: proposal.fixLocation,
+        certainty: proposal.certainty,
+        ...(proposalId ? { proposalId } : {}),
+      },
     },
   };
 }

@@ -1,5 +1,4 @@
 /** Middy wiring around {@link remediate}: logging, metrics, event validation, idempotency. */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
@@ -14,9 +13,6 @@ import { remediate } from './remediate.js';
 
 export const SERVICE_NAME = 'sagemaker-iam-remediator';
 
-/** Retries with exponential backoff and jitter for throttling and 5xx answers. */
-export const CLIENT_RETRY = { maxAttempts: 4, retryMode: 'standard' } as const;
-
 /**
  * SageMaker may send one state change several times: the job ARN and its reason identify a
  * failure, whichever job type it is. A denied Create*Job call has no job: its CloudTrail event id
@@ -26,12 +22,7 @@ export const IDEMPOTENCY_KEY_PATH =
   '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
   'detail.FailureReason || detail.errorMessage]';
 
-export function buildHandler(
-  deps: Dependencies,
-  logger: Logger,
-  metrics: Metrics,
-  dynamodb?: DynamoDBClient,
-) {
+export function buildHandler(deps: Dependencies, logger: Logger, metrics: Metrics) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(logMetrics(metrics))
@@ -41,7 +32,7 @@ export function buildHandler(
     makeHandlerIdempotent({
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: deps.config.idempotencyTableName,
-        awsSdkV3Client: dynamodb,
+        awsSdkV3Client: deps.dynamodb,
       }),
       config: new IdempotencyConfig({
         eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,

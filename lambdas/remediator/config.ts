@@ -13,6 +13,8 @@ export interface RemediatorConfig extends GuardConfig {
   readonly dryRun: boolean;
   /** DynamoDB table for duplicate-event suppression; none disables it (tests, local runs). */
   readonly idempotencyTableName?: string;
+  /** DynamoDB table of proposals a human may approve from chat; none disables approvals. */
+  readonly proposalsTableName?: string;
 }
 
 export const DEFAULTS = {
@@ -40,5 +42,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     allowedAccounts: list(env.ALLOWED_ACCOUNTS),
     roleNamePatterns: list(env.ROLE_NAME_PATTERNS),
     idempotencyTableName: env.IDEMPOTENCY_TABLE_NAME || undefined,
+    proposalsTableName: env.PROPOSALS_TABLE_NAME || undefined,
   };
 }

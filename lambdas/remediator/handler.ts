@@ -8,7 +8,8 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { buildHandler, CLIENT_RETRY, SERVICE_NAME } from './app.js';
+import { buildHandler, SERVICE_NAME } from './app.js';
+import { CLIENT_RETRY } from './aws/retry.js';
 import { configFromEnv } from './config.js';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -19,10 +20,10 @@ export const handler = buildHandler(
     sagemaker: new SageMakerClient(CLIENT_RETRY),
     iam: new IAMClient(CLIENT_RETRY),
     sns: new SNSClient(CLIENT_RETRY),
+    dynamodb: new DynamoDBClient(CLIENT_RETRY),
     config: configFromEnv(),
     logger,
   },
   logger,
   metrics,
-  new DynamoDBClient(CLIENT_RETRY),
 );

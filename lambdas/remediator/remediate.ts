@@ -4,16 +4,19 @@
  * the same code runs against AWS, a local AWS-protocol server, or stubs.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision } from '../core/guard.js';
+import { proposalIdOf } from '../core/approval.js';
 import { decideAutoApply, globMatches } from '../core/guard.js';
 import type { JobContext, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
 import { shellQuote } from '../core/propose.js';
 import { applyPolicy, ApplyError, roleTags, verifyPolicy } from './aws/iam.js';
+import { storeProposal } from './aws/proposals.js';
 import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
 import type { RemediatorConfig } from './config.js';
@@ -25,6 +28,8 @@ export interface Dependencies {
   readonly sagemaker: SageMakerClient;
   readonly iam: IAMClient;
   readonly sns: SNSClient;
+  /** For idempotency and approvable proposals; both are off without it. */
+  readonly dynamodb?: DynamoDBClient;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
 }
@@ -130,6 +135,33 @@ async function autoRemediate(
   }
 }
 
+/**
+ * Keeps a proposal for one-click approval from chat when approvals are on and there is a policy for
+ * the job's own execution role. Returns its id for the notification.
+ */
+async function storeForApproval(
+  outcome: Extract<Outcome, { kind: 'permission' }>,
+  job: JobContext,
+  verification: Verification,
+  deps: Dependencies,
+): Promise<string | undefined> {
+  const { policy, policyName, roleArn } = outcome.proposal;
+  const table = deps.config.proposalsTableName;
+  if (!table || !deps.dynamodb || !policy || !policyName || !roleArn || roleArn !== job.roleArn)
+    return undefined;
+  const proposalId = proposalIdOf(roleArn, policy);
+  await storeProposal(deps.dynamodb, table, {
+    proposalId,
+    roleArn,
+    policyName,
+    policy,
+    diagnosis: outcome.diagnosis,
+    job,
+    verification,
+  });
+  return proposalId;
+}
+
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
   const job = await completeJob(event, deps);
   const diagnosis = diagnose(job.failureReason ?? '', job);
@@ -162,9 +194,13 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     verification,
   });
   const remediation = deps.config.autoRemediate ? await autoRemediate(decision, job, deps) : undefined;
+  const proposalId = remediation?.applied
+    ? undefined
+    : await storeForApproval(outcome, job, verification, deps);
   const notification = notificationOf(outcome, {
     applied: remediation?.applied,
     extraText: remediation?.text,
+    proposalId,
   });
   // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
   const messageId = await publish(deps.sns, deps.config.topicArn, notification);

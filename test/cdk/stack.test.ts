@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -235,6 +236,69 @@ describe('other job types', () => {
   });
 });
 
+describe('one-click approval from Slack', () => {
+  function withApprovals(): Template {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Approvals', { env: ENV });
+    const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
+      slackChannelConfigurationName: 'ml-platform',
+      slackWorkspaceId: 'T0123456789',
+      slackChannelId: 'C0123456789',
+    });
+    new SageMakerPermissionRemediator(stack, 'Remediator', { approvals: { slackChannel } });
+    return Template.fromStack(stack);
+  }
+
+  it('adds a custom action that invokes the approver with the proposal id, on the given channel', () => {
+    const template = withApprovals();
+    template.hasResourceProperties('AWS::Chatbot::CustomAction', {
+      ActionName: 'apply-sagemaker-permission-fix',
+      Definition: {
+        CommandText: {
+          'Fn::Join': [
+            '',
+            [
+              'lambda invoke --function-name ',
+              { Ref: Match.stringLikeRegexp('Approver') },
+              ' --payload {"proposalId": "$proposalId"}',
+            ],
+          ],
+        },
+      },
+      Attachments: [
+        {
+          NotificationType: 'Custom',
+          ButtonText: 'Apply this fix',
+          Variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
+          Criteria: [{ VariableName: 'proposalId', Operator: 'HAS_VALUE' }],
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      CustomizationResourceArns: [
+        { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
+      ],
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
+    });
+    const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
+  });
+
+  it('lets the approver read proposals and attach fixes, and the remediator only store them', () => {
+    const statements = roleStatements(withApprovals());
+    expect(statementWithSid(statements, 'AttachApprovedFixes')).toMatchObject({
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
+      Resource: 'arn:aws:iam::111122223333:role/*',
+    });
+    const dynamo = statements.filter((s) =>
+      actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
+    );
+    expect(dynamo.map((s) => actionsOf([s]))).toEqual(
+      expect.arrayContaining([['dynamodb:PutItem'], ['dynamodb:GetItem']]),
+    );
+  });
+});
+
 describe('denials that never make a job', () => {
   it('routes denied Create*Job calls from CloudTrail only when watchApiDenials is on', () => {
     expect(Object.keys(templateOf().findResources('AWS::Events::Rule'))).toHaveLength(1);
@@ -274,25 +338,37 @@ describe('props validation', () => {
 });
 
 describe('the real synth', () => {
-  // One real synth with bundling, cdk-nag and cfn-lint, for the default and the auto-remediating shapes.
+  // A real synth with bundling, cdk-nag and cfn-lint, for each shape of the construct.
+  const slackChannel = (stack: Stack) => ({
+    slackChannel: new chatbot.SlackChannelConfiguration(stack, 'Channel', {
+      slackChannelConfigurationName: 'ml-platform',
+      slackWorkspaceId: 'T0123456789',
+      slackChannelId: 'C0123456789',
+    }),
+  });
   it.each([
-    ['default', {}],
+    ['default', () => ({})],
     [
       'auto-remediation',
-      {
+      () => ({
         autoRemediate: true,
         allowedAccounts: ['111122223333'],
         roleNamePatterns: ['SageMaker*'],
-        jobTypes: ['training', 'processing'],
-      },
+        jobTypes: ['training', 'processing', 'tuning', 'endpoint'] as const,
+        watchApiDenials: true,
+      }),
     ],
+    ['approvals from Slack', (stack: Stack) => ({ approvals: slackChannel(stack) })],
   ] as const)('%s: zero unsuppressed cdk-nag findings and a clean cfn-lint', (_name, props) => {
     // Prepare
     const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
     const app = new App({ outdir });
-    new RemediatorStack(app, 'SageMakerIamRemediator', {
-      remediator: props as SageMakerPermissionRemediatorProps,
-    });
+    const stack = new Stack(app, 'SageMakerIamRemediator');
+    new SageMakerPermissionRemediator(
+      stack,
+      'Remediator',
+      props(stack) as SageMakerPermissionRemediatorProps,
+    );
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // Act
     app.synth();

@@ -15,7 +15,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_RETRY } from '../../lambdas/remediator/app.js';
+import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
 import type { MotoServer } from '../support/moto.js';
 import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
 import { identityDecision } from '../support/oracle.js';

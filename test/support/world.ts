@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { buildHandler, CLIENT_RETRY } from '../../lambdas/remediator/app.js';
+import { buildHandler } from '../../lambdas/remediator/app.js';
+import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import type { Dependencies } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
@@ -76,6 +77,7 @@ export class World {
   public topicArn = '';
   public queueUrl = '';
   public readonly tableName = 'remediator-idempotency';
+  public readonly proposalsTableName = 'remediator-proposals';
 
   public async create(options: { roleTags?: Tag[] } = {}): Promise<this> {
     await this.iam.send(
@@ -94,14 +96,16 @@ export class World {
     await this.sns.send(
       new SubscribeCommand({ TopicArn: this.topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
     );
-    await this.dynamodb.send(
-      new CreateTableCommand({
-        TableName: this.tableName,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    for (const TableName of [this.tableName, this.proposalsTableName]) {
+      await this.dynamodb.send(
+        new CreateTableCommand({
+          TableName,
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    }
     return this;
   }
 
@@ -129,10 +133,11 @@ export class World {
       sagemaker: this.sagemaker,
       iam: clients.iam ?? this.iam,
       sns: clients.sns ?? this.sns,
+      dynamodb: this.dynamodb,
       config: this.config(overrides),
       logger,
     };
-    const handler = buildHandler(deps, logger, metrics, this.dynamodb);
+    const handler = buildHandler(deps, logger, metrics);
     return (event: unknown) => handler(event, lambdaContext());
   }
 
