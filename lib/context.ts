@@ -1,8 +1,9 @@
 /**
- * Reads the construct's props from CDK context (cdk.json or `-c key=value`). Values may be JSON
+ * Reads the constructs' props from CDK context (cdk.json or `-c key=value`). Values may be JSON
  * arrays (cdk.json) or comma-separated strings (the command line).
  */
 import type { Node } from 'constructs';
+import type { MemberAccountForwarderProps } from './member-account-forwarder.js';
 import type { JobType, SageMakerPermissionRemediatorProps } from './sagemaker-permission-remediator.js';
 
 const listOf = (value: unknown): string[] => {
@@ -14,16 +15,40 @@ const listOf = (value: unknown): string[] => {
       .filter(Boolean);
   return [];
 };
+const flagOf = (node: Node, key: string): boolean => String(node.tryGetContext(key) ?? 'false') === 'true';
+const stringOf = (node: Node, key: string): string | undefined => {
+  const value: unknown = node.tryGetContext(key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+function jobTypesOf(node: Node): JobType[] | undefined {
+  const jobTypes = listOf(node.tryGetContext('jobTypes'));
+  return jobTypes.length > 0 ? (jobTypes as JobType[]) : undefined;
+}
 
 export function remediatorPropsFromContext(node: Node): SageMakerPermissionRemediatorProps {
-  const jobTypes = listOf(node.tryGetContext('jobTypes'));
+  const organizationId = stringOf(node, 'organizationId');
   return {
     notifyEmails: listOf(node.tryGetContext('notifyEmails')),
-    autoRemediate: String(node.tryGetContext('autoRemediate') ?? 'false') === 'true',
+    autoRemediate: flagOf(node, 'autoRemediate'),
     allowedAccounts: listOf(node.tryGetContext('allowedAccounts')),
     roleNamePatterns: listOf(node.tryGetContext('roleNamePatterns')),
-    jobTypes: jobTypes.length > 0 ? (jobTypes as JobType[]) : undefined,
-    dryRun: String(node.tryGetContext('dryRun') ?? 'false') === 'true',
-    watchApiDenials: String(node.tryGetContext('watchApiDenials') ?? 'false') === 'true',
+    jobTypes: jobTypesOf(node),
+    dryRun: flagOf(node, 'dryRun'),
+    watchApiDenials: flagOf(node, 'watchApiDenials'),
+    central: organizationId ? { organizationId } : undefined,
+  };
+}
+
+/** The member-account shape, chosen with `-c memberOf=<central account id>`. */
+export function forwarderPropsFromContext(node: Node): MemberAccountForwarderProps | undefined {
+  const centralAccountId = stringOf(node, 'memberOf');
+  if (!centralAccountId) return undefined;
+  return {
+    centralAccountId,
+    jobTypes: jobTypesOf(node),
+    watchApiDenials: flagOf(node, 'watchApiDenials'),
+    allowRemediation: flagOf(node, 'autoRemediate'),
+    roleNamePatterns: listOf(node.tryGetContext('roleNamePatterns')),
   };
 }

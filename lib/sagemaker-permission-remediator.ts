@@ -17,6 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import { iam5Finding } from './nag.js';
 
 /**
  * The SageMaker failures that can be diagnosed: the state change that reports each, how to describe
@@ -74,6 +75,49 @@ export const JOB_TYPES = {
   }
 >;
 export type JobType = keyof typeof JOB_TYPES;
+
+/**
+ * The rules that catch what the remediator diagnoses: one per enabled job type's failed state change,
+ * and optionally one for denied Create*Job calls. Shared with MemberAccountForwarder, so that both
+ * ends of an organization-wide deployment match the same events.
+ */
+export function failureEventRules(
+  scope: Construct,
+  jobTypes: readonly JobType[],
+  watchApiDenials: boolean,
+  target: events.IRuleTarget,
+): events.Rule[] {
+  const stateChanges = jobTypes.map(
+    (type) =>
+      new events.Rule(scope, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
+        description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
+        eventPattern: {
+          source: ['aws.sagemaker'],
+          detailType: [JOB_TYPES[type].detailType],
+          detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
+        },
+        targets: [target],
+      }),
+  );
+  if (!watchApiDenials) return stateChanges;
+  const deniedCalls = new events.Rule(scope, 'CreateJobDeniedRule', {
+    description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
+    eventPattern: {
+      source: ['aws.sagemaker'],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['sagemaker.amazonaws.com'],
+        eventName: jobTypes.flatMap((type) => JOB_TYPES[type].createCall ?? []),
+        errorCode: ['AccessDenied', 'AccessDeniedException'],
+      },
+    },
+    targets: [target],
+  });
+  return [...stateChanges, deniedCalls];
+}
+
+/** The role MemberAccountForwarder creates in every member account, for the central function. */
+export const MEMBER_ROLE_NAME = 'sagemaker-iam-remediator-member';
 
 /** Properties of {@link SageMakerPermissionRemediator}. */
 export interface SageMakerPermissionRemediatorProps {
@@ -135,6 +179,14 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly approvals?: { readonly slackChannel: chatbot.SlackChannelConfiguration };
   /**
+   * Central mode for an AWS Organization: this account's default event bus accepts the failure
+   * events that `MemberAccountForwarder` sends from every account of the organization, and the
+   * function acts in each account through the role the forwarder creates there. Every message
+   * carries the account id; auto-remediation still needs the account in `allowedAccounts`.
+   * @default - this account only
+   */
+  readonly central?: { readonly organizationId: string; readonly memberRoleName?: string };
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -182,13 +234,6 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
 }
-
-/** cdk-nag prints tokens of the stack's partition, region and account in this form. */
-const nagArn = (finding: string): string =>
-  finding
-    .replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/g, '<AWS::Partition>')
-    .replace(/\$\{Token\[AWS\.Region\.\d+\]\}/g, '<AWS::Region>')
-    .replace(/\$\{Token\[AWS\.AccountId\.\d+\]\}/g, '<AWS::AccountId>');
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../lambdas/remediator/handler.ts', import.meta.url));
 const APPROVER_ENTRY = fileURLToPath(new URL('../lambdas/approver/handler.ts', import.meta.url));
@@ -305,6 +350,12 @@ export class SageMakerPermissionRemediator extends Construct {
     this.topic.grantPublish(role);
     this.idempotencyTable.grantReadWriteData(role);
     if (props.approvals) this.wireApprovals(props.approvals.slackChannel, role, logRetention);
+    if (props.central)
+      this.acceptOrganization(
+        props.central.organizationId,
+        props.central.memberRoleName ?? MEMBER_ROLE_NAME,
+        role,
+      );
     const wildcards = [
       ...describeResources.map((resource) => `Resource::${resource}`),
       ...roleResources.map((resource) => `Resource::${resource}`),
@@ -312,7 +363,7 @@ export class SageMakerPermissionRemediator extends Construct {
     ];
     for (const finding of wildcards) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[${nagArn(finding)}]`,
+        id: iam5Finding(finding),
         reason:
           'Failed jobs and their execution roles are not known at deploy time: Describe* covers only this ' +
           "account's jobs of the enabled types, IAM reads (and opt-in PutRolePolicy) only this account's roles; " +
@@ -325,37 +376,7 @@ export class SageMakerPermissionRemediator extends Construct {
       retryAttempts: 4,
       maxEventAge: Duration.hours(2),
     });
-    const stateChangeRules = jobTypes.map(
-      (type) =>
-        new events.Rule(this, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
-          description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
-          eventPattern: {
-            source: ['aws.sagemaker'],
-            detailType: [JOB_TYPES[type].detailType],
-            detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
-          },
-          targets: [target],
-        }),
-    );
-    const apiDenialRules =
-      (props.watchApiDenials ?? DEFAULTS.watchApiDenials)
-        ? [
-            new events.Rule(this, 'CreateJobDeniedRule', {
-              description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
-              eventPattern: {
-                source: ['aws.sagemaker'],
-                detailType: ['AWS API Call via CloudTrail'],
-                detail: {
-                  eventSource: ['sagemaker.amazonaws.com'],
-                  eventName: jobTypes.flatMap((type) => JOB_TYPES[type].createCall ?? []),
-                  errorCode: ['AccessDenied', 'AccessDeniedException'],
-                },
-              },
-              targets: [target],
-            }),
-          ]
-        : [];
-    this.rules = [...stateChangeRules, ...apiDenialRules];
+    this.rules = failureEventRules(this, jobTypes, props.watchApiDenials ?? DEFAULTS.watchApiDenials, target);
 
     const alarmAction = new cloudwatchActions.SnsAction(this.topic);
     new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
@@ -453,7 +474,7 @@ export class SageMakerPermissionRemediator extends Construct {
     this.topic.grantPublish(approverRole);
     for (const finding of [`Resource::${roles}`, 'Action::kms:GenerateDataKey*']) {
       Validations.of(approverRole).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[${nagArn(finding)}]`,
+        id: iam5Finding(finding),
         reason:
           'A human approves a fix for whichever execution role failed, so any role of this account may be the ' +
           'target; the guard re-checks every approval. kms:GenerateDataKey* is what publishing to the encrypted topic takes.',
@@ -487,6 +508,41 @@ export class SageMakerPermissionRemediator extends Construct {
     slackChannel.role?.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [approver.functionArn] }),
     );
+  }
+
+  /**
+   * The organization's accounts may put events on this account's default bus, and the function may
+   * assume the member role in any account of the organization.
+   */
+  private acceptOrganization(organizationId: string, memberRoleName: string, role: iam.Role): void {
+    const { account, region, partition } = Stack.of(this);
+    // The L2 EventBusPolicy cannot render a statement for the imported default bus; the L1 can.
+    new events.CfnEventBusPolicy(this, 'OrganizationBusPolicy', {
+      statementId: 'SageMakerFailuresFromTheOrganization',
+      statement: {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: `arn:${partition}:events:${region}:${account}:event-bus/default`,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+      },
+    });
+    const memberRoles = `arn:${partition}:iam::*:role/${memberRoleName}`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ActInMemberAccounts',
+        actions: ['sts:AssumeRole'],
+        resources: [memberRoles],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: iam5Finding(`Resource::${memberRoles}`),
+      reason:
+        'The member role has one name in every account of the organization; aws:ResourceOrgID limits it to the organization.',
+    });
+    this.function.addEnvironment('MEMBER_ROLE_NAME', memberRoleName);
+    this.function.addEnvironment('HOME_ACCOUNT_ID', account);
   }
 
   /** CloudWatch alarms can publish to an encrypted topic only with a customer managed key they may use. */

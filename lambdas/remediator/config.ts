@@ -15,6 +15,8 @@ export interface RemediatorConfig extends GuardConfig {
   readonly idempotencyTableName?: string;
   /** DynamoDB table of proposals a human may approve from chat; none disables approvals. */
   readonly proposalsTableName?: string;
+  /** Central mode: the role to assume in a member account, and this (the central) account. */
+  readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
 }
 
 export const DEFAULTS = {
@@ -43,5 +45,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     roleNamePatterns: list(env.ROLE_NAME_PATTERNS),
     idempotencyTableName: env.IDEMPOTENCY_TABLE_NAME || undefined,
     proposalsTableName: env.PROPOSALS_TABLE_NAME || undefined,
+    central:
+      env.MEMBER_ROLE_NAME && env.HOME_ACCOUNT_ID
+        ? { memberRoleName: env.MEMBER_ROLE_NAME, homeAccountId: env.HOME_ACCOUNT_ID }
+        : undefined,
   };
 }

@@ -6,22 +6,28 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { buildHandler, SERVICE_NAME } from './app.js';
+import { memberAccountAccess } from './aws/accounts.js';
 import { CLIENT_RETRY } from './aws/retry.js';
 import { configFromEnv } from './config.js';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: 'SageMakerIamRemediator', serviceName: SERVICE_NAME });
+const config = configFromEnv();
+const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
 
 export const handler = buildHandler(
   {
-    sagemaker: new SageMakerClient(CLIENT_RETRY),
-    iam: new IAMClient(CLIENT_RETRY),
+    ...home,
     sns: new SNSClient(CLIENT_RETRY),
     dynamodb: new DynamoDBClient(CLIENT_RETRY),
-    config: configFromEnv(),
+    accountAccess: config.central
+      ? memberAccountAccess({ ...config.central, sts: new STSClient(CLIENT_RETRY), home })
+      : undefined,
+    config,
     logger,
   },
   logger,

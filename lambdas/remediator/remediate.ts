@@ -21,6 +21,10 @@ import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
 import type { RemediatorConfig } from './config.js';
 
+/** Clients acting in a job's account, or why there are none. */
+export type AccountAccess =
+  { readonly sagemaker: SageMakerClient; readonly iam: IAMClient } | { readonly unavailable: string };
+
 /** The slice of a Powertools Logger this module uses. */
 export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -30,6 +34,11 @@ export interface Dependencies {
   readonly sns: SNSClient;
   /** For idempotency and approvable proposals; both are off without it. */
   readonly dynamodb?: DynamoDBClient;
+  /**
+   * Clients that act in the failed job's account (central mode assumes a role there). Without it,
+   * `sagemaker` and `iam` act in this account.
+   */
+  readonly accountAccess?: (job: JobContext) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
 }
@@ -62,11 +71,6 @@ const needsDescribe = (job: JobContext): boolean =>
   (!job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0)));
 
 const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
-async function completeJob(event: unknown, deps: Dependencies): Promise<JobContext> {
-  const job = failedJobFromInput(event);
-  return needsDescribe(job) ? describeJob(deps.sagemaker, job) : job;
-}
 
 /** Tags are read only when no name pattern opts the role in already. */
 async function optInTags(job: JobContext, deps: Dependencies): Promise<Record<string, string>> {
@@ -163,7 +167,15 @@ async function storeForApproval(
 }
 
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
-  const job = await completeJob(event, deps);
+  const reported = failedJobFromInput(event);
+  const access = deps.accountAccess
+    ? await deps.accountAccess(reported)
+    : { sagemaker: deps.sagemaker, iam: deps.iam };
+  // Without access to the job's account nothing is read or changed there: the proposal goes out unverified.
+  const unavailable = 'unavailable' in access ? access.unavailable : undefined;
+  const local = 'unavailable' in access ? undefined : { ...deps, ...access };
+  if (unavailable) deps.logger.warn('no access to the job account', { reason: unavailable });
+  const job = local && needsDescribe(reported) ? await describeJob(local.sagemaker, reported) : reported;
   const diagnosis = diagnose(job.failureReason ?? '', job);
   if (diagnosis.kind === 'not-permission') {
     deps.logger.info('not a permission problem', { category: diagnosis.category, ruleId: diagnosis.ruleId });
@@ -178,9 +190,10 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   }
 
   const unverified = propose(diagnosis);
-  const verification: Verification =
-    unverified.policy && job.roleArn
-      ? await verifyPolicy(deps.iam, job.roleArn, unverified.policy)
+  const verification: Verification = !local
+    ? { status: 'unverified', reason: unavailable ?? 'no access to the job account' }
+    : unverified.policy && job.roleArn
+      ? await verifyPolicy(local.iam, job.roleArn, unverified.policy)
       : {
           status: 'not-attempted',
           reason: job.roleArn ? 'nothing to verify' : 'the job names no execution role',
@@ -190,10 +203,18 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification) };
 
   const decision = decideAutoApply(diagnosis, job, deps.config, {
-    roleTags: deps.config.autoRemediate ? await optInTags(job, deps) : {},
+    roleTags: local && deps.config.autoRemediate ? await optInTags(job, local) : {},
     verification,
   });
-  const remediation = deps.config.autoRemediate ? await autoRemediate(decision, job, deps) : undefined;
+  const remediation = !deps.config.autoRemediate
+    ? undefined
+    : local
+      ? await autoRemediate(decision, job, local)
+      : {
+          applied: false,
+          outcome: 'refused',
+          text: `Auto-remediation refused: ${unavailable ?? ''}.`,
+        };
   const proposalId = remediation?.applied
     ? undefined
     : await storeForApproval(outcome, job, verification, deps);

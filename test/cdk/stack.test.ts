@@ -359,6 +359,7 @@ describe('the real synth', () => {
       }),
     ],
     ['approvals from Slack', (stack: Stack) => ({ approvals: slackChannel(stack) })],
+    ['central mode for an organization', () => ({ central: { organizationId: 'o-abc123def4' } })],
   ] as const)('%s: zero unsuppressed cdk-nag findings and a clean cfn-lint', (_name, props) => {
     // Prepare
     const outdir = mkdtempSync(join(tmpdir(), 'synth-'));

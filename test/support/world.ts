@@ -126,6 +126,7 @@ export class World {
   public handler(
     overrides: Partial<RemediatorConfig> = {},
     clients: Partial<Pick<Dependencies, 'iam' | 'sns'>> = {},
+    accountAccess?: Dependencies['accountAccess'],
   ) {
     const logger = new Logger({ serviceName: 'integration', logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: 'Integration', serviceName: 'integration' });
@@ -134,6 +135,7 @@ export class World {
       iam: clients.iam ?? this.iam,
       sns: clients.sns ?? this.sns,
       dynamodb: this.dynamodb,
+      accountAccess,
       config: this.config(overrides),
       logger,
     };
@@ -163,11 +165,11 @@ export class World {
   }
 
   /** The role's inline policies as the server returns them (GetRolePolicy is URL-encoded, as in AWS). */
-  public async inlinePolicies(): Promise<Record<string, unknown>> {
-    const { PolicyNames = [] } = await this.iam.send(new ListRolePoliciesCommand({ RoleName: ROLE_NAME }));
+  public async inlinePolicies(iam: IAMClient = this.iam): Promise<Record<string, unknown>> {
+    const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE_NAME }));
     const entries = await Promise.all(
       PolicyNames.map(async (name) => {
-        const { PolicyDocument = '' } = await this.iam.send(
+        const { PolicyDocument = '' } = await iam.send(
           new GetRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: name }),
         );
         return [name, JSON.parse(decodeURIComponent(PolicyDocument))] as const;

@@ -1,0 +1,64 @@
+/**
+ * Central mode: clients that act in the failed job's own account, through the role that
+ * `MemberAccountForwarder` creates there. Credentials are cached per account until shortly before
+ * they expire.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import type { JobContext } from '../../core/index.js';
+import type { AccountAccess } from '../remediate.js';
+import { CLIENT_RETRY } from './retry.js';
+
+/** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
+const RENEW_BEFORE_MS = 5 * 60 * 1000;
+
+export interface MemberAccountOptions {
+  readonly homeAccountId: string;
+  /** The role name `MemberAccountForwarder` gives its role in every member account. */
+  readonly memberRoleName: string;
+  readonly sts: STSClient;
+  /** The clients of the central account itself. */
+  readonly home: { readonly sagemaker: SageMakerClient; readonly iam: IAMClient };
+  readonly now?: () => number;
+}
+
+export function memberAccountAccess(
+  options: MemberAccountOptions,
+): (job: JobContext) => Promise<AccountAccess> {
+  const cache = new Map<string, { access: AccountAccess; expires: number }>();
+  const now = options.now ?? Date.now;
+  return async (job) => {
+    const account = job.accountId;
+    if (!account || account === options.homeAccountId) return options.home;
+    const cached = cache.get(account);
+    if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
+    const roleArn = `arn:${job.partition}:iam::${account}:role/${options.memberRoleName}`;
+    try {
+      const { Credentials } = await options.sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'sagemaker-iam-remediator',
+          DurationSeconds: 900,
+        }),
+      );
+      if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey)
+        throw new Error('AssumeRole returned no credentials');
+      const credentials = {
+        accessKeyId: Credentials.AccessKeyId,
+        secretAccessKey: Credentials.SecretAccessKey,
+        sessionToken: Credentials.SessionToken,
+        expiration: Credentials.Expiration,
+      };
+      const access = {
+        sagemaker: new SageMakerClient({ ...CLIENT_RETRY, credentials }),
+        iam: new IAMClient({ ...CLIENT_RETRY, credentials }),
+      };
+      cache.set(account, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
+      return access;
+    } catch (error) {
+      return { unavailable: `cannot assume ${roleArn}: ${(error as Error).message.slice(0, 200)}` };
+    }
+  };
+}

@@ -1,0 +1,145 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { MemberAccountForwarder, validateForwarderProps } from '../../lib/member-account-forwarder.js';
+import type { MemberAccountForwarderProps } from '../../lib/member-account-forwarder.js';
+import { RemediatorStack } from '../../lib/remediator-stack.js';
+
+const CENTRAL = '111122223333';
+const MEMBER = '444455556666';
+
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const statementsOf = (template: Template): Statement[] =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+const actions = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+function memberTemplate(props: Partial<MemberAccountForwarderProps> = {}): Template {
+  const app = new App();
+  const stack = new Stack(app, 'Member', { env: { account: MEMBER, region: 'us-east-1' } });
+  new MemberAccountForwarder(stack, 'Forwarder', { centralAccountId: CENTRAL, ...props });
+  return Template.fromStack(stack);
+}
+
+describe('MemberAccountForwarder', () => {
+  it("forwards the failure events to the central account's default bus", () => {
+    memberTemplate().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Training Job State Change'],
+        detail: { TrainingJobStatus: ['Failed'] },
+      },
+    });
+    const rule = Object.values(memberTemplate().findResources('AWS::Events::Rule'))[0] as {
+      Properties: { Targets: { Arn: unknown }[] };
+    };
+    expect(JSON.stringify(rule.Properties.Targets[0]?.Arn)).toContain(
+      `:events:us-east-1:${CENTRAL}:event-bus/default`,
+    );
+  });
+
+  it('gives the central account a read-only role by default', () => {
+    const template = memberTemplate();
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'sagemaker-iam-remediator-member',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: {
+              AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${CENTRAL}:root`]] },
+            },
+          }),
+        ],
+      },
+    });
+    const granted = actions(statementsOf(template));
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        'sagemaker:DescribeTrainingJob',
+        'iam:GetRole',
+        'iam:SimulatePrincipalPolicy',
+        'iam:GetRolePolicy',
+      ]),
+    );
+    expect(granted.filter((a) => a.startsWith('iam:Put') || a.startsWith('iam:Delete'))).toEqual([]);
+  });
+
+  it('allows PutRolePolicy on matching roles only when the account opts in', () => {
+    const statements = statementsOf(
+      memberTemplate({ allowRemediation: true, roleNamePatterns: ['SageMakerDev*'] }),
+    );
+    const attach = statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles');
+    expect(attach?.Action).toEqual(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
+    expect(JSON.stringify(attach?.Resource)).toContain(`:iam::${MEMBER}:role/SageMakerDev*`);
+  });
+
+  it('reports every props problem at once', () => {
+    expect(validateForwarderProps({ centralAccountId: 'central', allowRemediation: true })).toEqual([
+      'centralAccountId must be a 12-digit account id',
+      'allowRemediation needs roleNamePatterns',
+    ]);
+  });
+});
+
+describe('central mode', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const template = Template.fromStack(
+    new RemediatorStack(app, 'Central', {
+      env: { account: CENTRAL, region: 'us-east-1' },
+      remediator: { central: { organizationId: 'o-abc123def4' } },
+    }),
+  );
+
+  it("accepts PutEvents from the organization's accounts on the default bus", () => {
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      StatementId: 'SageMakerFailuresFromTheOrganization',
+      Statement: {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } },
+      },
+    });
+  });
+
+  it('may assume the member role only in accounts of the organization', () => {
+    const assume = statementsOf(template).find((s) => s.Sid === 'ActInMemberAccounts');
+    expect(assume?.Action).toBe('sts:AssumeRole');
+    expect(JSON.stringify(assume?.Resource)).toContain(':iam::*:role/sagemaker-iam-remediator-member');
+    expect(assume?.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-abc123def4' } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MEMBER_ROLE_NAME: 'sagemaker-iam-remediator-member',
+          HOME_ACCOUNT_ID: CENTRAL,
+        }),
+      },
+    });
+  });
+});
+
+describe('the member stack, synthesized for real', () => {
+  it('has zero unsuppressed cdk-nag findings', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Validations } = await import('aws-cdk-lib');
+    const { AwsSolutionsChecks } = await import('cdk-nag');
+    const { MemberAccountStack } = await import('../../lib/member-account-forwarder.js');
+    const outdir = mkdtempSync(join(tmpdir(), 'member-'));
+    const app = new App({ outdir });
+    new MemberAccountStack(app, 'Member', {
+      forwarder: { centralAccountId: CENTRAL, allowRemediation: true, roleNamePatterns: ['SageMaker*'] },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    app.synth();
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: unknown[] }[];
+    };
+    expect(report.pluginReports[0]?.violations).toEqual([]);
+  });
+});
