@@ -6,7 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { iam5Finding } from './nag.js';
 import type { JobType } from './sagemaker-permission-remediator.js';
-import { failureEventRules, JOB_TYPES, MEMBER_ROLE_NAME } from './sagemaker-permission-remediator.js';
+import {
+  failureEventRules,
+  grantAttachFixes,
+  grantReadFailures,
+  MEMBER_ROLE_NAME,
+} from './sagemaker-permission-remediator.js';
 
 /** Properties of {@link MemberAccountForwarder}. */
 export interface MemberAccountForwarderProps {
@@ -75,7 +80,7 @@ export class MemberAccountForwarder extends Construct {
     super(scope, id);
     const problems = validateForwarderProps(props);
     if (problems.length > 0) throw new Error(`MemberAccountForwarder: ${problems.join('; ')}`);
-    const { account, region, partition } = Stack.of(this);
+    const { region, partition } = Stack.of(this);
     const jobTypes = props.jobTypes ?? ['training'];
 
     const centralBus = events.EventBus.fromEventBusArn(
@@ -96,46 +101,11 @@ export class MemberAccountForwarder extends Construct {
       assumedBy: new iam.AccountPrincipal(props.centralAccountId),
       description: 'sagemaker-iam-remediator (central account) reads failed jobs and roles here',
     });
-    const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
-    const roles = `arn:${partition}:iam::${account}:role/*`;
-    const readable = [
-      ...new Set(
-        describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
-      ),
+    const wildcards = [
+      ...grantReadFailures(this.role, jobTypes),
+      ...(props.allowRemediation ? grantAttachFixes(this.role, props.roleNamePatterns ?? []) : []),
     ];
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeFailedJobs',
-        actions: describes.map(([action]) => `sagemaker:${action}`),
-        resources: readable,
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadExecutionRoles',
-        actions: [
-          'iam:GetRole',
-          'iam:SimulatePrincipalPolicy',
-          'iam:ListRolePolicies',
-          'iam:GetRolePolicy',
-          'iam:ListAttachedRolePolicies',
-        ],
-        resources: [roles],
-      }),
-    );
-    const writable = props.allowRemediation
-      ? (props.roleNamePatterns ?? []).map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`)
-      : [];
-    if (writable.length > 0) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'AttachFixesToOptedInRoles',
-          actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-          resources: writable,
-        }),
-      );
-    }
-    for (const resource of [...readable, roles, ...writable]) {
+    for (const resource of wildcards) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:

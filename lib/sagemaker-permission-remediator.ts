@@ -116,6 +116,67 @@ export function failureEventRules(
   return [...stateChanges, deniedCalls];
 }
 
+/**
+ * What reading a failure takes in the role's account: describing failed jobs of the enabled types and
+ * reading (and simulating) the roles they name. Failures are not known at deploy time, so both are
+ * wildcards within the account; returns them for the cdk-nag acknowledgements.
+ */
+export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]): string[] {
+  const { account, region, partition } = Stack.of(role);
+  const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
+  const jobs = [
+    ...new Set(
+      describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
+    ),
+  ];
+  const roles = `arn:${partition}:iam::${account}:role/*`;
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'DescribeFailedJobs',
+      actions: describes.map(([action]) => `sagemaker:${action}`),
+      resources: jobs,
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadExecutionRoles',
+      actions: [
+        'iam:GetRole',
+        'iam:SimulatePrincipalPolicy',
+        'iam:ListRolePolicies',
+        'iam:GetRolePolicy',
+        'iam:ListAttachedRolePolicies',
+      ],
+      resources: [roles],
+    }),
+  );
+  return [...jobs, roles];
+}
+
+/**
+ * What attaching fixes takes: PutRolePolicy (and DeleteRolePolicy, which removes a half-written fix)
+ * on roles matching the patterns, or, without patterns, on roles carrying the opt-in tag.
+ */
+export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly string[]): string[] {
+  const { account, partition } = Stack.of(role);
+  const resources =
+    roleNamePatterns.length > 0
+      ? roleNamePatterns.map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`)
+      : [`arn:${partition}:iam::${account}:role/*`];
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'AttachFixesToOptedInRoles',
+      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      resources,
+      conditions:
+        roleNamePatterns.length > 0
+          ? undefined
+          : { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG_KEY}`]: 'true' } },
+    }),
+  );
+  return resources;
+}
+
 /** The role MemberAccountForwarder creates in every member account, for the central function. */
 export const MEMBER_ROLE_NAME = 'sagemaker-iam-remediator-member';
 
@@ -255,7 +316,6 @@ export class SageMakerPermissionRemediator extends Construct {
     if (problems.length > 0) throw new Error(`SageMakerPermissionRemediator: ${problems.join('; ')}`);
     const jobTypes = props.jobTypes ?? DEFAULTS.jobTypes;
     const autoRemediate = props.autoRemediate ?? DEFAULTS.autoRemediate;
-    const { account, region, partition } = Stack.of(this);
 
     this.topic = props.topic ?? this.createTopic();
     for (const email of props.notifyEmails ?? [])
@@ -271,15 +331,7 @@ export class SageMakerPermissionRemediator extends Construct {
       reason: 'This queue is itself the dead-letter queue of the EventBridge target and the function.',
     });
 
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Holds only de-duplication records that expire within a day.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.idempotencyTable = this.expiringTable('IdempotencyTable');
 
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -301,52 +353,10 @@ export class SageMakerPermissionRemediator extends Construct {
       },
     });
 
-    // The remediator reads whatever job fails in this account and whatever role it names.
-    const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
-    const describeResources = [
-      ...new Set(
-        describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
-      ),
+    const wildcardResources = [
+      ...grantReadFailures(role, jobTypes),
+      ...(autoRemediate ? grantAttachFixes(role, props.roleNamePatterns ?? []) : []),
     ];
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeFailedJobs',
-        actions: describes.map(([action]) => `sagemaker:${action}`),
-        resources: describeResources,
-      }),
-    );
-    const patterns = props.roleNamePatterns ?? [];
-    const roleResources = [
-      `arn:${partition}:iam::${account}:role/*`,
-      ...(autoRemediate ? patterns.map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`) : []),
-    ];
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadExecutionRoles',
-        actions: [
-          'iam:GetRole',
-          'iam:SimulatePrincipalPolicy',
-          'iam:ListRolePolicies',
-          'iam:GetRolePolicy',
-          'iam:ListAttachedRolePolicies',
-        ],
-        resources: [roleResources[0] ?? ''],
-      }),
-    );
-    if (autoRemediate) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'AttachFixesToOptedInRoles',
-          // DeleteRolePolicy removes a half-written fix when PutRolePolicy fails mid-way.
-          actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-          resources: patterns.length > 0 ? roleResources.slice(1) : roleResources.slice(0, 1),
-          conditions:
-            patterns.length > 0
-              ? undefined
-              : { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG_KEY}`]: 'true' } },
-        }),
-      );
-    }
     this.topic.grantPublish(role);
     this.idempotencyTable.grantReadWriteData(role);
     if (props.approvals) this.wireApprovals(props.approvals.slackChannel, role, logRetention);
@@ -357,8 +367,7 @@ export class SageMakerPermissionRemediator extends Construct {
         role,
       );
     const wildcards = [
-      ...describeResources.map((resource) => `Resource::${resource}`),
-      ...roleResources.map((resource) => `Resource::${resource}`),
+      ...new Set(wildcardResources.map((resource) => `Resource::${resource}`)),
       'Action::kms:GenerateDataKey*',
     ];
     for (const finding of wildcards) {
@@ -399,6 +408,21 @@ export class SageMakerPermissionRemediator extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(alarmAction);
+  }
+
+  /**
+   * A table of records keyed by `id` that expire on their `expiration` attribute. It holds only
+   * de-duplication records and proposals that expire within days, so it goes with the stack.
+   */
+  private expiringTable(id: string): dynamodb.Table {
+    return new dynamodb.Table(this, id, {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */
@@ -447,14 +471,7 @@ export class SageMakerPermissionRemediator extends Construct {
     logRetention: logs.RetentionDays,
   ): void {
     const { account, partition } = Stack.of(this);
-    const proposals = new dynamodb.Table(this, 'ProposalsTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const proposals = this.expiringTable('ProposalsTable');
     proposals.grant(remediatorRole, 'dynamodb:PutItem');
     this.function.addEnvironment('PROPOSALS_TABLE_NAME', proposals.tableName);
 

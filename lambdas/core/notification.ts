@@ -55,20 +55,47 @@ export function approvalNotificationOf(
       eventType: 'SageMakerPermissionApproval',
     },
   };
+  return assemble(
+    title,
+    text,
+    chatbot,
+    { record, ...result, text },
+    {
+      jobName: record.job.jobName,
+      category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.blocked,
+      fixLocation: 'identity-policy',
+      accountId: record.job.accountId,
+      severity: result.applied ? 'medium' : 'high',
+    },
+  );
+}
+
+/**
+ * One SNS message for `MessageStructure: json`: plain text for `default` and `email`, the AWS Chatbot
+ * notification for `https`, the machine-readable form for `sqs`; attributes for filter policies.
+ */
+function assemble(
+  title: string,
+  text: string,
+  chatbot: unknown,
+  machineReadable: unknown,
+  attributes: Omit<SnsNotification['attributes'], 'jobName' | 'accountId'> & {
+    jobName?: string;
+    accountId?: string;
+  },
+): SnsNotification {
   return {
     subject: subjectOf(title),
     message: JSON.stringify({
       default: text,
       email: text,
       https: JSON.stringify(chatbot),
-      sqs: JSON.stringify({ record, ...result, text }),
+      sqs: JSON.stringify(machineReadable),
     }),
     attributes: {
-      jobName: record.job.jobName ?? 'unknown',
-      category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.blocked,
-      fixLocation: 'identity-policy',
-      accountId: record.job.accountId ?? 'unknown',
-      severity: result.applied ? 'medium' : 'high',
+      ...attributes,
+      jobName: attributes.jobName ?? 'unknown',
+      accountId: attributes.accountId ?? 'unknown',
     },
   };
 }
@@ -110,20 +137,17 @@ export function notificationOf(
     outcome.kind === 'permission'
       ? `${options.applied ? '[applied] ' : ''}${outcome.proposal.title}`
       : `${diagnosis.jobName ?? 'SageMaker job'}: not a permission problem`;
-  return {
-    subject: subjectOf(title),
-    message: JSON.stringify({
-      default: text,
-      email: text,
-      https: JSON.stringify(chatbot),
-      sqs: JSON.stringify({ outcome: renderJson(outcome), text, chatbot, category }),
-    }),
-    attributes: {
-      jobName: diagnosis.jobName ?? 'unknown',
+  return assemble(
+    title,
+    text,
+    chatbot,
+    { outcome: renderJson(outcome), text, chatbot, category },
+    {
+      jobName: diagnosis.jobName,
       category,
       fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
-      accountId: diagnosis.accountId ?? 'unknown',
+      accountId: diagnosis.accountId,
       severity,
     },
-  };
+  );
 }

@@ -4,42 +4,26 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approve } from '../../lambdas/approver/approve.js';
 import type { ApprovalRecord } from '../../lambdas/core/approval.js';
-import type { MotoServer } from '../support/moto.js';
-import { startMoto, useEndpoint } from '../support/moto.js';
+import { useMotoWorld } from '../support/moto-world.js';
 import { motoEvent, World } from '../support/world.js';
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-let world: World;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useEndpoint(moto.endpoint);
-});
-afterAll(async () => {
-  restoreEnv();
-  await moto.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  world = await new World().create();
-});
+const env = useMotoWorld();
 
 const approver = () => ({
-  iam: world.iam,
-  sns: world.sns,
-  dynamodb: world.dynamodb,
-  config: { proposalsTableName: world.proposalsTableName, topicArn: world.topicArn },
+  iam: env.world.iam,
+  sns: env.world.sns,
+  dynamodb: env.world.dynamodb,
+  config: { proposalsTableName: env.world.proposalsTableName, topicArn: env.world.topicArn },
   logger: new Logger({ serviceName: 'approver', logLevel: 'SILENT' }),
 });
 
 /** Runs the remediator with approvals on and returns the proposal id the Slack button would send. */
 async function proposalIdFor(file: string): Promise<string | undefined> {
-  await world.handler({ proposalsTableName: world.proposalsTableName })(motoEvent(file));
-  const [delivered] = await world.delivered();
+  await env.world.handler({ proposalsTableName: env.world.proposalsTableName })(motoEvent(file));
+  const [delivered] = await env.world.delivered();
   const chatbot = delivered?.message.chatbot as { metadata: { additionalContext: Record<string, string> } };
   return chatbot.metadata.additionalContext.proposalId;
 }
@@ -49,12 +33,12 @@ describe('approval from chat', () => {
     // Prepare
     const proposalId = await proposalIdFor('training-kms-output-denied.json');
     expect(proposalId).toMatch(/^[0-9a-f]{24}$/);
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
     // Act
     const result = await approve({ proposalId }, approver());
     // Assess
     expect(result).toMatchObject({ status: 'applied', refusals: [] });
-    expect(Object.values(await world.inlinePolicies())).toEqual([
+    expect(Object.values(await env.world.inlinePolicies())).toEqual([
       {
         Version: '2012-10-17',
         Statement: [
@@ -67,18 +51,18 @@ describe('approval from chat', () => {
         ],
       },
     ]);
-    const approvals = (await world.delivered()).filter((d) => d.message.text.includes('approved fix'));
+    const approvals = (await env.world.delivered()).filter((d) => d.message.text.includes('approved fix'));
     expect(approvals[0]?.attributes.category).toBe('auto-remediation-applied');
     expect(approvals[0]?.message.text).toContain('Roll back: aws iam delete-role-policy');
     await expect(approve({ proposalId }, approver())).resolves.toMatchObject({ status: 'already-applied' });
-    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+    expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
   it('refuses a stored proposal that was tampered with', async () => {
     const proposalId = await proposalIdFor('training-kms-output-denied.json');
-    const { Item } = await world.dynamodb.send(
+    const { Item } = await env.world.dynamodb.send(
       new (await import('@aws-sdk/client-dynamodb')).GetItemCommand({
-        TableName: world.proposalsTableName,
+        TableName: env.world.proposalsTableName,
         Key: { id: { S: proposalId ?? '' } },
       }),
     );
@@ -90,9 +74,9 @@ describe('approval from chat', () => {
         Statement: [{ ...record.policy.Statement[0], Action: ['kms:*'], Resource: ['*'] }],
       },
     };
-    await world.dynamodb.send(
+    await env.world.dynamodb.send(
       new PutItemCommand({
-        TableName: world.proposalsTableName,
+        TableName: env.world.proposalsTableName,
         Item: { ...Item, record: { S: JSON.stringify(tampered) } },
       }),
     );
@@ -101,7 +85,7 @@ describe('approval from chat', () => {
       status: 'refused',
       refusals: [expect.stringContaining('not what the guard allows')],
     });
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
   });
 
   it.each([
@@ -115,8 +99,8 @@ describe('approval from chat', () => {
 
   it('offers no button for what an Allow on the execution role cannot fix', async () => {
     expect(await proposalIdFor('training-scp-explicit-deny.json')).toBeUndefined();
-    await moto.reset();
-    world = await new World().create();
+    await env.moto.reset();
+    env.world = await new World().create();
     // A denied CreateTrainingJob is the caller's to fix, not the execution role's.
     expect(await proposalIdFor('cloudtrail-createtrainingjob-passrole-denied.json')).toBeUndefined();
   });

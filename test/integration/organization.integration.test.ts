@@ -4,30 +4,18 @@
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { memberAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 import { MEMBER_ROLE_NAME } from '../../lib/sagemaker-permission-remediator.js';
-import type { MotoServer } from '../support/moto.js';
-import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
-import { motoEvent, ROLE_NAME, TRUST_POLICY, World } from '../support/world.js';
+import { MOTO_ACCOUNT } from '../support/moto.js';
+import { useMotoWorld } from '../support/moto-world.js';
+import { motoEvent, ROLE_NAME, TRUST_POLICY } from '../support/world.js';
 
 const MEMBER = '222233334444';
-let moto: MotoServer;
-let restoreEnv: () => void;
-let world: World;
+const env = useMotoWorld();
 let memberIam: IAMClient;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useEndpoint(moto.endpoint);
-});
-afterAll(async () => {
-  restoreEnv();
-  await moto.stop();
-});
 beforeEach(async () => {
-  await moto.reset();
-  world = await new World().create();
   // What MemberAccountForwarder and the team's own stack create in the member account.
   const { Credentials } = await new STSClient({}).send(
     new AssumeRoleCommand({
@@ -47,27 +35,31 @@ beforeEach(async () => {
   }
 });
 
+/** The central handler, reaching member accounts through `sts`, auto-remediating in `allowedAccounts`. */
+function centralHandler(allowedAccounts: string[], sts = new STSClient({})) {
+  const accountAccess = memberAccountAccess({
+    homeAccountId: MOTO_ACCOUNT,
+    memberRoleName: MEMBER_ROLE_NAME,
+    sts,
+    home: { sagemaker: env.world.sagemaker, iam: env.world.iam },
+  });
+  return env.world.handler(
+    { autoRemediate: true, allowedAccounts, roleNamePatterns: ['SageMakerExec*'] },
+    {},
+    accountAccess,
+  );
+}
+
 describe('central mode', () => {
   it('attaches the fix to the role in the member account, not to the same-named role at home', async () => {
-    // Prepare: the central function reaches the member account through the member role.
-    const accountAccess = memberAccountAccess({
-      homeAccountId: MOTO_ACCOUNT,
-      memberRoleName: MEMBER_ROLE_NAME,
-      sts: new STSClient({}),
-      home: { sagemaker: world.sagemaker, iam: world.iam },
-    });
-    const handler = world.handler(
-      { autoRemediate: true, allowedAccounts: [MEMBER], roleNamePatterns: ['SageMakerExec*'] },
-      {},
-      accountAccess,
-    );
+    const handler = centralHandler([MEMBER]);
     // Act
     const result = await handler(motoEvent('training-kms-output-denied.json', MEMBER));
     // Assess
     expect(result).toMatchObject({ status: 'applied' });
-    const [delivered] = await world.delivered();
+    const [delivered] = await env.world.delivered();
     expect(delivered?.attributes.accountId).toBe(MEMBER);
-    expect(Object.values(await world.inlinePolicies(memberIam))).toEqual([
+    expect(Object.values(await env.world.inlinePolicies(memberIam))).toEqual([
       expect.objectContaining({
         Statement: [
           expect.objectContaining({
@@ -76,52 +68,32 @@ describe('central mode', () => {
         ],
       }),
     ]);
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
   });
 
   it('only proposes for a member account that is not in allowedAccounts', async () => {
-    const accountAccess = memberAccountAccess({
-      homeAccountId: MOTO_ACCOUNT,
-      memberRoleName: MEMBER_ROLE_NAME,
-      sts: new STSClient({}),
-      home: { sagemaker: world.sagemaker, iam: world.iam },
-    });
-    const handler = world.handler(
-      { autoRemediate: true, allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] },
-      {},
-      accountAccess,
-    );
+    const handler = centralHandler([MOTO_ACCOUNT]);
     const result = await handler(motoEvent('training-kms-output-denied.json', MEMBER));
     expect(result).toMatchObject({
       status: 'proposed',
       autoApply: { refusals: [expect.stringContaining(`account ${MEMBER} is not in allowedAccounts`)] },
     });
-    expect(await world.inlinePolicies(memberIam)).toEqual({});
+    expect(await env.world.inlinePolicies(memberIam)).toEqual({});
   });
 
   it('still sends the proposal, unverified, when the member role cannot be assumed', async () => {
     const unreachable = new STSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
-    const accountAccess = memberAccountAccess({
-      homeAccountId: MOTO_ACCOUNT,
-      memberRoleName: MEMBER_ROLE_NAME,
-      sts: unreachable,
-      home: { sagemaker: world.sagemaker, iam: world.iam },
-    });
-    const handler = world.handler(
-      { autoRemediate: true, allowedAccounts: [MEMBER], roleNamePatterns: ['SageMakerExec*'] },
-      {},
-      accountAccess,
-    );
+    const handler = centralHandler([MEMBER], unreachable);
     const result = await handler(motoEvent('training-kms-output-denied.json', MEMBER));
     expect(result).toMatchObject({
       status: 'proposed',
       verification: 'unverified',
       autoApply: { outcome: 'refused' },
     });
-    const [delivered] = await world.delivered();
+    const [delivered] = await env.world.delivered();
     expect(delivered?.message.text).toContain(
       `cannot assume arn:aws:iam::${MEMBER}:role/${MEMBER_ROLE_NAME}`,
     );
-    expect(await world.inlinePolicies(memberIam)).toEqual({});
+    expect(await env.world.inlinePolicies(memberIam)).toEqual({});
   });
 });

@@ -5,10 +5,10 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { diagnoseRecent } from '../../bin/recent.js';
-import type { MotoServer } from '../support/moto.js';
-import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
+import { MOTO_ACCOUNT } from '../support/moto.js';
+import { useMotoWorld } from '../support/moto-world.js';
 import { motoEvent, ROLE_ARN } from '../support/world.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
@@ -19,16 +19,7 @@ function collect() {
 }
 
 describe('diagnose --recent against the real server', () => {
-  let moto: MotoServer;
-  let restore: () => void;
-  beforeAll(async () => {
-    moto = await startMoto();
-    restore = useEndpoint(moto.endpoint);
-  });
-  afterAll(async () => {
-    restore();
-    await moto.stop();
-  });
+  useMotoWorld({ withWorld: false });
 
   it('lists with StatusEquals=Failed over real pagination and reports none when no job failed', async () => {
     // Prepare: moto's jobs always complete; a failed one cannot be made there.

@@ -14,29 +14,14 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
-import type { MotoServer } from '../support/moto.js';
-import { MOTO_ACCOUNT, startMoto, useEndpoint } from '../support/moto.js';
+import { MOTO_ACCOUNT } from '../support/moto.js';
+import { useMotoWorld } from '../support/moto-world.js';
 import { identityDecision } from '../support/oracle.js';
 import { ADMIN_USER, motoEvent, ROLE_ARN, ROLE_NAME, World } from '../support/world.js';
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-let world: World;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useEndpoint(moto.endpoint);
-});
-afterAll(async () => {
-  restoreEnv();
-  await moto.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  world = await new World().create();
-});
+const env = useMotoWorld();
 
 const AUTO = { autoRemediate: true, allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] };
 const PRINCIPAL = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
@@ -45,10 +30,10 @@ const OUTPUT_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc
 describe('proposals over SNS', () => {
   it('delivers the exact policy, attributes and three renderings through SNS to SQS', async () => {
     // Act
-    const result = await world.handler()(motoEvent('training-s3-output-access-denied.json'));
+    const result = await env.world.handler()(motoEvent('training-s3-output-access-denied.json'));
     // Assess
     expect(result).toMatchObject({ status: 'proposed', verification: 'unverified' });
-    const [delivered, ...rest] = await world.delivered();
+    const [delivered, ...rest] = await env.world.delivered();
     expect(rest).toHaveLength(0);
     expect(delivered?.attributes).toEqual({
       jobName: 'xgb-churn-2026-11-20-09-02-11-417',
@@ -80,7 +65,7 @@ describe('proposals over SNS', () => {
       status: 'unverified',
       reason: expect.stringContaining('SimulatePrincipalPolicy'),
     });
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
 
     // The oracle: the failed request is denied before and allowed after; neighbours stay denied.
     const object = 'arn:aws:s3:::my-output-bucket/model_artifacts/job-1/output/model.tar.gz';
@@ -102,7 +87,7 @@ describe('proposals over SNS', () => {
 
   it('describes a job the server knows when the event carries only its name', async () => {
     // Prepare: a training job created on the server, and an event without its configuration.
-    await world.sagemaker.send(
+    await env.world.sagemaker.send(
       new CreateTrainingJobCommand({
         TrainingJobName: 'thin-event-job',
         RoleArn: ROLE_ARN,
@@ -132,9 +117,9 @@ describe('proposals over SNS', () => {
       },
     };
     // Act
-    await world.handler()(event);
+    await env.world.handler()(event);
     // Assess: resources come from the configuration the server described.
-    const [delivered] = await world.delivered();
+    const [delivered] = await env.world.delivered();
     expect(
       (delivered?.message.outcome.policy as { Statement: { Resource: string[] }[] }).Statement.flatMap(
         (s) => s.Resource,
@@ -143,11 +128,11 @@ describe('proposals over SNS', () => {
   });
 
   it('proposes PassRole for the caller of a denied CreateTrainingJob; repeated deliveries give one message', async () => {
-    const handler = world.handler();
+    const handler = env.world.handler();
     const event = motoEvent('cloudtrail-createtrainingjob-passrole-denied.json');
     await handler(event);
     await handler(structuredClone(event));
-    const delivered = await world.delivered();
+    const delivered = await env.world.delivered();
     expect(delivered).toHaveLength(1);
     expect(delivered[0]?.message.outcome).toMatchObject({
       roleName: 'DataScientist',
@@ -156,33 +141,33 @@ describe('proposals over SNS', () => {
   });
 
   it('runs through the real Lambda entry module, its clients created from the environment', async () => {
-    process.env.TOPIC_ARN = world.topicArn;
-    process.env.IDEMPOTENCY_TABLE_NAME = world.tableName;
+    process.env.TOPIC_ARN = env.world.topicArn;
+    process.env.IDEMPOTENCY_TABLE_NAME = env.world.tableName;
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     const { handler } = await import('../../lambdas/remediator/handler.js');
     const { lambdaContext } = await import('../helpers/lambda.js');
     await expect(
       handler(motoEvent('training-kms-output-denied.json'), lambdaContext()),
     ).resolves.toMatchObject({ status: 'proposed' });
-    expect((await world.delivered())[0]?.attributes.fixLocation).toBe('identity-policy');
+    expect((await env.world.delivered())[0]?.attributes.fixLocation).toBe('identity-policy');
   });
 });
 
 describe('auto-remediation', () => {
   it('attaches exactly the guard-approved policy in an allowed account, with a rollback command', async () => {
     // Act
-    const result = await world.handler(AUTO)(motoEvent('training-kms-output-denied.json'));
+    const result = await env.world.handler(AUTO)(motoEvent('training-kms-output-denied.json'));
     // Assess
     expect(result).toMatchObject({ status: 'applied', autoApply: { eligible: true, refusals: [] } });
     const policy = {
       Version: '2012-10-17',
       Statement: [{ Sid: 'Kms', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [OUTPUT_KEY] }],
     };
-    const policies = await world.inlinePolicies();
+    const policies = await env.world.inlinePolicies();
     expect(Object.values(policies)).toEqual([policy]);
     const [name] = Object.keys(policies);
     expect(name).toMatch(/^sagemaker-iam-remediator-[0-9a-f]{12}$/);
-    const [delivered] = await world.delivered();
+    const [delivered] = await env.world.delivered();
     expect(delivered?.attributes.category).toBe('auto-remediation-applied');
     expect(delivered?.message.text).toContain(
       `aws iam delete-role-policy --role-name '${ROLE_NAME}' --policy-name ${name}`,
@@ -206,10 +191,12 @@ describe('auto-remediation', () => {
   });
 
   it('applies for a role that opts in with its tag, without a name pattern', async () => {
-    await moto.reset();
-    world = await new World().create({ roleTags: [{ Key: 'sagemaker-iam-remediator:auto', Value: 'true' }] });
-    await world.handler({ ...AUTO, roleNamePatterns: [] })(motoEvent('training-kms-output-denied.json'));
-    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+    await env.moto.reset();
+    env.world = await new World().create({
+      roleTags: [{ Key: 'sagemaker-iam-remediator:auto', Value: 'true' }],
+    });
+    await env.world.handler({ ...AUTO, roleNamePatterns: [] })(motoEvent('training-kms-output-denied.json'));
+    expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
   it.each([
@@ -233,12 +220,12 @@ describe('auto-remediation', () => {
     ],
     ['auto-remediation switched off', {}, 'training-kms-output-denied.json', /auto-remediation is off/],
   ])('refuses %s and says why', async (_name, config, file, refusal) => {
-    const result = await world.handler(config)(motoEvent(file));
+    const result = await env.world.handler(config)(motoEvent(file));
     expect(result).toMatchObject({ status: 'proposed' });
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
     const refusals = (result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n');
     expect(refusals).toMatch(refusal);
-    if ('autoRemediate' in config) expect((await world.delivered())[0]?.message.text).toMatch(refusal);
+    if ('autoRemediate' in config) expect((await env.world.delivered())[0]?.message.text).toMatch(refusal);
   });
 
   const crafted = [
@@ -270,32 +257,32 @@ describe('auto-remediation', () => {
     const reason = `AlgorithmError: ClientError: User: arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/SageMaker is not authorized to perform: ${request} because no identity-based policy allows the action`;
     (event.detail as Record<string, unknown>).FailureReason = reason;
     // Act
-    const result = await world.handler(AUTO)(event);
+    const result = await env.world.handler(AUTO)(event);
     // Assess
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
     expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: false } });
     expect((result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n')).toMatch(
       refusal,
     );
-    expect((await world.delivered())[0]?.message.text).toContain('Auto-remediation refused');
+    expect((await env.world.delivered())[0]?.message.text).toContain('Auto-remediation refused');
   });
 
   it('turns a duplicate delivery of the same event into one proposal and one policy', async () => {
-    const handler = world.handler(AUTO);
+    const handler = env.world.handler(AUTO);
     const event = motoEvent('training-kms-output-denied.json');
     const first = await handler(event);
     const second = await handler(structuredClone(event));
     expect(second).toEqual(first);
-    expect(await world.delivered()).toHaveLength(1);
-    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+    expect(await env.world.delivered()).toHaveLength(1);
+    expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
   it('logs instead of attaching in dry-run mode', async () => {
-    const result = await world.handler({ ...AUTO, dryRun: true })(
+    const result = await env.world.handler({ ...AUTO, dryRun: true })(
       motoEvent('training-kms-output-denied.json'),
     );
     expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: true, outcome: 'dry-run' } });
-    expect(await world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
   });
 });
 
@@ -346,31 +333,37 @@ function flakyIam(matches: (body: string) => boolean, failures: number, status =
 
 describe('faults', () => {
   it('fails the invocation when SNS publish fails, so the event is retried and ends in the DLQ', async () => {
-    const handler = world.handler({ topicArn: `arn:aws:sns:us-east-1:${MOTO_ACCOUNT}:no-such-topic` });
+    const handler = env.world.handler({ topicArn: `arn:aws:sns:us-east-1:${MOTO_ACCOUNT}:no-such-topic` });
     await expect(handler(motoEvent('training-s3-output-access-denied.json'))).rejects.toThrow(
       /not exist|NotFound/i,
     );
     // The idempotency record is released on failure: the retry runs in full.
-    await expect(world.handler()(motoEvent('training-s3-output-access-denied.json'))).resolves.toMatchObject({
+    await expect(
+      env.world.handler()(motoEvent('training-s3-output-access-denied.json')),
+    ).resolves.toMatchObject({
       status: 'proposed',
     });
   });
 
   it('retries IAM 5xx answers with backoff and then succeeds', async () => {
     const { client, seen } = flakyIam((body) => body.includes('Action=PutRolePolicy'), 2);
-    const result = await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    const result = await env.world.handler(AUTO, { iam: client })(
+      motoEvent('training-kms-output-denied.json'),
+    );
     expect(result).toMatchObject({ status: 'applied' });
     expect(seen).toEqual({ failed: 2, attempts: 3 });
-    expect(Object.keys(await world.inlinePolicies())).toHaveLength(1);
+    expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
   it('leaves nothing behind when attaching fails half way, and still sends the proposal', async () => {
     const { client, seen } = flakyIam((body) => body.includes('Action=PutRolePolicy'), 100, 500);
-    const result = await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    const result = await env.world.handler(AUTO, { iam: client })(
+      motoEvent('training-kms-output-denied.json'),
+    );
     expect(result).toMatchObject({ status: 'proposed', autoApply: { outcome: 'failed' } });
     expect(seen.attempts).toBe(CLIENT_RETRY.maxAttempts);
-    expect(await world.inlinePolicies()).toEqual({});
-    expect((await world.delivered())[0]?.message.text).toContain(
+    expect(await env.world.inlinePolicies()).toEqual({});
+    expect((await env.world.delivered())[0]?.message.text).toContain(
       'Auto-remediation failed and changed nothing',
     );
   });
@@ -382,10 +375,10 @@ describe('faults', () => {
       if (body.includes('Action=PutRolePolicy')) throw new Error('connection reset');
       return answer;
     }, 1);
-    await world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
-    expect(await world.inlinePolicies()).toEqual({});
+    await env.world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    expect(await env.world.inlinePolicies()).toEqual({});
     // Sanity: the server really accepts such a policy when nothing fails.
-    await world.iam.send(
+    await env.world.iam.send(
       new PutRolePolicyCommand({
         RoleName: ROLE_NAME,
         PolicyName: 'probe',
@@ -393,7 +386,7 @@ describe('faults', () => {
           '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}',
       }),
     );
-    expect(Object.keys(await world.inlinePolicies())).toEqual(['probe']);
+    expect(Object.keys(await env.world.inlinePolicies())).toEqual(['probe']);
   });
 });
 
@@ -401,8 +394,8 @@ describe('with IAM enforced by the server', () => {
   it('a denied GetObject of the job role succeeds after the remediator runs; another bucket stays denied', async () => {
     // Prepare (enforcement off): an administrator, the job's data, and a bucket the job has no business in.
     const admin = ADMIN_USER;
-    await world.iam.send(new CreateUserCommand({ UserName: admin }));
-    await world.iam.send(
+    await env.world.iam.send(new CreateUserCommand({ UserName: admin }));
+    await env.world.iam.send(
       new PutUserPolicyCommand({
         UserName: admin,
         PolicyName: 'admin',
@@ -412,7 +405,7 @@ describe('with IAM enforced by the server', () => {
         }),
       }),
     );
-    const { AccessKey } = await world.iam.send(new CreateAccessKeyCommand({ UserName: admin }));
+    const { AccessKey } = await env.world.iam.send(new CreateAccessKeyCommand({ UserName: admin }));
     const s3 = new S3Client({ forcePathStyle: true });
     const key = 'training_data/train/part-00000.csv';
     for (const bucket of ['my-training-bucket', 'other-bucket']) {
@@ -423,7 +416,7 @@ describe('with IAM enforced by the server', () => {
       accessKeyId: AccessKey?.AccessKeyId ?? '',
       secretAccessKey: AccessKey?.SecretAccessKey ?? '',
     };
-    await moto.enforceIam(true);
+    await env.moto.enforceIam(true);
     try {
       const { Credentials } = await new STSClient({ credentials: adminCredentials }).send(
         new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'SageMaker' }),
@@ -444,7 +437,7 @@ describe('with IAM enforced by the server', () => {
       (event.detail as Record<string, unknown>).FailureReason =
         `ClientError: Data download failed: User: arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/SageMaker is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::my-training-bucket/${key}" because no identity-based policy allows the s3:GetObject action`;
       const remediator = new World();
-      Object.assign(remediator, { topicArn: world.topicArn, queueUrl: world.queueUrl });
+      Object.assign(remediator, { topicArn: env.world.topicArn, queueUrl: env.world.queueUrl });
       for (const client of [remediator.iam, remediator.sns, remediator.sagemaker, remediator.dynamodb]) {
         client.config.credentials = async () => adminCredentials;
       }
@@ -456,7 +449,7 @@ describe('with IAM enforced by the server', () => {
       expect(await object.Body?.transformToString()).toBe('label,feature\n1,2\n');
       await expect(read('other-bucket')).rejects.toMatchObject({ name: 'AccessDenied' });
     } finally {
-      await moto.enforceIam(false);
+      await env.moto.enforceIam(false);
     }
   });
 });
