@@ -188,7 +188,8 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly jobTypes?: readonly JobType[];
   /**
-   * An existing topic to publish proposals to.
+   * An existing topic to publish proposals to. If it is encrypted, grant the function's role
+   * (`function.role`) kms:GenerateDataKey and kms:Decrypt on its key.
    * @default - a new topic encrypted with a customer managed KMS key
    */
   readonly topic?: sns.ITopic;
@@ -305,6 +306,8 @@ const APPROVER_ENTRY = fileURLToPath(new URL('../lambdas/approver/handler.ts', i
  */
 export class SageMakerPermissionRemediator extends Construct {
   public readonly topic: sns.ITopic;
+  /** The key of the topic this construct created; undefined for a topic passed in. */
+  private topicKey?: kms.IKey;
   public readonly function: nodejs.NodejsFunction;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
@@ -357,7 +360,7 @@ export class SageMakerPermissionRemediator extends Construct {
       ...grantReadFailures(role, jobTypes),
       ...(autoRemediate ? grantAttachFixes(role, props.roleNamePatterns ?? []) : []),
     ];
-    this.topic.grantPublish(role);
+    this.grantPublish(role);
     this.idempotencyTable.grantReadWriteData(role);
     if (props.approvals) this.wireApprovals(props.approvals.slackChannel, role, logRetention);
     if (props.central)
@@ -366,17 +369,14 @@ export class SageMakerPermissionRemediator extends Construct {
         props.central.memberRoleName ?? MEMBER_ROLE_NAME,
         role,
       );
-    const wildcards = [
-      ...new Set(wildcardResources.map((resource) => `Resource::${resource}`)),
-      'Action::kms:GenerateDataKey*',
-    ];
+    const wildcards = [...new Set(wildcardResources.map((resource) => `Resource::${resource}`))];
     for (const finding of wildcards) {
       Validations.of(role).acknowledge({
         id: iam5Finding(finding),
         reason:
           'Failed jobs and their execution roles are not known at deploy time: Describe* covers only this ' +
           "account's jobs of the enabled types, IAM reads (and opt-in PutRolePolicy) only this account's roles; " +
-          'kms:GenerateDataKey* is what SNS needs to publish to the encrypted topic (CDK grantPublish).',
+          'log and table grants come from CDK grant methods on single resources.',
       });
     }
 
@@ -488,13 +488,13 @@ export class SageMakerPermissionRemediator extends Construct {
       }),
     );
     proposals.grant(approverRole, 'dynamodb:GetItem');
-    this.topic.grantPublish(approverRole);
-    for (const finding of [`Resource::${roles}`, 'Action::kms:GenerateDataKey*']) {
+    this.grantPublish(approverRole);
+    for (const finding of [`Resource::${roles}`]) {
       Validations.of(approverRole).acknowledge({
         id: iam5Finding(finding),
         reason:
           'A human approves a fix for whichever execution role failed, so any role of this account may be the ' +
-          'target; the guard re-checks every approval. kms:GenerateDataKey* is what publishing to the encrypted topic takes.',
+          'target; the guard re-checks every approval.',
       });
     }
     const approver = this.bundledFunction('Approver', APPROVER_ENTRY, approverRole, logRetention, {
@@ -563,12 +563,37 @@ export class SageMakerPermissionRemediator extends Construct {
   }
 
   /** CloudWatch alarms can publish to an encrypted topic only with a customer managed key they may use. */
+  /**
+   * sns:Publish on the topic and, for the topic this construct encrypts, exactly the two key actions
+   * publishing needs (CDK's grantPublish would add the wildcard kms:GenerateDataKey*). A topic passed in
+   * with its own key needs the caller to grant that key.
+   */
+  private grantPublish(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishProposals',
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    if (this.topicKey) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'EncryptProposals',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.topicKey.keyArn],
+        }),
+      );
+    }
+  }
+
   private createTopic(): sns.Topic {
     const key = new kms.Key(this, 'TopicKey', {
       description: 'sagemaker-iam-remediator proposal topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.topicKey = key;
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     return new sns.Topic(this, 'Topic', {
       displayName: 'SageMaker permission fixes',
