@@ -7,7 +7,7 @@
  * or a bare `with an explicit deny`. SDKs wrap them (`An error occurred (AccessDenied) when calling the
  * GetObject operation: ...`), and S3 often says only `Access Denied`; then the operation is all we have.
  */
-import { uniqueActionForOperation } from './iam-actions.js';
+import { canonicalAction, uniqueActionForOperation } from './iam-actions.js';
 import type { DeniedRequest, FixLocation } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
@@ -84,9 +84,7 @@ function notAuthorizedRequests(text: string): DeniedRequest[] {
 function operationRequests(text: string): DeniedRequest[] {
   return [...text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
     const [matchedText, , operation = ''] = match;
-    const action = Object.hasOwn(OPERATION_ACTIONS, operation)
-      ? OPERATION_ACTIONS[operation]
-      : uniqueActionForOperation(operation);
+    const action = actionOfOperation(operation);
     return action
       ? [
           {
@@ -102,6 +100,25 @@ function operationRequests(text: string): DeniedRequest[] {
       : [];
   });
 }
+
+const ACTION_TOKEN = /\b([a-z0-9-]{2,30}:[A-Za-z]{3,80})\b/g;
+const CALL_PHRASE = /\bcall (?:the )?([A-Z][A-Za-z]{2,80})\b/g;
+
+/**
+ * The IAM actions a message names in words: `service:Action` tokens and "call Operation" phrases,
+ * each checked against the published list. Anything else is ignored.
+ */
+export function actionsNamedIn(text: string): string[] {
+  const tokens = [...text.matchAll(ACTION_TOKEN)].map((m) => canonicalAction(m[1] ?? ''));
+  const operations = [...text.matchAll(CALL_PHRASE)].map((m) => actionOfOperation(m[1] ?? ''));
+  return [...new Set([...tokens, ...operations].filter((action): action is string => action !== undefined))];
+}
+
+/** The action an SDK operation name needs: the table above, else the one vetted service that has it. */
+const actionOfOperation = (operation: string): string | undefined =>
+  Object.hasOwn(OPERATION_ACTIONS, operation)
+    ? OPERATION_ACTIONS[operation]
+    : uniqueActionForOperation(operation);
 
 /**
  * The denied requests a message states. A documented `not authorized` statement wins over the SDK

@@ -32,6 +32,11 @@ export interface PermissionRule extends RuleBase {
   readonly fixLocation?: FixLocation;
   /** Likely causes in order, for texts that name several. */
   readonly causes?: readonly string[];
+  /**
+   * Also take the IAM actions the text names in words (`s3:ListBucket`, "call CreateNetworkInterface"),
+   * each checked against the published action list, with the companions of their channel.
+   */
+  readonly actionsFromText?: boolean;
 }
 
 export interface NonPermissionRule extends RuleBase {
@@ -258,7 +263,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'Raised when the role ARN is wrong (a missing path, another account) or its trust policy does not ' +
       'allow sagemaker.amazonaws.com.',
-    patterns: [/unable to assume the role/],
+    patterns: [/unable to assume (?:the )?role/i],
     channel: CHANNELS.trust,
     actions: ['sts:AssumeRole'],
     certainty: 'possible',
@@ -297,6 +302,32 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     examples: {
       match: ['ClientError: the pipeline execution role does not have sufficient permissions to the job.'],
       noMatch: ['ClientError: the pipeline definition is invalid.'],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 'role-lacks-named-permission',
+    summary: 'The message says a role lacks a permission',
+    explanation:
+      'Validation messages name the permission a role lacks in words rather than as an AccessDenied ' +
+      'statement; the text cannot tell whether an identity policy or another policy is missing it.',
+    patterns: [
+      /\brole\b.{0,120}?\b(?:does not have|doesn't have|lacks)\b.{0,80}?\bpermissions?\b/is,
+      /\binsufficient (?:permissions|privileges)\b/i,
+    ],
+    channel: CHANNELS.namedAction,
+    actions: [],
+    actionsFromText: true,
+    certainty: 'possible',
+    causes: [
+      "the role's identity policy lacks the permission the message names",
+      'a resource policy, SCP or permissions boundary denies it',
+    ],
+    examples: {
+      match: [
+        'ValidationException: The provided execution role does not have permissions to call CreateNetworkInterface on EC2',
+      ],
+      noMatch: ['ClientError: The role was updated; please retry.'],
     },
   },
   {

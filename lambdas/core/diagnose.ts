@@ -6,7 +6,7 @@
  * 3. Neither: the text is not a permission problem; a non-permission rule says what it is.
  * 4. Scope every finding's actions to the job's own resources.
  */
-import { parseDeniedRequests } from './access-denied.js';
+import { actionsNamedIn, parseDeniedRequests } from './access-denied.js';
 import type { PermissionRule } from './catalog.js';
 import { NON_PERMISSION_RULES, PERMISSION_RULES } from './catalog.js';
 import { canonicalAction } from './iam-actions.js';
@@ -93,17 +93,23 @@ function findingFromRule(rule: PermissionRule, text: string, job?: JobContext): 
   const matchedText = rule.patterns.map((pattern) => pattern.exec(text)?.[0]).find(Boolean) ?? '';
   const roleInText = ROLE_ARN.exec(text)?.[0];
   const messageResource = rule.channel === CHANNELS.trust ? roleInText : S3_URI.exec(text)?.[0];
+  // Actions named in words join their channel's companions, as a denied statement's action does.
+  const named = rule.actionsFromText ? actionsNamedIn(text) : [];
+  const channel = named[0] ? channelOfAction(named[0], messageResource, job) : rule.channel;
+  const actions = [
+    ...new Set([...rule.actions, ...named.flatMap((action) => withCompanions(action, channel))]),
+  ];
   return {
     ruleId: rule.id,
-    channel: rule.channel,
+    channel,
     certainty: rule.certainty,
     fixLocation: rule.fixLocation ?? FIX_LOCATIONS.unknown,
     principalArn: rule.channel === CHANNELS.trust ? undefined : roleInText,
     explicitDeny: false,
     policyArn: undefined,
-    grants: grantsFor(rule.actions, { job, channel: rule.channel, messageResource }),
+    grants: grantsFor(actions, { job, channel, messageResource }),
     causes: rule.causes ?? [],
-    notes: rule.actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
+    notes: actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
     matchedText,
   };
 }
