@@ -277,6 +277,31 @@ describe('auto-remediation', () => {
     expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
+  it("refuses to attach when the role's inline policies would exceed IAM's aggregate limit", async () => {
+    // Prepare: an existing inline policy of ~10,000 characters (white space does not count).
+    const resources = Array.from(
+      { length: 273 },
+      (_, i) => `arn:aws:s3:::existing-bucket-${String(i).padStart(3, '0')}/*`,
+    );
+    const big = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resources }],
+    });
+    expect(big.length).toBeGreaterThan(10_100);
+    expect(big.length).toBeLessThan(10_240);
+    await env.world.iam.send(
+      new PutRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'existing', PolicyDocument: big }),
+    );
+    // Act
+    const result = await env.world.handler(AUTO)(motoEvent('training-kms-output-denied.json'));
+    // Assess
+    expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: true, outcome: 'too-large' } });
+    expect(Object.keys(await env.world.inlinePolicies())).toEqual(['existing']);
+    expect((await env.world.delivered())[0]?.message.text).toMatch(
+      /inline policies would total \d+ characters \(limit 10240\)/,
+    );
+  });
+
   it('logs instead of attaching in dry-run mode', async () => {
     const result = await env.world.handler({ ...AUTO, dryRun: true })(
       motoEvent('training-kms-output-denied.json'),
