@@ -17,6 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { iam5Finding } from './nag.js';
 
 /**
@@ -386,6 +387,15 @@ export class SageMakerPermissionRemediator extends Construct {
       maxEventAge: Duration.hours(2),
     });
     this.rules = failureEventRules(this, jobTypes, props.watchApiDenials ?? DEFAULTS.watchApiDenials, target);
+
+    // Skipped events (other event types, malformed input) are counted from the handler's log line.
+    new logs.MetricFilter(this, 'SkippedEventsMetric', {
+      logGroup: this.function.logGroup,
+      metricNamespace: 'SageMakerIamRemediator',
+      metricName: 'SkippedEvents',
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', SKIPPED_EVENT_MESSAGE),
+      metricValue: '1',
+    });
 
     const alarmAction = new cloudwatchActions.SnsAction(this.topic);
     new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {

@@ -1,11 +1,9 @@
-/** Middy wiring around {@link remediate}: logging, metrics, event validation, idempotency. */
+/** Middy wiring around {@link remediate}: logging, event validation, idempotency. */
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
@@ -22,11 +20,10 @@ export const IDEMPOTENCY_KEY_PATH =
   '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
   'detail.FailureReason || detail.errorMessage]';
 
-export function buildHandler(deps: Dependencies, logger: Logger, metrics: Metrics) {
+export function buildHandler(deps: Dependencies, logger: Logger) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(skipUnlessFailedJob({ logger, metrics }));
+    .use(skipUnlessFailedJob({ logger }));
   if (!deps.config.idempotencyTableName) return handler;
   return handler.use(
     makeHandlerIdempotent({

@@ -8,14 +8,12 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { buildHandler, SERVICE_NAME } from './app.js';
 import { memberAccountAccess } from './aws/accounts.js';
 import { CLIENT_RETRY } from './aws/retry.js';
 import { configFromEnv } from './config.js';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
-const metrics = new Metrics({ namespace: 'SageMakerIamRemediator', serviceName: SERVICE_NAME });
 const config = configFromEnv();
 const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
 
@@ -31,5 +29,4 @@ export const handler = buildHandler(
     logger,
   },
   logger,
-  metrics,
 );

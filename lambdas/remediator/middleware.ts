@@ -1,10 +1,10 @@
 /**
- * Skips anything that is not a failed SageMaker job state change: logged and counted, never thrown,
- * so a stray event can neither crash-loop the function nor fill the dead-letter queue.
+ * Skips anything that is not a failed SageMaker job state change: logged, counted and never thrown,
+ * so a stray event can neither crash-loop the function nor fill the dead-letter queue. The count is a
+ * CloudWatch Logs metric filter on the `event skipped` line (see the construct), which keeps a metrics
+ * client out of the bundle.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import { failedJobFromInput, InvalidInputError } from '../core/index.js';
 
@@ -13,12 +13,10 @@ export interface SkippedEvent {
   readonly reason: string;
 }
 
-export const SKIPPED_EVENTS_METRIC = 'SkippedEvents';
+/** The log message the SkippedEvents metric filter counts. */
+export const SKIPPED_EVENT_MESSAGE = 'event skipped';
 
-export function skipUnlessFailedJob(options: {
-  logger: Logger;
-  metrics: Metrics;
-}): MiddlewareObj<unknown, unknown> {
+export function skipUnlessFailedJob(options: { logger: Logger }): MiddlewareObj<unknown, unknown> {
   return {
     before: (request) => {
       try {
@@ -27,8 +25,7 @@ export function skipUnlessFailedJob(options: {
         return undefined;
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
-        options.logger.warn('event skipped', { reason: error.message });
-        options.metrics.addMetric(SKIPPED_EVENTS_METRIC, MetricUnit.Count, 1);
+        options.logger.warn(SKIPPED_EVENT_MESSAGE, { reason: error.message });
         // A returned value ends the request early in Middy.
         return { status: 'skipped', reason: error.message } satisfies SkippedEvent;
       }

@@ -120,6 +120,15 @@ describe('the stack template', () => {
     });
   });
 
+  it('counts skipped events from the handler log line', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "event skipped" }',
+      MetricTransformations: [
+        { MetricNamespace: 'SageMakerIamRemediator', MetricName: 'SkippedEvents', MetricValue: '1' },
+      ],
+    });
+  });
+
   it('alarms on function errors and on DLQ depth to the topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (a) =>

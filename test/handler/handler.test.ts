@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildHandler } from '../../lambdas/remediator/app.js';
@@ -25,12 +24,10 @@ const TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:proposals';
 
 function handlerWith(overrides: Partial<RemediatorConfig> = {}) {
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
-  const metrics = new Metrics({ namespace: 'Test', serviceName: 'test' });
   const config = { ...configFromEnv({ TOPIC_ARN }), ...overrides };
   const handler = buildHandler(
     { sagemaker: new SageMakerClient({}), iam: new IAMClient({}), sns: new SNSClient({}), config, logger },
     logger,
-    metrics,
   );
   return (event: unknown) => handler(event, lambdaContext());
 }

@@ -19,7 +19,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
@@ -129,7 +128,6 @@ export class World {
     accountAccess?: Dependencies['accountAccess'],
   ) {
     const logger = new Logger({ serviceName: 'integration', logLevel: 'SILENT' });
-    const metrics = new Metrics({ namespace: 'Integration', serviceName: 'integration' });
     const deps: Dependencies = {
       sagemaker: this.sagemaker,
       iam: clients.iam ?? this.iam,
@@ -139,7 +137,7 @@ export class World {
       config: this.config(overrides),
       logger,
     };
-    const handler = buildHandler(deps, logger, metrics);
+    const handler = buildHandler(deps, logger);
     return (event: unknown) => handler(event, lambdaContext());
   }
 
