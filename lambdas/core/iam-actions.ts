@@ -43,13 +43,24 @@ export function canonicalAction(action: string): string | undefined {
 }
 
 /**
- * The action an SDK operation name needs when exactly one vetted service has an action of that name
- * (`DescribeTrainingJob` is sagemaker's); undefined when none or several do.
+ * Services a SageMaker failure most likely concerns, first. When several vetted services have an
+ * action of an operation's name, exactly one of these decides (`AddTags` is sagemaker's, not EMR's;
+ * `CreateBucket` is s3's, not s3express's).
+ */
+const LIKELY_SERVICES: readonly string[] = ['sagemaker', 's3', 'kms', 'ecr', 'logs', 'ec2', 'iam', 'sts'];
+
+/**
+ * The action an SDK operation name needs: the one vetted service that has an action of that name
+ * (`DescribeTrainingJob` is sagemaker's), or the one likely service among several; else undefined.
  */
 export function uniqueActionForOperation(operation: string): string | undefined {
   const candidates = [...vettedActions().values()].flatMap((actions) => {
     const action = actions.get(operation.toLowerCase());
     return action?.endsWith(`:${operation}`) ? [action] : [];
   });
-  return candidates.length === 1 ? candidates[0] : undefined;
+  if (candidates.length === 1) return candidates[0];
+  const likely = candidates.filter((action) =>
+    LIKELY_SERVICES.includes(action.slice(0, action.indexOf(':'))),
+  );
+  return likely.length === 1 ? likely[0] : undefined;
 }

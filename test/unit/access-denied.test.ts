@@ -50,6 +50,26 @@ describe('parseDeniedRequests: the documented AccessDenied forms', () => {
     expect(requests).toEqual([expect.objectContaining({ action: 's3:PutObject', fixLocation: 'unknown' })]);
   });
 
+  it.each([
+    ['DescribeTrainingJob', 'sagemaker:DescribeTrainingJob'],
+    ['AddTags', 'sagemaker:AddTags'],
+    ['CreateBucket', 's3:CreateBucket'],
+    ['GetSecretValue', 'secretsmanager:GetSecretValue'],
+  ])('maps the %s operation to %s by the published action list', (operation, action) => {
+    const [request] = parseDeniedRequests(
+      `An error occurred (AccessDeniedException) when calling the ${operation} operation: Access Denied`,
+    );
+    expect(request?.action).toBe(action);
+  });
+
+  it('names no action for an operation several unlikely services share', () => {
+    expect(
+      parseDeniedRequests(
+        'An error occurred (AccessDenied) when calling the TagResource operation: Access Denied',
+      ),
+    ).toEqual([]);
+  });
+
   it('prefers the statement over its SDK wrapper', () => {
     const requests = parseDeniedRequests(
       `An error occurred (AccessDeniedException) when calling the Decrypt operation: User: ${P} is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/k because no identity-based policy allows the kms:Decrypt action`,
