@@ -23,7 +23,7 @@ import {
 import { decideAutoApply } from '../lambdas/core/guard.js';
 
 /** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
-export const MAX_REASON_LENGTH = 16_384;
+const MAX_REASON_LENGTH = 16_384;
 /** Event files and JSONL lines larger than this are refused before parsing. */
 const MAX_EVENT_BYTES = 1 << 20;
 const MAX_BATCH_BYTES = 256 << 20;

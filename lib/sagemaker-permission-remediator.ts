@@ -17,45 +17,31 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import {
+  ACCESS_DENIED_ERROR_CODES,
+  API_CALL_DETAIL_TYPE,
+  CREATE_JOB_CALLS,
+  JOB_FIELDS,
+  JOB_STATE_CHANGE_DETAIL_TYPES,
+} from '../lambdas/core/job-context.js';
+import type { JobType } from '../lambdas/core/types.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { iam5Finding } from './nag.js';
 
 /**
- * The SageMaker failures that can be diagnosed: the state change that reports each, how to describe
- * it (actions and the ARN types they act on), and the Create call whose denial CloudTrail records.
+ * What the construct adds to the core's facts about each job type (its state change detail-type and
+ * status field live in lambdas/core/job-context.ts): the status a failure has in its state change,
+ * and how to describe it: the actions and the ARN types they act on.
  */
 export const JOB_TYPES = {
-  training: {
-    detailType: 'SageMaker Training Job State Change',
-    statusField: 'TrainingJobStatus',
-    failedStatus: 'Failed',
-    describe: { DescribeTrainingJob: 'training-job' },
-    createCall: 'CreateTrainingJob',
-  },
-  processing: {
-    detailType: 'SageMaker Processing Job State Change',
-    statusField: 'ProcessingJobStatus',
-    failedStatus: 'Failed',
-    describe: { DescribeProcessingJob: 'processing-job' },
-    createCall: 'CreateProcessingJob',
-  },
-  transform: {
-    detailType: 'SageMaker Transform Job State Change',
-    statusField: 'TransformJobStatus',
-    failedStatus: 'Failed',
-    describe: { DescribeTransformJob: 'transform-job' },
-    createCall: 'CreateTransformJob',
-  },
+  training: { failedStatus: 'Failed', describe: { DescribeTrainingJob: 'training-job' } },
+  processing: { failedStatus: 'Failed', describe: { DescribeProcessingJob: 'processing-job' } },
+  transform: { failedStatus: 'Failed', describe: { DescribeTransformJob: 'transform-job' } },
   tuning: {
-    detailType: 'SageMaker HyperParameter Tuning Job State Change',
-    statusField: 'HyperParameterTuningJobStatus',
     failedStatus: 'Failed',
     describe: { DescribeHyperParameterTuningJob: 'hyper-parameter-tuning-job' },
-    createCall: 'CreateHyperParameterTuningJob',
   },
   endpoint: {
-    detailType: 'SageMaker Endpoint State Change',
-    statusField: 'EndpointStatus',
     // Endpoint state changes spell statuses in capitals.
     failedStatus: 'FAILED',
     describe: {
@@ -63,19 +49,9 @@ export const JOB_TYPES = {
       DescribeEndpointConfig: 'endpoint-config',
       DescribeModel: 'model',
     },
-    createCall: undefined,
   },
-} as const satisfies Record<
-  string,
-  {
-    detailType: string;
-    statusField: string;
-    failedStatus: string;
-    describe: Record<string, string>;
-    createCall: string | undefined;
-  }
->;
-export type JobType = keyof typeof JOB_TYPES;
+} as const satisfies Record<JobType, { failedStatus: string; describe: Record<string, string> }>;
+export type { JobType } from '../lambdas/core/types.js';
 
 /**
  * The rules that catch what the remediator diagnoses: one per enabled job type's failed state change,
@@ -94,8 +70,8 @@ export function failureEventRules(
         description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
         eventPattern: {
           source: ['aws.sagemaker'],
-          detailType: [JOB_TYPES[type].detailType],
-          detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
+          detailType: [JOB_STATE_CHANGE_DETAIL_TYPES[type]],
+          detail: { [JOB_FIELDS[type].status]: [JOB_TYPES[type].failedStatus] },
         },
         targets: [target],
       }),
@@ -105,11 +81,13 @@ export function failureEventRules(
     description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
     eventPattern: {
       source: ['aws.sagemaker'],
-      detailType: ['AWS API Call via CloudTrail'],
+      detailType: [API_CALL_DETAIL_TYPE],
       detail: {
         eventSource: ['sagemaker.amazonaws.com'],
-        eventName: jobTypes.flatMap((type) => JOB_TYPES[type].createCall ?? []),
-        errorCode: ['AccessDenied', 'AccessDeniedException'],
+        eventName: Object.entries(CREATE_JOB_CALLS).flatMap(([call, type]) =>
+          jobTypes.includes(type) ? [call] : [],
+        ),
+        errorCode: [...ACCESS_DENIED_ERROR_CODES],
       },
     },
     targets: [target],

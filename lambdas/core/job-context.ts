@@ -16,7 +16,7 @@ export const JOB_STATE_CHANGE_DETAIL_TYPES = {
 } as const satisfies Record<JobType, string>;
 
 /** The fields that name a job and its status, by job type. */
-const JOB_FIELDS = {
+export const JOB_FIELDS = {
   training: {
     name: 'TrainingJobName',
     arn: 'TrainingJobArn',

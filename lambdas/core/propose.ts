@@ -16,7 +16,7 @@ import { CHANNELS, FIX_LOCATIONS } from './types.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;
-export const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
+const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -62,7 +62,7 @@ export interface FixProposal {
  * whatever the text says; a human decides. iam:PassRole is the exception: SageMaker callers need it,
  * and it is always scoped to a role and conditioned on `iam:PassedToService`.
  */
-export const ESCALATION_SERVICES: readonly string[] = ['iam', 'sts', 'organizations'];
+const ESCALATION_SERVICES: readonly string[] = ['iam', 'sts', 'organizations'];
 
 export const isEscalation = (action: string): boolean =>
   action !== 'iam:PassRole' && ESCALATION_SERVICES.includes(action.slice(0, action.indexOf(':')));

@@ -133,7 +133,7 @@ export interface ScopeInput {
 }
 
 const serviceOf = (action: string): string => action.slice(0, action.indexOf(':'));
-export const resourceKindOf = (action: string): ResourceKind | undefined =>
+const resourceKindOf = (action: string): ResourceKind | undefined =>
   RESOURCE_KINDS[action] ?? SERVICE_RESOURCE_KINDS[serviceOf(action)];
 
 const S3_CHANNELS: ReadonlySet<Channel> = new Set(
@@ -141,10 +141,7 @@ const S3_CHANNELS: ReadonlySet<Channel> = new Set(
 );
 
 /** The job's S3 location that contains an S3 resource ARN or URI, if any. */
-export function jobLocationOf(
-  job: JobContext | undefined,
-  resource: string | undefined,
-): S3Location | undefined {
+function jobLocationOf(job: JobContext | undefined, resource: string | undefined): S3Location | undefined {
   const target = resource ? s3TargetOf(resource) : undefined;
   if (!job || !target) return undefined;
   return job.s3Locations.find(
