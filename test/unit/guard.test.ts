@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GuardConfig } from '../../lambdas/core/guard.js';
 import { AUTO_APPLY_ALLOWLIST, decideAutoApply, globMatches } from '../../lambdas/core/guard.js';
@@ -74,5 +75,47 @@ describe('decideAutoApply', () => {
     expect(globMatches('SageMaker*', 'SageMakerExecRole')).toBe(true);
     expect(globMatches('SageMaker*', 'MySageMakerRole')).toBe(false);
     expect(globMatches('a.b', 'axb')).toBe(false);
+  });
+});
+
+describe('property: whatever the text says, the guard only ever applies what the job implies', () => {
+  const job = failedJobFromInput(readEvent('training-vpc-eni-denied.json'));
+  const jobBuckets = new Set(job.s3Locations.map((l) => l.bucket));
+  const fragments = fc.constantFrom(
+    'AlgorithmError: ',
+    'ClientError: Data download failed: ',
+    'User: arn:aws:sts::111122223333:assumed-role/SageMakerExecRole/SageMaker is not authorized to perform: ',
+    'User: arn:aws:sts::999988887777:assumed-role/Other/x is not authorized to perform: ',
+    's3:GetObject on resource: arn:aws:s3:::my-training-bucket/training_data/train/x.csv',
+    's3:GetObject on resource: arn:aws:s3:::attacker-bucket/loot',
+    'kms:Decrypt on resource: arn:aws:kms:us-east-1:999988887777:key/k',
+    'iam:PutRolePolicy on resource: arn:aws:iam::111122223333:role/SageMakerExecRole',
+    'ec2:CreateNetworkInterface on resource: arn:aws:ec2:us-east-1:111122223333:subnet/subnet-evil',
+    's3:* on resource: *',
+    ' because no identity-based policy allows the action',
+    ' with an explicit deny in a service control policy',
+    '(AccessDenied: Access Denied)',
+    'The execution role does not have s3:PutObject permission on bucket attacker-bucket',
+  );
+  const texts = fc.array(fragments, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+
+  it('keeps every applied action in the allowlist and every resource in the job account or its buckets', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const diagnosis = diagnose(text, job);
+        if (diagnosis.kind !== 'permission') return;
+        const decision = decideAutoApply(diagnosis, job, OPEN);
+        for (const statement of decision.policy?.Statement ?? []) {
+          for (const action of statement.Action) expect(AUTO_APPLY_ALLOWLIST.has(action)).toBe(true);
+          for (const resource of statement.Resource) {
+            const s3Bucket = /^arn:aws:s3:::([^/]+)/.exec(resource)?.[1];
+            if (s3Bucket) expect(jobBuckets.has(s3Bucket)).toBe(true);
+            else if (resource !== '*') expect(resource).toContain(':111122223333:');
+            expect(resource).not.toContain('subnet-evil');
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });
