@@ -21,6 +21,7 @@ import {
   renderJson,
 } from '../lambdas/core/index.js';
 import { decideAutoApply } from '../lambdas/core/guard.js';
+import { UsageError } from '../lambdas/core/errors.js';
 
 /** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
 const MAX_REASON_LENGTH = 16_384;
@@ -32,13 +33,6 @@ const USAGE =
   'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE | --recent [--days N] [--region R])\n' +
   '       [--format text|json|slack]\n' +
   '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
-
-class UsageError extends InvalidInputError {
-  public constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 function checkedReason(reason: string): string {
   if (reason.length > MAX_REASON_LENGTH) {

@@ -14,6 +14,22 @@ export class InvalidInputError extends RemediatorError {
   }
 }
 
+/** The command line is not one the CLI understands. */
+export class UsageError extends InvalidInputError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** Attaching a fix failed; any half-written policy was removed first. */
+export class ApplyError extends RemediatorError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApplyError';
+  }
+}
+
 /** The job did not fail, so there is nothing to diagnose. */
 export class NotAFailureError extends InvalidInputError {
   public readonly status: string;

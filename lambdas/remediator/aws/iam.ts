@@ -12,6 +12,7 @@ import {
   SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { AllowedPair, PolicyDocument, Verification } from '../../core/index.js';
+import { ApplyError } from '../../core/errors.js';
 import { INLINE_POLICY_LIMIT } from '../../core/propose.js';
 
 const isPlaceholder = (resource: string): boolean => resource.includes('<');
@@ -90,14 +91,6 @@ const policySize = (document: string): number => document.replace(/\s+/g, '').le
 export type ApplyResult =
   | { readonly status: 'applied' | 'already-applied'; readonly policyName: string }
   | { readonly status: 'too-large'; readonly policyName: string; readonly aggregateSize: number };
-
-/** Thrown when attaching failed; any half-written policy was removed first. */
-export class ApplyError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ApplyError';
-  }
-}
 
 /**
  * Attaches one inline policy named after its content. A name already present means a duplicate
