@@ -81,13 +81,21 @@ function batchLine(line: string): Record<string, unknown> {
   if (typeof failureReason !== 'string' && event === undefined) {
     throw new InvalidInputError('the line has neither failureReason nor event');
   }
-  const input =
-    event !== undefined
-      ? fromEvent(event, typeof failureReason === 'string' ? failureReason : undefined)
-      : { reason: checkedReason(failureReason as string), job: undefined };
+  const reason = typeof failureReason === 'string' ? checkedReason(failureReason) : undefined;
+  let input: { reason: string; job?: JobContext };
+  let eventError: string | null = null;
+  try {
+    input = event !== undefined ? fromEvent(event, reason) : { reason: reason ?? '' };
+  } catch (error) {
+    // An event we cannot use does not lose the line when its failure text is there: diagnose the text.
+    if (!(error instanceof InvalidInputError) || reason === undefined) throw error;
+    input = { reason };
+    eventError = error.message;
+  }
   const outcome = analyse(input.reason, input.job);
   return {
     id,
+    ...(eventError ? { eventError } : {}),
     isPermission: outcome.kind === 'permission',
     actions: actionsOf(outcome.diagnosis),
     fixLocation: fixLocationOf(outcome.diagnosis) ?? null,

@@ -74,6 +74,11 @@ describe('diagnose CLI', () => {
           id: 'c',
           failureReason: 'CapacityError: Unable to provision requested ML compute capacity.',
         }),
+        JSON.stringify({
+          id: 'd',
+          failureReason: 'AccessDenied: Access Denied',
+          event: { source: 'aws.ec2', 'detail-type': 'x' },
+        }),
       ].join('\n'),
     );
     const { code, stdout, stderr } = cli('--jsonl', input);
@@ -89,6 +94,12 @@ describe('diagnose CLI', () => {
     });
     expect(lines[1]).toMatchObject({ line: 2, error: expect.stringContaining('not valid JSON') });
     expect(lines[2]).toMatchObject({ id: 'c', isPermission: false, actions: [] });
+    // An unusable event does not lose a line that has its failure text: the text alone is diagnosed.
+    expect(lines[3]).toMatchObject({
+      id: 'd',
+      isPermission: true,
+      eventError: expect.stringContaining('not a SageMaker'),
+    });
     expect(stderr).toContain('line 2');
     expect(code).toBe(1);
   });
