@@ -39,9 +39,12 @@ export const OPERATION_ACTIONS: Readonly<Record<string, string>> = {
   GetAuthorizationToken: 'ecr:GetAuthorizationToken',
 };
 
-/** `User: P is not authorized to perform: A [on resource: R] [reason]`; the principal is optional. */
+/**
+ * `User: P is not authorized to perform: A [on resource: R] [reason]`. The principal is optional, and
+ * so are the colons and the `is`, which some services and SDKs drop (`Not authorized to perform sts:AssumeRole`).
+ */
 const NOT_AUTHORIZED =
-  /(?:User: (\S+) )?is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?: on resource: ("[^"]*"|\S+))?( because no [A-Za-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([A-Za-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/g;
+  /(?:User: (\S+) )?(?:is )?[Nn]ot authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?: on resource:? ("[^"]*"|\S+))?( because no [A-Za-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([A-Za-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/g;
 
 /** `An error occurred (AccessDenied) when calling the GetObject operation: ...` (botocore). */
 const SDK_OPERATION_DENIED =

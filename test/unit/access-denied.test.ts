@@ -86,6 +86,14 @@ describe('parseDeniedRequests: the documented AccessDenied forms', () => {
     expect(request?.resource).toBeUndefined();
   });
 
+  it('reads the forms without colons or "is" that some services write', () => {
+    const [request] = parseDeniedRequests(
+      'An error occurred (AccessDenied) when calling the AssumeRole operation: Not authorized to perform sts:AssumeRole',
+    );
+    expect(request).toMatchObject({ action: 'sts:AssumeRole', fixLocation: 'identity-policy' });
+    expect(parseDeniedRequests('You are not authorized to perform this operation.')).toEqual([]);
+  });
+
   it('ignores texts without a denial', () => {
     expect(
       parseDeniedRequests('An error occurred (ExpiredToken) when calling the GetObject operation'),
