@@ -413,6 +413,23 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
   },
   {
     kind: 'not-permission',
+    id: 'service-internal-error',
+    summary: 'SageMaker had an internal error',
+    explanation: 'Internal and transient service errors are retried; no policy change helps.',
+    patterns: [
+      /InternalServerError/,
+      /We encountered an internal error/,
+      /\bInternalFailure\b/,
+      /\bServiceUnavailable\b/,
+    ],
+    category: NON_PERMISSION_CATEGORIES.serviceError,
+    examples: {
+      match: ['InternalServerError: We encountered an internal error. Please try again.'],
+      noMatch: ['ClientError: Data download failed:(AccessDenied: Access Denied)'],
+    },
+  },
+  {
+    kind: 'not-permission',
     id: 'throttling',
     summary: 'An AWS API throttled the request',
     explanation: 'Throttling is retried with backoff or handled with a quota increase, not an IAM change.',

@@ -144,6 +144,7 @@ export const NON_PERMISSION_CATEGORIES = {
   credentials: 'credentials',
   localFilesystem: 'local-filesystem',
   externalService: 'external-service',
+  serviceError: 'service-error',
   unrecognised: 'unrecognised',
 } as const;
 export type NonPermissionCategory =
