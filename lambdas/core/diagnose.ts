@@ -60,9 +60,10 @@ function findingFromRequest(
       ? (rule?.fixLocation ?? FIX_LOCATIONS.unknown)
       : request.fixLocation;
   const channel = action ? channelFor(action, request, rule, job) : CHANNELS.namedAction;
+  // An explicit deny names exactly what is denied: the advice concerns that action only.
   const actions = !action
     ? []
-    : COMPANION_LOCATIONS.has(fixLocation)
+    : !request.explicitDeny && COMPANION_LOCATIONS.has(fixLocation)
       ? withCompanions(action, channel)
       : [action];
   const notes =

@@ -177,6 +177,18 @@ function scoreCorpus() {
   };
 }
 
+describe('explicit denies name only the denied action', () => {
+  it.each([' with an explicit deny', ' with an explicit deny in an identity-based policy'])(
+    '%s',
+    (clause) => {
+      const diagnosis = diagnose(
+        `User: arn:aws:sts::111122223333:assumed-role/SageMakerExecRole/SageMaker is not authorized to perform: ec2:CreateNetworkInterface on resource: arn:aws:ec2:us-east-1:111122223333:subnet/subnet-1${clause}`,
+      );
+      expect(actionsOf(diagnosis)).toEqual(['ec2:CreateNetworkInterface']);
+    },
+  );
+});
+
 describe('the development corpus', () => {
   it('meets the bar of issue 2', () => {
     const score = scoreCorpus();
