@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { decideApproval } from '../core/approval.js';
+import { roleNameOf } from '../core/job-context.js';
 import { approvalNotificationOf } from '../core/notification.js';
 import { ApplyError } from '../core/errors.js';
 import { applyPolicy } from '../remediator/aws/iam.js';
@@ -51,7 +52,7 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     return { status: 'refused', proposalId, refusals: ['unknown or expired proposal'], policyName: null };
 
   const decision = decideApproval(record);
-  const roleName = record.roleArn.slice(record.roleArn.lastIndexOf('/') + 1);
+  const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   let result: ApprovalResult;
   if (!decision.eligible) {
     result = { status: 'refused', proposalId, refusals: decision.refusals, policyName: record.policyName };

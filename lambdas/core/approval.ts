@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AutoApplyDecision } from './guard.js';
 import { decideAutoApply } from './guard.js';
+import { roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import type { JobContext, PermissionDiagnosis, Verification } from './types.js';
 
@@ -28,8 +29,6 @@ export const proposalIdOf = (roleArn: string, policy: PolicyDocument): string =>
     .digest('hex')
     .slice(0, 24);
 
-const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
 /** The guard's decision for an approved record; eligible only for exactly the stored policy. */
 export function decideApproval(record: ApprovalRecord): AutoApplyDecision {
   const decision = decideAutoApply(
@@ -38,7 +37,7 @@ export function decideApproval(record: ApprovalRecord): AutoApplyDecision {
     {
       autoRemediate: true,
       allowedAccounts: record.job.accountId ? [record.job.accountId] : [],
-      roleNamePatterns: [roleNameOf(record.roleArn)],
+      roleNamePatterns: [roleNameOf(record.roleArn) ?? ''],
     },
     { verification: record.verification },
   );

@@ -8,6 +8,7 @@
  * wrote can therefore only select among permissions the job's configuration already implies.
  */
 import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
+import { assumedRoleNameOf, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
 import type { Finding, JobContext, PermissionDiagnosis, Verification } from './types.js';
@@ -56,8 +57,6 @@ export interface AutoApplyDecision {
   readonly roleName?: string;
 }
 
-const roleNameOf = (arn: string | undefined): string | undefined =>
-  arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
 const accountOf = (arn: string): string | undefined =>
   /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
@@ -79,9 +78,7 @@ function findingRefusals(finding: Finding, job: JobContext, roleName: string): s
     refusals.push(`${what}: the fix location is ${finding.fixLocation}, not the role's identity policy`);
   }
   if (finding.certainty !== 'certain') refusals.push(`${what}: the message names several causes`);
-  const principalRole = finding.principalArn
-    ? /:assumed-role\/([^/]+)\//.exec(finding.principalArn)?.[1]
-    : roleName;
+  const principalRole = finding.principalArn ? assumedRoleNameOf(finding.principalArn) : roleName;
   if (
     principalRole !== roleName ||
     (finding.principalArn && accountOf(finding.principalArn) !== job.accountId)

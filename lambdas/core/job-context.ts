@@ -85,6 +85,14 @@ export function parseArn(arn: string): ArnParts | undefined {
   return { partition, service, region, accountId, resource };
 }
 
+/** The name of a role from its ARN, path and all (`arn:aws:iam::1:role/service-role/NAME` is NAME). */
+export const roleNameOf = (arn: string | undefined): string | undefined =>
+  arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
+
+/** The role behind an assumed-role principal (`arn:aws:sts::1:assumed-role/NAME/session` is NAME). */
+export const assumedRoleNameOf = (arn: string | undefined): string | undefined =>
+  arn ? /:assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined;
+
 /** Detects the job type from a detail or Describe*Job response by its name field. */
 function jobTypeOf(detail: Json): JobType | undefined {
   return (Object.keys(JOB_FIELDS) as JobType[]).find((type) => str(detail[JOB_FIELDS[type].name]));

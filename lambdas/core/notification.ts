@@ -3,6 +3,7 @@
  * attributes that subscription filter policies select on. Publishing it is the adapter's job.
  */
 import type { ApprovalRecord } from './approval.js';
+import { roleNameOf } from './job-context.js';
 import type { Outcome } from './render.js';
 import { renderChatbot, renderJson, renderText } from './render.js';
 
@@ -31,7 +32,7 @@ export function approvalNotificationOf(
   record: ApprovalRecord,
   result: { readonly applied: boolean; readonly detail: string },
 ): SnsNotification {
-  const roleName = record.roleArn.slice(record.roleArn.lastIndexOf('/') + 1);
+  const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const title = `${record.job.jobName ?? 'SageMaker job'}: approved fix ${result.applied ? 'applied to' : 'NOT applied to'} ${roleName}`;
   const text = [
     title,

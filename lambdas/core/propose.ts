@@ -4,6 +4,7 @@
  * Allow on the role cannot lift (explicit denies, SCPs, boundaries, resource and trust policies).
  */
 import { createHash } from 'node:crypto';
+import { assumedRoleNameOf, roleNameOf } from './job-context.js';
 import type {
   Finding,
   FixLocation,
@@ -114,13 +115,6 @@ export function policyNameOf(policy: PolicyDocument | string): string {
   const json = typeof policy === 'string' ? policy : JSON.stringify(policy);
   return POLICY_NAME_PREFIX + createHash('sha256').update(json).digest('hex').slice(0, 12);
 }
-
-const roleNameOf = (arn: string | undefined): string | undefined =>
-  arn ? /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] : undefined;
-
-/** The role an assumed-role principal belongs to (`assumed-role/NAME/session`). */
-const assumedRoleNameOf = (arn: string | undefined): string | undefined =>
-  arn ? /:assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined;
 
 /** Quotes a string for a POSIX shell. */
 export const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;

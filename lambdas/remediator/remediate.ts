@@ -14,6 +14,7 @@ import { decideAutoApply, globMatches } from '../core/guard.js';
 import type { JobContext, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
+import { roleNameOf } from '../core/job-context.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import { applyPolicy, roleTags, verifyPolicy } from './aws/iam.js';
@@ -71,11 +72,9 @@ const needsDescribe = (job: JobContext): boolean =>
   job.origin === 'job-state-change' &&
   (!job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0)));
 
-const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
 /** Tags are read only when no name pattern opts the role in already. */
 async function optInTags(job: JobContext, deps: Dependencies): Promise<Record<string, string>> {
-  const roleName = job.roleArn ? roleNameOf(job.roleArn) : undefined;
+  const roleName = roleNameOf(job.roleArn);
   if (!roleName || deps.config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
   return roleTags(deps.iam, roleName).catch((error: Error) => {
     deps.logger.warn('could not read role tags', { roleName, error: error.message });
