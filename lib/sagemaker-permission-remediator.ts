@@ -17,41 +17,28 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import type { DescribeRead, JobType } from '../lambdas/core/job-types.js';
 import {
   ACCESS_DENIED_ERROR_CODES,
   API_CALL_DETAIL_TYPE,
-  CREATE_JOB_CALLS,
-  JOB_FIELDS,
-  JOB_STATE_CHANGE_DETAIL_TYPES,
-} from '../lambdas/core/job-context.js';
-import type { JobType } from '../lambdas/core/types.js';
+  CREATE_CALLS,
+  JOB_TYPE_NAMES,
+  JOB_TYPES,
+  SAGEMAKER_API_SOURCE,
+  SAGEMAKER_EVENT_SOURCE,
+  SAGEMAKER_SERVICE,
+} from '../lambdas/core/job-types.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { iam5Finding } from './nag.js';
 
-/**
- * What the construct adds to the core's facts about each job type (its state change detail-type and
- * status field live in lambdas/core/job-context.ts): the status a failure has in its state change,
- * and how to describe it: the actions and the ARN types they act on.
- */
-export const JOB_TYPES = {
-  training: { failedStatus: 'Failed', describe: { DescribeTrainingJob: 'training-job' } },
-  processing: { failedStatus: 'Failed', describe: { DescribeProcessingJob: 'processing-job' } },
-  transform: { failedStatus: 'Failed', describe: { DescribeTransformJob: 'transform-job' } },
-  tuning: {
-    failedStatus: 'Failed',
-    describe: { DescribeHyperParameterTuningJob: 'hyper-parameter-tuning-job' },
-  },
-  endpoint: {
-    // Endpoint state changes spell statuses in capitals.
-    failedStatus: 'FAILED',
-    describe: {
-      DescribeEndpoint: 'endpoint',
-      DescribeEndpointConfig: 'endpoint-config',
-      DescribeModel: 'model',
-    },
-  },
-} as const satisfies Record<JobType, { failedStatus: string; describe: Record<string, string> }>;
-export type { JobType } from '../lambdas/core/types.js';
+export type { JobType } from '../lambdas/core/job-types.js';
+
+/** The pattern of one job type's failed state change, from the job-type table. */
+export const stateChangePattern = (type: JobType): events.EventPattern => ({
+  source: [SAGEMAKER_EVENT_SOURCE],
+  detailType: [JOB_TYPES[type].detailType],
+  detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
+});
 
 /**
  * The rules that catch what the remediator diagnoses: one per enabled job type's failed state change,
@@ -68,11 +55,7 @@ export function failureEventRules(
     (type) =>
       new events.Rule(scope, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
         description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
-        eventPattern: {
-          source: ['aws.sagemaker'],
-          detailType: [JOB_STATE_CHANGE_DETAIL_TYPES[type]],
-          detail: { [JOB_FIELDS[type].status]: [JOB_TYPES[type].failedStatus] },
-        },
+        eventPattern: stateChangePattern(type),
         targets: [target],
       }),
   );
@@ -80,11 +63,11 @@ export function failureEventRules(
   const deniedCalls = new events.Rule(scope, 'CreateJobDeniedRule', {
     description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
     eventPattern: {
-      source: ['aws.sagemaker'],
+      source: [SAGEMAKER_EVENT_SOURCE],
       detailType: [API_CALL_DETAIL_TYPE],
       detail: {
-        eventSource: ['sagemaker.amazonaws.com'],
-        eventName: Object.entries(CREATE_JOB_CALLS).flatMap(([call, type]) =>
+        eventSource: [SAGEMAKER_API_SOURCE],
+        eventName: Object.entries(CREATE_CALLS).flatMap(([call, type]) =>
           jobTypes.includes(type) ? [call] : [],
         ),
         errorCode: [...ACCESS_DENIED_ERROR_CODES],
@@ -102,17 +85,19 @@ export function failureEventRules(
  */
 export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]): string[] {
   const { account, region, partition } = Stack.of(role);
-  const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
+  const describes = jobTypes.flatMap((type): readonly DescribeRead[] => JOB_TYPES[type].describe);
   const jobs = [
     ...new Set(
-      describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
+      describes.map(
+        ({ resourceType }) => `arn:${partition}:${SAGEMAKER_SERVICE}:${region}:${account}:${resourceType}/*`,
+      ),
     ),
   ];
   const roles = `arn:${partition}:iam::${account}:role/*`;
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'DescribeFailedJobs',
-      actions: describes.map(([action]) => `sagemaker:${action}`),
+      actions: describes.map(({ operation }) => `${SAGEMAKER_SERVICE}:${operation}`),
       resources: jobs,
     }),
   );
@@ -264,8 +249,8 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'notifyEmails entries must be email addresses',
     ],
     [
-      (props.jobTypes ?? DEFAULTS.jobTypes).some((type) => !(type in JOB_TYPES)),
-      `jobTypes must be among ${Object.keys(JOB_TYPES).join(', ')}`,
+      (props.jobTypes ?? DEFAULTS.jobTypes).some((type) => !JOB_TYPE_NAMES.includes(type)),
+      `jobTypes must be among ${JOB_TYPE_NAMES.join(', ')}`,
     ],
     [(props.jobTypes ?? DEFAULTS.jobTypes).length === 0, 'jobTypes must name at least one job type'],
     [

@@ -6,16 +6,9 @@
  * visible placeholder (`placeholder`). `*` appears only for actions IAM cannot scope.
  */
 import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
-import { JOB_ARN_TYPES, parseArn, parseS3Uri } from './job-context.js';
-import type {
-  Channel,
-  Grant,
-  JobContext,
-  JobType,
-  PolicyCondition,
-  ResourceSource,
-  S3Location,
-} from './types.js';
+import { parseArn, parseS3Uri } from './job-context.js';
+import { JOB_TYPES, jobArnOf } from './job-types.js';
+import type { Channel, Grant, JobContext, PolicyCondition, ResourceSource, S3Location } from './types.js';
 import { CHANNELS } from './types.js';
 
 /** Actions a senior engineer grants together: when one of a group is missing, the rest usually are. */
@@ -106,19 +99,9 @@ const SERVICE_RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   elasticfilesystem: 'file-system',
 };
 
-/** The CloudWatch namespace (and log group prefix) SageMaker uses for each job type. */
-const NAMESPACES: Readonly<Record<JobType, string>> = {
-  training: '/aws/sagemaker/TrainingJobs',
-  processing: '/aws/sagemaker/ProcessingJobs',
-  transform: '/aws/sagemaker/TransformJobs',
-  // A tuning job's training jobs log as training jobs.
-  tuning: '/aws/sagemaker/TrainingJobs',
-  endpoint: '/aws/sagemaker/Endpoints',
-};
-
 /** Endpoints log to a group of their own; jobs share one group per type. */
 const logGroupOf = (job: JobContext | undefined): string => {
-  const namespace = NAMESPACES[job?.jobType ?? 'training'];
+  const namespace = JOB_TYPES[job?.jobType ?? 'training'].cloudWatchNamespace;
   return job?.jobType === 'endpoint' ? `${namespace}/${job.jobName ?? '<endpoint-name>'}` : namespace;
 };
 
@@ -361,7 +344,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [
         {
           resources: ['*'],
-          condition: { StringEquals: { 'cloudwatch:namespace': [NAMESPACES[jobType]] } },
+          condition: { StringEquals: { 'cloudwatch:namespace': [JOB_TYPES[jobType].cloudWatchNamespace] } },
           resourceSource: 'not-resource-scoped',
         },
       ];
@@ -394,9 +377,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
     case 'job':
       return [
         {
-          resources: [
-            `arn:${env.partition}:sagemaker:${env.region}:${env.account}:${JOB_ARN_TYPES[jobType]}/*`,
-          ],
+          resources: [jobArnOf(jobType, env, '*')],
           resourceSource: env.source,
         },
       ];
