@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { diagnose } from './diagnose.js';
 import type { AutoApplyDecision, GuardConfig } from './guard.js';
 import { decideAutoApply } from './guard.js';
+import { parseArn } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { policyNameOf } from './propose.js';
 import type { JobContext, Verification } from './types.js';
@@ -181,6 +182,9 @@ export function decideApproval(
   );
   const refusals = [...decision.refusals];
   if (job.roleArn !== record.roleArn) refusals.push('the proposal is not for the job execution role');
+  if (parseArn(record.roleArn)?.accountId !== job.accountId) {
+    refusals.push(`the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`);
+  }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
     refusals.push('the stored policy is not what the guard allows for this failure: nothing is applied');
   }
