@@ -1,76 +1,164 @@
 /**
- * The approval path behind the AWS Chatbot custom action: load the stored proposal, re-check it with
- * the guard, attach exactly the stored policy, and say what happened on the topic.
+ * The approval path behind the AWS Chatbot custom action: load the stored proposal, let the core
+ * re-derive and re-check it under the operator's gates, claim it once, attach exactly that policy in
+ * the job's own account, and say what happened on the topic.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { decideApproval } from '../core/approval.js';
+import type { ApprovalConfig, ApprovalState } from '../core/approval.js';
+import {
+  APPROVAL_STATES,
+  approvalDetailOf,
+  approvalRecordOf,
+  approvalRequestOf,
+  approverOf,
+  decideApproval,
+} from '../core/approval.js';
+import { ApplyError } from '../core/errors.js';
+import type { JobContext } from '../core/index.js';
 import { roleNameOf } from '../core/job-context.js';
 import { approvalNotificationOf } from '../core/notification.js';
-import { ApplyError } from '../core/errors.js';
-import { applyPolicy } from '../remediator/aws/iam.js';
-import { loadProposal } from '../remediator/aws/proposals.js';
+import { applyPolicy, optInTags } from '../remediator/aws/iam.js';
+import { loadProposal, moveProposal } from '../remediator/aws/proposals.js';
 import { publish } from '../remediator/aws/sns.js';
-import type { RemediationLogger } from '../remediator/remediate.js';
+import type { AccountAccess, RemediationLogger } from '../remediator/remediate.js';
+
+export interface ApproverConfig extends ApprovalConfig {
+  readonly proposalsTableName: string;
+  readonly topicArn: string;
+}
 
 export interface ApprovalDependencies {
-  readonly iam: IAMClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
-  readonly config: { readonly proposalsTableName: string; readonly topicArn: string };
+  /** Clients in the job's own account: this account's, or the member role's in central mode. */
+  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
+  readonly config: ApproverConfig;
   readonly logger: RemediationLogger;
+  readonly now?: () => Date;
 }
 
 export interface ApprovalResult {
-  readonly status: 'applied' | 'already-applied' | 'refused' | 'too-large' | 'failed';
+  /** What this click did; `already-decided` when an earlier click (or expiry) used the proposal. */
+  readonly status: ApprovalState | 'already-decided' | 'unknown';
   readonly proposalId: string | null;
   readonly refusals: readonly string[];
   readonly policyName: string | null;
+  /** When the proposal reached its current state (ISO), and who approved, as the payload said. */
+  readonly decidedAt: string | null;
+  readonly approvedBy: string | null;
 }
 
-const PROPOSAL_ID = /^[0-9a-f]{24}$/;
-
-/** The proposal id the button sends; anything else is refused without a lookup. */
-const proposalIdOf = (event: unknown): string | undefined => {
-  const id =
-    typeof event === 'object' && event !== null ? (event as { proposalId?: unknown }).proposalId : undefined;
-  return typeof id === 'string' && PROPOSAL_ID.test(id) ? id : undefined;
-};
-
 export async function approve(event: unknown, deps: ApprovalDependencies): Promise<ApprovalResult> {
-  const proposalId = proposalIdOf(event);
-  if (!proposalId)
-    return {
-      status: 'refused',
-      proposalId: null,
-      refusals: ['no valid proposalId in the request'],
+  const request = approvalRequestOf(event);
+  const { proposalId } = request;
+  const now = deps.now?.() ?? new Date();
+  const table = deps.config.proposalsTableName;
+  const answer = (
+    status: ApprovalResult['status'],
+    refusals: readonly string[],
+    more: Partial<ApprovalResult> = {},
+  ): ApprovalResult => {
+    const result = {
+      status,
+      proposalId: proposalId ?? null,
+      refusals,
       policyName: null,
+      decidedAt: status === 'unknown' ? null : now.toISOString(),
+      approvedBy: request.approvedBy ?? null,
+      ...more,
     };
-  const record = await loadProposal(deps.dynamodb, deps.config.proposalsTableName, proposalId);
-  if (!record)
-    return { status: 'refused', proposalId, refusals: ['unknown or expired proposal'], policyName: null };
-
-  const decision = decideApproval(record);
-  const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
-  let result: ApprovalResult;
-  if (!decision.eligible) {
-    result = { status: 'refused', proposalId, refusals: decision.refusals, policyName: record.policyName };
-  } else {
-    try {
-      // Exactly the stored policy: the guard has just confirmed it is what it allows.
-      const applied = await applyPolicy(deps.iam, roleName, record.policyName, record.policy);
-      result = { status: applied.status, proposalId, refusals: [], policyName: record.policyName };
-    } catch (error) {
-      if (!(error instanceof ApplyError)) throw error;
-      result = { status: 'failed', proposalId, refusals: [error.message], policyName: record.policyName };
-    }
+    deps.logger.info('approval handled', { ...result });
+    return result;
+  };
+  if (!proposalId) return answer('unknown', ['no valid proposalId in the request']);
+  const stored = await loadProposal(deps.dynamodb, table, proposalId);
+  if (!stored) return answer('unknown', ['unknown or expired proposal']);
+  if (stored.state) {
+    return answer(
+      'already-decided',
+      [
+        `the proposal was ${stored.state} at ${stored.decidedAt ?? 'an unknown time'}: a proposal is used once`,
+      ],
+      { decidedAt: stored.decidedAt ?? null, approvedBy: stored.approvedBy ?? null },
+    );
   }
-  deps.logger.info('approval handled', { ...result });
-  const applied = result.status === 'applied' || result.status === 'already-applied';
-  const detail = applied
-    ? `Approved in chat: inline policy ${record.policyName} ${result.status === 'applied' ? 'attached' : 'was already attached'}.`
-    : `Approved in chat but not applied (${result.status}): ${result.refusals.join('; ')}.`;
-  await publish(deps.sns, deps.config.topicArn, approvalNotificationOf(record, { applied, detail }));
-  return result;
+  // Each outcome below is a conditional move from open: a concurrent click that moved it first wins.
+  const settle = async (to: ApprovalState, reasons: readonly string[], from?: ApprovalState) =>
+    moveProposal(deps.dynamodb, table, proposalId, {
+      from,
+      to,
+      at: now,
+      approvedBy: request.approvedBy,
+      reason: reasons.join('; '),
+    });
+  const lost = () => answer('already-decided', ['another click decided this proposal first']);
+
+  if (stored.expiresAt < now.getTime()) {
+    const reasons = ['the proposal has expired'];
+    return (await settle(APPROVAL_STATES.expired, reasons)) ? answer('expired', reasons) : lost();
+  }
+  const record = approvalRecordOf(stored.record);
+  if (!record) {
+    const reasons = ['the stored proposal is malformed'];
+    return (await settle(APPROVAL_STATES.refused, reasons)) ? answer('refused', reasons) : lost();
+  }
+
+  const { config } = deps;
+  // Nothing is read or written in an account the operator did not allow; the guard says why.
+  const access =
+    record.job.accountId && config.allowedAccounts.includes(record.job.accountId)
+      ? await deps.accountAccess(record.job)
+      : undefined;
+  const clients = access && !('unavailable' in access) ? access : undefined;
+  const roleTags = clients
+    ? await optInTags(clients.iam, record.job.roleArn, config.roleNamePatterns, deps.logger)
+    : {};
+  const decision = decideApproval(record, config, { roleTags });
+  const refusals = [
+    ...decision.refusals,
+    ...(access && 'unavailable' in access ? [`cannot act in the job's account: ${access.unavailable}`] : []),
+  ];
+  const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
+  const report = async (state: ApprovalState, reasons: readonly string[], alreadyAttached = false) => {
+    const detail = approvalDetailOf({
+      state,
+      approver: approverOf(request),
+      policyName: record.policyName,
+      untrustedText: decision.untrustedText,
+      reasons,
+      alreadyAttached,
+    });
+    await publish(
+      deps.sns,
+      config.topicArn,
+      approvalNotificationOf(record, { applied: state === APPROVAL_STATES.applied, detail }),
+    );
+    return answer(state, reasons, { policyName: record.policyName });
+  };
+
+  if (!clients || !decision.eligible || refusals.length > 0) {
+    return (await settle(APPROVAL_STATES.refused, refusals))
+      ? report(APPROVAL_STATES.refused, refusals)
+      : lost();
+  }
+  if (!(await settle(APPROVAL_STATES.applying, []))) return lost();
+  const applying = APPROVAL_STATES.applying;
+  try {
+    // Exactly the stored policy: the guard has just derived the same one itself.
+    const applied = await applyPolicy(clients.iam, roleName, record.policyName, record.policy);
+    if (applied.status === 'too-large') {
+      const reasons = [
+        `the role's inline policies would total ${applied.aggregateSize} characters (limit 10240)`,
+      ];
+      await settle(APPROVAL_STATES.refused, reasons, applying);
+      return await report(APPROVAL_STATES.refused, reasons);
+    }
+    await settle(APPROVAL_STATES.applied, [], applying);
+    return await report(APPROVAL_STATES.applied, [], applied.status === 'already-applied');
+  } catch (error) {
+    if (!(error instanceof ApplyError)) throw error;
+    await settle(APPROVAL_STATES.failed, [error.message], applying);
+    return report(APPROVAL_STATES.failed, [error.message]);
+  }
 }

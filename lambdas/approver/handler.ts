@@ -1,28 +1,48 @@
 /**
  * Entry point of the approval Lambda that the AWS Chatbot custom action invokes with
- * `{"proposalId": "..."}`. Clients are created once per container.
+ * `{"proposalId": "..."}`. It reads the remediator's own gates from the same environment variables
+ * (ALLOWED_ACCOUNTS, ROLE_NAME_PATTERNS, ...) and, in central mode, MEMBER_ROLE_NAME and
+ * HOME_ACCOUNT_ID. Clients are created once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { parseArn } from '../core/job-context.js';
+import { homeAccountAccess, memberAccountAccess } from '../remediator/aws/accounts.js';
 import { CLIENT_RETRY } from '../remediator/aws/retry.js';
+import { configFromEnv } from '../remediator/config.js';
+import type { ApprovalDependencies } from './approve.js';
 import { approve } from './approve.js';
 
 const logger = new Logger({ serviceName: 'sagemaker-iam-remediator-approver' });
-const { PROPOSALS_TABLE_NAME: proposalsTableName, TOPIC_ARN: topicArn } = process.env;
-if (!proposalsTableName || !topicArn) throw new Error('PROPOSALS_TABLE_NAME and TOPIC_ARN must be set');
+// The approval replaces the AUTO_REMEDIATE switch: decideApproval ignores it.
+const { proposalsTableName: table, central, ...config } = configFromEnv();
+if (!table) throw new Error('PROPOSALS_TABLE_NAME must be set');
+const proposalsTableName: string = table;
+const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
+const clients = { sns: new SNSClient(CLIENT_RETRY), dynamodb: new DynamoDBClient(CLIENT_RETRY) };
 
-const deps = {
-  iam: new IAMClient(CLIENT_RETRY),
-  sns: new SNSClient(CLIENT_RETRY),
-  dynamodb: new DynamoDBClient(CLIENT_RETRY),
-  config: { proposalsTableName, topicArn },
-  logger,
-};
+let deps: ApprovalDependencies | undefined;
 
-export const handler = middy(async (event: unknown) => approve(event, deps)).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+/** The function's own account, from its ARN, unless central mode names it. */
+function dependencies(context: Context): ApprovalDependencies {
+  const homeAccountId = central?.homeAccountId ?? parseArn(context.invokedFunctionArn)?.accountId ?? '';
+  return {
+    ...clients,
+    accountAccess: central
+      ? memberAccountAccess({ ...central, sts: new STSClient(CLIENT_RETRY), home })
+      : homeAccountAccess(homeAccountId, home),
+    config: { ...config, proposalsTableName },
+    logger,
+  };
+}
+
+export const handler = middy(async (event: unknown, context: Context) =>
+  approve(event, (deps ??= dependencies(context))),
+).use(injectLambdaContext(logger, { resetKeys: true }));

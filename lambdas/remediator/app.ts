@@ -15,7 +15,7 @@ export const SERVICE_NAME = 'sagemaker-iam-remediator';
 export function buildHandler(deps: Dependencies, logger: Logger) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
-    .use(skipUnlessFailedJob({ logger }));
+    .use(skipUnlessFailedJob({ logger, requireEventAccount: deps.config.central !== undefined }));
   if (!deps.config.idempotencyTableName) return handler;
   return handler.use(
     makeHandlerIdempotent({

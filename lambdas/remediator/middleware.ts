@@ -1,11 +1,12 @@
 /**
- * Skips anything that is not a failed SageMaker job state change: logged, counted and never thrown,
- * so a stray event can neither crash-loop the function nor fill the dead-letter queue. The count is a
- * CloudWatch Logs metric filter on the `event skipped` line (see the construct), which keeps a metrics
- * client out of the bundle.
+ * Skips anything that is not a failed SageMaker job of the event's own account: logged, counted and
+ * never thrown, so a stray event can neither crash-loop the function nor fill the dead-letter queue.
+ * The count is a CloudWatch Logs metric filter on the `event skipped` line (see the construct), which
+ * keeps a metrics client out of the bundle.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
+import type { JobContext } from '../core/index.js';
 import { failedJobFromInput, InvalidInputError } from '../core/index.js';
 
 export interface SkippedEvent {
@@ -16,11 +17,42 @@ export interface SkippedEvent {
 /** The log message the SkippedEvents metric filter counts. */
 export const SKIPPED_EVENT_MESSAGE = 'event skipped';
 
-export function skipUnlessFailedJob(options: { logger: Logger }): MiddlewareObj<unknown, unknown> {
+/** The account EventBridge stamped on the event: the account the event came from. */
+const eventAccountOf = (event: unknown): string | undefined => {
+  const account =
+    typeof event === 'object' && event !== null ? (event as { account?: unknown }).account : undefined;
+  return typeof account === 'string' ? account : undefined;
+};
+
+/**
+ * A job is acted on in the account its event came from, and only there: a job ARN of another
+ * account is skipped. In central mode, events from several accounts arrive, so an event must name
+ * its account.
+ */
+function checkAccount(event: unknown, job: JobContext, requireEventAccount: boolean): void {
+  const eventAccount = eventAccountOf(event);
+  if (eventAccount === undefined) {
+    if (requireEventAccount)
+      throw new InvalidInputError('the event names no account: central mode acts on none');
+    return;
+  }
+  if (job.accountId !== eventAccount) {
+    throw new InvalidInputError(
+      `the job ${job.jobArn ?? job.jobName ?? ''} is in account ${job.accountId ?? 'unknown'}, but the event came from account ${eventAccount}`,
+    );
+  }
+}
+
+export function skipUnlessFailedJob(options: {
+  logger: Logger;
+  /** Central mode: skip events that name no account. @default false */
+  requireEventAccount?: boolean;
+}): MiddlewareObj<unknown, unknown> {
   return {
     before: (request) => {
       try {
         const job = failedJobFromInput(request.event);
+        checkAccount(request.event, job, options.requireEventAccount ?? false);
         options.logger.appendKeys({ jobName: job.jobName, jobType: job.jobType });
         return undefined;
       } catch (error) {

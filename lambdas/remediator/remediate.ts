@@ -10,14 +10,13 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
-import { decideAutoApply, globMatches } from '../core/guard.js';
+import { decideAutoApply } from '../core/guard.js';
 import type { JobContext, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
-import { roleNameOf } from '../core/job-context.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
-import { applyPolicy, roleTags, verifyPolicy } from './aws/iam.js';
+import { applyPolicy, optInTags, verifyPolicy } from './aws/iam.js';
 import { storeProposal } from './aws/proposals.js';
 import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
@@ -71,16 +70,6 @@ export type RemediationResult =
 const needsDescribe = (job: JobContext): boolean =>
   job.origin === 'job-state-change' &&
   (!job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0)));
-
-/** Tags are read only when no name pattern opts the role in already. */
-async function optInTags(job: JobContext, deps: Dependencies): Promise<Record<string, string>> {
-  const roleName = roleNameOf(job.roleArn);
-  if (!roleName || deps.config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
-  return roleTags(deps.iam, roleName).catch((error: Error) => {
-    deps.logger.warn('could not read role tags', { roleName, error: error.message });
-    return {};
-  });
-}
 
 function rerunLink(job: JobContext): string {
   const region = job.region ?? 'us-east-1';
@@ -153,16 +142,8 @@ async function storeForApproval(
   const table = deps.config.proposalsTableName;
   if (!table || !deps.dynamodb || !policy || !policyName || !roleArn || roleArn !== job.roleArn)
     return undefined;
-  const proposalId = proposalIdOf(roleArn, policy);
-  await storeProposal(deps.dynamodb, table, {
-    proposalId,
-    roleArn,
-    policyName,
-    policy,
-    diagnosis: outcome.diagnosis,
-    job,
-    verification,
-  });
+  const proposalId = proposalIdOf(job, roleArn, policy);
+  await storeProposal(deps.dynamodb, table, { proposalId, roleArn, policyName, policy, job, verification });
   return proposalId;
 }
 
@@ -203,7 +184,10 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification) };
 
   const decision = decideAutoApply(diagnosis, job, deps.config, {
-    roleTags: local && deps.config.autoRemediate ? await optInTags(job, local) : {},
+    roleTags:
+      local && deps.config.autoRemediate
+        ? await optInTags(local.iam, job.roleArn, deps.config.roleNamePatterns, deps.logger)
+        : {},
     verification,
   });
   const remediation = !deps.config.autoRemediate

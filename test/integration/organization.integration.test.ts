@@ -1,11 +1,15 @@
 /**
- * Central mode on the real server: a failure in a member account is handled by the central function
- * through the member role, in that account and nowhere else.
+ * Central mode on the real server: a failure in a member account is handled by the central function,
+ * and a fix approved in chat is attached by the approver, through the member role, in that account
+ * and nowhere else.
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { memberAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
+import type { ApprovalDependencies } from '../../lambdas/approver/approve.js';
+import { approve } from '../../lambdas/approver/approve.js';
+import { homeAccountAccess, memberAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 import { MEMBER_ROLE_NAME } from '../../lib/sagemaker-permission-remediator.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
@@ -35,18 +39,19 @@ beforeEach(async () => {
   }
 });
 
+const CENTRAL = { memberRoleName: MEMBER_ROLE_NAME, homeAccountId: MOTO_ACCOUNT };
+const GATES = { allowedAccounts: [MEMBER], roleNamePatterns: ['SageMakerExec*'] };
+
+/** Reaches member accounts through the member role, as the central function and approver do. */
+const centralAccess = (sts = new STSClient({})) =>
+  memberAccountAccess({ ...CENTRAL, sts, home: { sagemaker: env.world.sagemaker, iam: env.world.iam } });
+
 /** The central handler, reaching member accounts through `sts`, auto-remediating in `allowedAccounts`. */
 function centralHandler(allowedAccounts: string[], sts = new STSClient({})) {
-  const accountAccess = memberAccountAccess({
-    homeAccountId: MOTO_ACCOUNT,
-    memberRoleName: MEMBER_ROLE_NAME,
-    sts,
-    home: { sagemaker: env.world.sagemaker, iam: env.world.iam },
-  });
   return env.world.handler(
-    { autoRemediate: true, allowedAccounts, roleNamePatterns: ['SageMakerExec*'] },
+    { ...GATES, autoRemediate: true, allowedAccounts, central: CENTRAL },
     {},
-    accountAccess,
+    centralAccess(sts),
   );
 }
 
@@ -94,6 +99,99 @@ describe('central mode', () => {
     expect(delivered?.message.text).toContain(
       `cannot assume arn:aws:iam::${MEMBER}:role/${MEMBER_ROLE_NAME}`,
     );
+    expect(await env.world.inlinePolicies(memberIam)).toEqual({});
+  });
+
+  it.each([
+    [
+      'a job ARN of another account than the event',
+      (event: Record<string, unknown>) => ({ ...event, account: MEMBER }),
+      /is in account 333344445555, but the event came from account 222233334444/,
+    ],
+    [
+      'no account on the event',
+      ({ account: _account, ...event }: Record<string, unknown>) => event,
+      /the event names no account/,
+    ],
+  ])('skips an event with %s, acting nowhere', async (_name, change, reason) => {
+    // Prepare: a member account forwards a failure of a job in a third account.
+    const event = change(motoEvent('training-kms-output-denied.json', '333344445555'));
+    // Act
+    const result = await centralHandler([MEMBER, '333344445555'])(event);
+    // Assess
+    expect(result).toMatchObject({ status: 'skipped', reason: expect.stringMatching(reason) as string });
+    expect(await env.world.delivered()).toEqual([]);
+    expect(await env.world.inlinePolicies(memberIam)).toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
+  });
+});
+
+describe('approval from chat in central mode', () => {
+  const approver = (accountAccess: ApprovalDependencies['accountAccess']): ApprovalDependencies => ({
+    sns: env.world.sns,
+    dynamodb: env.world.dynamodb,
+    accountAccess,
+    config: { proposalsTableName: env.world.proposalsTableName, topicArn: env.world.topicArn, ...GATES },
+    logger: new Logger({ serviceName: 'approver', logLevel: 'SILENT' }),
+  });
+
+  /** The central function proposes (auto-remediation off) and returns the chat button's proposal id. */
+  async function memberProposalId(): Promise<string> {
+    const handler = env.world.handler(
+      { ...GATES, central: CENTRAL, proposalsTableName: env.world.proposalsTableName },
+      {},
+      centralAccess(),
+    );
+    await handler(motoEvent('training-kms-output-denied.json', MEMBER));
+    const [delivered] = await env.world.delivered();
+    const chatbot = delivered?.message.chatbot as { metadata: { additionalContext: Record<string, string> } };
+    return chatbot.metadata.additionalContext.proposalId ?? '';
+  }
+
+  it('attaches the approved fix to the member role, not to the same-named role at home', async () => {
+    // Prepare
+    const proposalId = await memberProposalId();
+    // Act
+    const result = await approve({ proposalId }, approver(centralAccess()));
+    // Assess
+    expect(result).toMatchObject({ status: 'applied', refusals: [] });
+    expect(Object.values(await env.world.inlinePolicies(memberIam))).toEqual([
+      expect.objectContaining({
+        Statement: [
+          expect.objectContaining({
+            Action: ['kms:GenerateDataKey'],
+            Resource: [`arn:aws:kms:us-east-1:${MEMBER}:key/0987dcba-09fe-87dc-65ba-ab0987654321`],
+          }),
+        ],
+      }),
+    ]);
+    expect(await env.world.inlinePolicies()).toEqual({});
+  });
+
+  it('refuses a member account proposal when the approver is not in central mode', async () => {
+    // Prepare
+    const proposalId = await memberProposalId();
+    const homeOnly = homeAccountAccess(MOTO_ACCOUNT, { sagemaker: env.world.sagemaker, iam: env.world.iam });
+    // Act
+    const result = await approve({ proposalId }, approver(homeOnly));
+    // Assess
+    expect(result.status).toBe('refused');
+    expect(result.refusals.join('\n')).toContain(
+      `cannot act in the job's account: the job is in account ${MEMBER}, not in this account ${MOTO_ACCOUNT}`,
+    );
+    expect(await env.world.inlinePolicies()).toEqual({});
+    expect(await env.world.inlinePolicies(memberIam)).toEqual({});
+  });
+
+  it('refuses when the member role cannot be assumed, and changes nothing', async () => {
+    const proposalId = await memberProposalId();
+    const unreachable = new STSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const result = await approve({ proposalId }, approver(centralAccess(unreachable)));
+    expect(result.status).toBe('refused');
+    expect(result.refusals.join('\n')).toContain(
+      `cannot assume arn:aws:iam::${MEMBER}:role/${MEMBER_ROLE_NAME}`,
+    );
+    expect(await env.world.inlinePolicies()).toEqual({});
     expect(await env.world.inlinePolicies(memberIam)).toEqual({});
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Central mode: clients that act in the failed job's own account, through the role that
- * `MemberAccountForwarder` creates there. Credentials are cached per account until shortly before
- * they expire.
+ * Clients that act in the failed job's own account and nowhere else: the home clients for the home
+ * account's jobs and, in central mode, the role that `MemberAccountForwarder` creates in a member
+ * account. Credentials are cached per account until shortly before they expire.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -24,6 +24,22 @@ export interface MemberAccountOptions {
   readonly now?: () => number;
 }
 
+/** Single-account mode: this account's clients for its own jobs, none for another account's. */
+export function homeAccountAccess(
+  homeAccountId: string,
+  home: MemberAccountOptions['home'],
+): (job: JobContext) => Promise<AccountAccess> {
+  return (job) =>
+    Promise.resolve(
+      job.accountId === homeAccountId
+        ? home
+        : {
+            unavailable: `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${homeAccountId}, and central mode is off`,
+          },
+    );
+}
+
+/** Central mode: the home clients for the home account, the member role for any other account. */
 export function memberAccountAccess(
   options: MemberAccountOptions,
 ): (job: JobContext) => Promise<AccountAccess> {
@@ -31,7 +47,8 @@ export function memberAccountAccess(
   const now = options.now ?? Date.now;
   return async (job) => {
     const account = job.accountId;
-    if (!account || account === options.homeAccountId) return options.home;
+    if (!account) return { unavailable: 'the job names no account' };
+    if (account === options.homeAccountId) return options.home;
     const cached = cache.get(account);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
     const roleArn = `arn:${job.partition}:iam::${account}:role/${options.memberRoleName}`;

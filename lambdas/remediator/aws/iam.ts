@@ -2,6 +2,7 @@
  * IAM adapters: check a proposal against the role's live policies, read the role's opt-in tag, and
  * attach an approved policy without leaving anything partial behind.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import {
   DeleteRolePolicyCommand,
@@ -13,6 +14,8 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AllowedPair, PolicyDocument, Verification } from '../../core/index.js';
 import { ApplyError } from '../../core/errors.js';
+import { globMatches } from '../../core/guard.js';
+import { roleNameOf } from '../../core/job-context.js';
 import { INLINE_POLICY_LIMIT } from '../../core/propose.js';
 
 const isPlaceholder = (resource: string): boolean => resource.includes('<');
@@ -69,9 +72,27 @@ export async function verifyPolicy(
   return { status: 'verified', allowed };
 }
 
-export async function roleTags(client: IAMClient, roleName: string): Promise<Record<string, string>> {
+async function roleTags(client: IAMClient, roleName: string): Promise<Record<string, string>> {
   const { Role } = await client.send(new GetRoleCommand({ RoleName: roleName }));
   return Object.fromEntries((Role?.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}
+
+/**
+ * The role's tags, for the guard's opt-in tag; read only when no name pattern opts the role in
+ * already. A failure to read them is logged and counts as no tags.
+ */
+export async function optInTags(
+  client: IAMClient,
+  roleArn: string | undefined,
+  roleNamePatterns: readonly string[],
+  logger: Pick<Logger, 'warn'>,
+): Promise<Record<string, string>> {
+  const roleName = roleNameOf(roleArn);
+  if (!roleName || roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
+  return roleTags(client, roleName).catch((error: Error) => {
+    logger.warn('could not read role tags', { roleName, error: error.message });
+    return {};
+  });
 }
 
 async function inlinePolicyNames(client: IAMClient, roleName: string): Promise<string[]> {
