@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.venv/', 'lambdas/core/iam-actions.generated.ts'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.venv/', 'dist/', 'lambdas/core/iam-actions.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,13 +1,14 @@
 /**
- * The offline CLI: diagnoses a failure text, a job state change event, or a JSONL batch.
+ * `sagemaker-iam-remediator diagnose`, offline: diagnoses a failure text, a job state change event,
+ * or a JSONL batch (`npm run diagnose -- ...` runs the same from source).
  *
- *   npm run diagnose -- --reason "TEXT" [--format text|json|slack]
- *   npm run diagnose -- --event FILE.json [--format ...]
- *   npm run diagnose -- --jsonl FILE        one JSON line out per line in
+ *   diagnose --reason "TEXT" [--format text|json|slack]
+ *   diagnose --event FILE.json|- [--format ...]
+ *   diagnose --jsonl FILE|-        one JSON line out per line in
  *
  * Exit codes: 0 done; 1 a batch finished with skipped lines; 2 unusable input (one line on stderr).
  */
-import { readFileSync, statSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { JobContext, OutputFormat } from '../lambdas/core/index.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../lambdas/core/index.js';
 import { decideAutoApply } from '../lambdas/core/guard.js';
 import { UsageError } from '../lambdas/core/errors.js';
+import { readBounded, STDIN } from './io.js';
 
 /** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
 const MAX_REASON_LENGTH = 16_384;
@@ -30,30 +32,18 @@ const MAX_EVENT_BYTES = 1 << 20;
 const MAX_BATCH_BYTES = 256 << 20;
 
 const USAGE =
-  'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE | --recent [--days N] [--region R])\n' +
-  '       [--format text|json|slack]\n' +
+  'usage: diagnose (--reason TEXT | --event FILE|- | --jsonl FILE|-) [--format text|json|slack]\n' +
   '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
 
 function checkedReason(reason: string): string {
+  if (!reason.trim())
+    throw new InvalidInputError("the failure reason is empty: pass the job's FailureReason text");
   if (reason.length > MAX_REASON_LENGTH) {
     throw new InvalidInputError(
       `the failure reason is ${reason.length} characters; the limit is ${MAX_REASON_LENGTH}`,
     );
   }
   return reason;
-}
-
-function readBounded(path: string, limit: number): string {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (error) {
-    throw new InvalidInputError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  if (size > limit) throw new InvalidInputError(`${path} is ${size} bytes; the limit is ${limit}`);
-  return readFileSync(path, 'utf8');
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -73,7 +63,7 @@ function fromEvent(document: unknown, reasonOverride?: string): { reason: string
 }
 
 /** One batch line: `{id, failureReason, event?}` in, `{id, isPermission, actions, fixLocation, ...}` out. */
-function batchLine(line: string): Record<string, unknown> {
+export function batchLine(line: string): Record<string, unknown> {
   const item = parseJson(line, 'the line');
   if (typeof item !== 'object' || item === null || Array.isArray(item))
     throw new InvalidInputError('the line is not a JSON object');
@@ -128,54 +118,35 @@ function runBatch(path: string): number {
   return skipped > 0 ? 1 : 0;
 }
 
+/** The flags of `diagnose`: one row each. */
+const OPTIONS = {
+  reason: { type: 'string' },
+  event: { type: 'string' },
+  jsonl: { type: 'string' },
+  format: { type: 'string', default: 'text' },
+  'auto-remediate': { type: 'boolean', default: false },
+  'allowed-accounts': { type: 'string', default: '' },
+  'role-patterns': { type: 'string', default: '' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      reason: { type: 'string' },
-      event: { type: 'string' },
-      jsonl: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      'auto-remediate': { type: 'boolean', default: false },
-      'allowed-accounts': { type: 'string', default: '' },
-      'role-patterns': { type: 'string', default: '' },
-      recent: { type: 'boolean', default: false },
-      days: { type: 'string', default: '7' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.jsonl) return runBatch(values.jsonl);
   const format = values.format as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format))
     throw new UsageError(`unknown --format ${values.format}; use ${OUTPUT_FORMATS.join('|')}`);
-  if (values.recent) {
-    const days = Number(values.days);
-    if (!Number.isInteger(days) || days < 1 || days > 365)
-      throw new UsageError('--days takes a whole number from 1 to 365');
-    // The SDK's notice about future Node.js versions is not this command's output.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    // Loaded only here: the offline paths never need the SDK.
-    const [{ SageMakerClient }, { diagnoseRecent, terminalProgress }] = await Promise.all([
-      import('@aws-sdk/client-sagemaker'),
-      import('./recent.js'),
-    ]);
-    return diagnoseRecent(new SageMakerClient({ region: values.region, maxAttempts: 6 }), {
-      days,
-      format: format === 'json' ? 'json' : 'text',
-      write: (text) => process.stdout.write(text),
-      progress: terminalProgress(process.stderr),
-    });
-  }
+  if (values.jsonl) return runBatch(values.jsonl);
   let input: { reason: string; job?: JobContext };
   if (values.event) {
-    input = fromEvent(parseJson(readBounded(values.event, MAX_EVENT_BYTES), values.event), values.reason);
+    const source = values.event === STDIN ? 'standard input' : values.event;
+    input = fromEvent(parseJson(readBounded(values.event, MAX_EVENT_BYTES), source), values.reason);
   } else if (values.reason !== undefined) {
+    if (!values.reason.trim())
+      throw new UsageError("--reason is empty: pass the job's FailureReason text, or --event FILE");
     input = { reason: checkedReason(values.reason) };
   } else {
     throw new UsageError(USAGE);
@@ -206,16 +177,22 @@ const commaList = (value: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-/** Runs the CLI and returns its exit code; errors become one line on stderr. */
-export async function run(argv: readonly string[]): Promise<number> {
+/** Runs `diagnose` and returns its exit code; errors become one line on stderr. */
+export const run = (argv: readonly string[]): Promise<number> => exitCodeOf('diagnose', () => main(argv));
+
+/**
+ * Runs a command's body: a usage or input error is one line on stderr and exit 2, anything else
+ * (a bug) one line and exit 70.
+ */
+export async function exitCodeOf(command: string, body: () => Promise<number>): Promise<number> {
   try {
-    return await main(argv);
+    return await body();
   } catch (error) {
     // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
     const isUsage =
       error instanceof InvalidInputError ||
       (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`diagnose: ${(error as Error).message}\n`);
+    process.stderr.write(`${command}: ${(error as Error).message}\n`);
     return isUsage ? 2 : 70;
   }
 }

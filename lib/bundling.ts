@@ -1,3 +1,15 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The source of a Lambda entry point under lambdas/, e.g. `remediator/handler`: the TypeScript file
+ * in the repository, the compiled JavaScript beside this file when the package is installed from dist/.
+ */
+export function lambdaEntry(path: string): string {
+  const source = fileURLToPath(new URL(`../lambdas/${path}.ts`, import.meta.url));
+  return existsSync(source) ? source : fileURLToPath(new URL(`../lambdas/${path}.js`, import.meta.url));
+}
+
 /**
  * esbuild settings of the Lambda bundle, shared by the construct and the benchmark so that what is
  * measured is what is deployed.

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import { ESM_REQUIRE_BANNER, lambdaEntry, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
 import type { DescribeRead, JobType } from '../lambdas/core/job-types.js';
 import {
   ACCESS_DENIED_ERROR_CODES,
@@ -261,8 +260,8 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
   return rules.filter(([broken]) => broken).map(([, message]) => message);
 }
 
-const HANDLER_ENTRY = fileURLToPath(new URL('../lambdas/remediator/handler.ts', import.meta.url));
-const APPROVER_ENTRY = fileURLToPath(new URL('../lambdas/approver/handler.ts', import.meta.url));
+const HANDLER_ENTRY = lambdaEntry('remediator/handler');
+const APPROVER_ENTRY = lambdaEntry('approver/handler');
 
 /**
  * Diagnoses failed SageMaker jobs and publishes least-privilege fix proposals (and, opt-in, applies

@@ -18,7 +18,7 @@ function collect() {
   return { write: (text: string) => chunks.push(text), text: () => chunks.join('') };
 }
 
-describe('diagnose --recent against the real server', () => {
+describe('recent against the real server', () => {
   useMotoWorld({ withWorld: false });
 
   it('lists with StatusEquals=Failed over real pagination and reports none when no job failed', async () => {
@@ -43,10 +43,25 @@ describe('diagnose --recent against the real server', () => {
     // Assess
     expect(code).toBe(0);
     expect(out.text()).toContain('0 failed training job(s) in the last 7 day(s); 0 permission problem(s).');
+    const summary = collect();
+    await diagnoseRecent(client, {
+      days: 7,
+      format: 'json',
+      summary: true,
+      write: summary.write,
+      now: new Date(),
+    });
+    expect(JSON.parse(summary.text())).toEqual({
+      days: 7,
+      failedJobs: 0,
+      jobType: {},
+      outcome: {},
+      fixLocation: {},
+    });
   });
 });
 
-describe('diagnose --recent with the Failed shape (stubbed SageMaker)', () => {
+describe('recent with the Failed shape (stubbed SageMaker)', () => {
   const failed = motoEvent('training-kms-output-denied.json').detail as Record<string, unknown>;
   const oom = {
     ...(motoEvent('training-not-permission-oom.json').detail as Record<string, unknown>),
@@ -87,11 +102,11 @@ describe('diagnose --recent with the Failed shape (stubbed SageMaker)', () => {
     });
     expect(listCalls[1]).toMatchObject({ NextToken: 'page-2' });
     const lines = text.text().split('\n');
-    expect(lines[0]).toMatch(/^JOB\s+FAILED AT\s+CATEGORY\s+ACTIONS\s+FIX LOCATION$/);
+    expect(lines[0]).toMatch(/^JOB\s+FAILED AT\s+OUTCOME\s+ACTIONS$/);
     expect(lines[1]).toMatch(
-      /^xgb-churn-2026-11-20-09-02-11-417\s+\S+\s+permission \(certain\)\s+kms:GenerateDataKey\s+identity-policy$/,
+      /^xgb-churn-2026-11-20-09-02-11-417\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+permission \(certain\)\s+kms:GenerateDataKey$/,
     );
-    expect(lines[2]).toMatch(/^oom-job\s+\S+\s+out-of-memory\s+-\s+-$/);
+    expect(lines[2]).toMatch(/^oom-job\s+\S+ \S+\s+out-of-memory\s+-$/);
     expect(text.text()).toContain('2 failed training job(s) in the last 3 day(s); 1 permission problem(s).');
     expect(progress).toEqual([[2, 2]]);
 
@@ -107,5 +122,40 @@ describe('diagnose --recent with the Failed shape (stubbed SageMaker)', () => {
       ['oom-job', false],
     ]);
     expect(proposals[0]?.policy).toMatchObject({ Statement: [{ Action: ['kms:GenerateDataKey'] }] });
+
+    const summary = collect();
+    await diagnoseRecent(client, { days: 3, format: 'text', summary: true, write: summary.write, now: NOW });
+    expect(summary.text()).toBe(
+      [
+        '2 failed job(s) in the last 3 day(s)',
+        '',
+        'JOB TYPE  JOBS',
+        'training  2',
+        '',
+        'OUTCOME               JOBS',
+        'out-of-memory         1',
+        'permission (certain)  1',
+        '',
+        'FIX LOCATION     JOBS',
+        '-                1',
+        'identity-policy  1',
+        '',
+      ].join('\n'),
+    );
+    const summaryJson = collect();
+    await diagnoseRecent(client, {
+      days: 3,
+      format: 'json',
+      summary: true,
+      write: summaryJson.write,
+      now: NOW,
+    });
+    expect(JSON.parse(summaryJson.text())).toEqual({
+      days: 3,
+      failedJobs: 2,
+      jobType: { training: 2 },
+      outcome: { 'out-of-memory': 1, 'permission (certain)': 1 },
+      fixLocation: { '-': 1, 'identity-policy': 1 },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,16 +9,28 @@ import { EVENTS_DIR } from '../helpers/fixtures.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
+/** `diagnose` as `npm run diagnose` runs it. */
 function cli(...args: string[]) {
-  return cliWithEnv(process.env, ...args);
+  return command(process.env, 'diagnose', ...args);
 }
 
-function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const result = spawnSync(TSX, ['bin/diagnose.ts', ...args], {
+/** The `sagemaker-iam-remediator` command, from source. */
+function command(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const result = spawnSync(TSX, ['bin/sagemaker-iam-remediator.ts', ...args], {
     cwd: ROOT,
     env,
     encoding: 'utf8',
     maxBuffer: 16 << 20,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A shell pipeline from the repository root; `$CLI` is the command from source. */
+function pipeline(script: string) {
+  const result = spawnSync('bash', ['-c', script], {
+    cwd: ROOT,
+    env: { ...process.env, CLI: `${TSX} bin/sagemaker-iam-remediator.ts` },
+    encoding: 'utf8',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -129,7 +141,15 @@ describe('diagnose CLI', () => {
     ],
     ['a huge reason', ['--reason', 'x'.repeat(100_000)], /limit is 16384/],
     ['an unknown flag', ['--frobnicate'], /Unknown option/],
-    ['an unknown format', ['--reason', 'x', '--format', 'xml'], /unknown --format/],
+    [
+      'an unknown format',
+      ['--reason', 'x', '--format', 'xml'],
+      /unknown --format xml; use text\|json\|slack/,
+    ],
+    ['a directory as the event', ['--event', tmp], /is a directory; pass a file, or - for standard input/],
+    ['a directory as the batch', ['--jsonl', tmp], /is a directory/],
+    ['an empty --reason', ['--reason', ''], /--reason is empty/],
+    ['a blank --reason', ['--reason', '  \n'], /--reason is empty/],
   ])('exits 2 with one line on stderr for %s', (_name, args, message) => {
     const { code, stderr } = cli(...args);
     expect(code).toBe(2);
@@ -138,7 +158,60 @@ describe('diagnose CLI', () => {
   });
 });
 
-describe('diagnose CLI --recent without an AWS setup', () => {
+describe('the command in pipes', () => {
+  it('ends quietly when the reader closes the pipe (| head -1)', () => {
+    // Prepare: demo writes far more than one line.
+    // Act
+    const { stdout, stderr } = pipeline('$CLI demo | head -1; echo "exit=${PIPESTATUS[0]}" >&2');
+    // Assess
+    expect(stdout).toBe('\n');
+    expect(stderr).toBe('exit=0\n');
+  });
+
+  it('reads the event from standard input with --event -', () => {
+    const { code, stdout } = pipeline(
+      `$CLI diagnose --event - --format json < ${EVENTS_DIR}training-kms-output-denied.json`,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ fixLocation: 'identity-policy', jobName: expect.any(String) });
+  });
+
+  it('reads a batch from standard input with --jsonl -', () => {
+    const { code, stdout } = pipeline(
+      `echo '{"id":"k","failureReason":"not authorized to perform: kms:Decrypt"}' | $CLI diagnose --jsonl -`,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ id: 'k', actions: ['kms:Decrypt'] });
+  });
+
+  it.each([
+    ['the command', `$CLI diagnose`],
+    ['npm run --silent', 'npm run --silent diagnose --'],
+  ])('prints nothing but the JSON document with --format json, started as %s', (_name, start) => {
+    const { code, stdout } = pipeline(
+      `${start} --event examples/events/training-scp-explicit-deny.json --format json`,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ isPermission: true, fixLocation: 'scp' });
+  });
+
+  it('prints the version written in package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(command(process.env, '--version').stdout).toBe(`${version}\n`);
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command frobnicate/],
+    [[], /no command/],
+    [['recent', '--format', 'slack'], /unknown --format slack; use text\|json/],
+  ])('exits 2 for %j', (args, message) => {
+    const { code, stderr } = command(process.env, ...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('recent without an AWS setup', () => {
   const bare = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
   const nowhere = {
     AWS_CONFIG_FILE: join(tmp, 'none'),
@@ -153,13 +226,13 @@ describe('diagnose CLI --recent without an AWS setup', () => {
       /no AWS region/,
     ],
   ])('exits 2 with one clear line when there are %s', (_name, env, message) => {
-    const { code, stderr } = cliWithEnv(env, '--recent', '--days', '2');
+    const { code, stderr } = command(env, 'recent', '--days', '2');
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
   });
 
   it('refuses a --days that is not a whole number of days', () => {
-    expect(cli('--recent', '--days', 'many').stderr).toMatch(/--days takes a whole number/);
+    expect(command(process.env, 'recent', '--days', 'many').stderr).toMatch(/--days takes a whole number/);
   });
 });
 

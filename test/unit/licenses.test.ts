@@ -41,7 +41,7 @@ describe('licenses of what ships', () => {
   it.each([
     ['the remediator Lambda', 'lambdas/remediator/handler.ts', UNUSED_CREDENTIAL_PROVIDERS],
     ['the approver Lambda', 'lambdas/approver/handler.ts', UNUSED_CREDENTIAL_PROVIDERS],
-    ['the CLI', 'bin/diagnose.ts', []],
+    ['the CLI', 'bin/sagemaker-iam-remediator.ts', []],
   ])('%s has no GPL-family package', async (_name, entry, external) => {
     const packages = await packagesIn(entry, [...external]);
     expect(packages.length).toBeGreaterThan(0);
