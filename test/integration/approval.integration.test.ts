@@ -45,7 +45,7 @@ describe('approval from chat', () => {
           {
             Sid: 'Kms',
             Effect: 'Allow',
-            Action: ['kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
             Resource: ['arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321'],
           },
         ],

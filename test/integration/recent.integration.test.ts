@@ -89,7 +89,7 @@ describe('diagnose --recent with the Failed shape (stubbed SageMaker)', () => {
     const lines = text.text().split('\n');
     expect(lines[0]).toMatch(/^JOB\s+FAILED AT\s+CATEGORY\s+ACTIONS\s+FIX LOCATION$/);
     expect(lines[1]).toMatch(
-      /^xgb-churn-2026-11-20-09-02-11-417\s+\S+\s+permission \(certain\)\s+kms:GenerateDataKey\s+identity-policy$/,
+      /^xgb-churn-2026-11-20-09-02-11-417\s+\S+\s+permission \(certain\)\s+kms:Decrypt kms:GenerateDataKey\s+identity-policy$/,
     );
     expect(lines[2]).toMatch(/^oom-job\s+\S+\s+out-of-memory\s+-\s+-$/);
     expect(text.text()).toContain('2 failed training job(s) in the last 3 day(s); 1 permission problem(s).');
@@ -106,6 +106,8 @@ describe('diagnose --recent with the Failed shape (stubbed SageMaker)', () => {
       ['xgb-churn-2026-11-20-09-02-11-417', true],
       ['oom-job', false],
     ]);
-    expect(proposals[0]?.policy).toMatchObject({ Statement: [{ Action: ['kms:GenerateDataKey'] }] });
+    expect(proposals[0]?.policy).toMatchObject({
+      Statement: [{ Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }],
+    });
   });
 });
