@@ -97,9 +97,25 @@ const NAMED_PERMISSION = new RegExp(
 );
 
 /** Sentences end at `. `, `! `, `? ` or `; `: ARNs and URLs have no space after their dots. */
-const SENTENCE = /[^.!?;]+(?:[.!?;](?! )[^.!?;]*)*[.!?;]?/g;
+const SENTENCE_END = /[.!?;] /g;
+
+/** The sentence around a position: from the end of the previous one to the end of its own. */
+function sentenceAround(text: string, at: number): { start: number; end: number } {
+  let start = 0;
+  let end = text.length;
+  for (const boundary of text.matchAll(SENTENCE_END)) {
+    if (boundary.index < at) start = boundary.index + 2;
+    else {
+      end = boundary.index + 1;
+      break;
+    }
+  }
+  return { start, end };
+}
 
 const ARN = /^arn:aws[a-z-]*:/;
+/** A role ARN, its account possibly masked (the normal form empties a masked account). */
+export const ROLE_ARN = /arn:aws[a-z-]*:iam::\d{0,12}:role\/[\w+=,.@/-]*[\w+=@/-]/;
 
 function locationOfReason(reason: string, typeWords: string | undefined): FixLocation {
   const words = typeWords ?? /because no (.+?) (?:policy )?allows/i.exec(reason)?.[1];
@@ -166,23 +182,13 @@ const implicitRequest = (
  * is the principal; the fix is an Allow on it, as for a documented statement without a reason clause.
  */
 function wordedRequests(message: NormalText): DeniedRequest[] {
-  return [...message.text.matchAll(SENTENCE)].flatMap((sentence) => {
-    const text = sentence[0];
-    if (!LACKS_PERMISSION.test(text)) return [];
-    const principal = /arn:aws[a-z-]*:iam::\d{0,12}:role\/[\w+=,.@/-]+/.exec(text)?.[0];
-    return [...text.matchAll(NAMED_PERMISSION)].flatMap((match) => {
-      const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
-      if (!action) return [];
-      const start = sentence.index;
-      return [
-        implicitRequest(
-          action,
-          implicitDenyLocation(action),
-          message.quote(start, start + text.trimEnd().length),
-          principal?.replace(/[.,]$/, ''),
-        ),
-      ];
-    });
+  return [...message.text.matchAll(NAMED_PERMISSION)].flatMap((match) => {
+    const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
+    const { start, end } = sentenceAround(message.text, match.index);
+    const sentence = message.text.slice(start, end);
+    if (!action || !LACKS_PERMISSION.test(sentence)) return [];
+    const principal = ROLE_ARN.exec(sentence)?.[0];
+    return [implicitRequest(action, implicitDenyLocation(action), message.quote(start, end), principal)];
   });
 }
 

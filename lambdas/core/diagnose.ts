@@ -9,7 +9,7 @@
  *    else the text is.
  * 4. Scope every finding's actions to the job's own resources, else to those the message names.
  */
-import { readDeniedRequests, resourceForAction, resourcesNamedIn } from './access-denied.js';
+import { readDeniedRequests, resourceForAction, resourcesNamedIn, ROLE_ARN } from './access-denied.js';
 import type { CatalogRule, PermissionRule } from './catalog.js';
 import { CATALOG } from './catalog.js';
 import { canonicalAction } from './iam-actions.js';
@@ -33,8 +33,6 @@ const COMPANION_LOCATIONS: ReadonlySet<FixLocation> = new Set([
 
 /** An AlgorithmError text comes from /opt/ml/output/failure: the training container wrote it. */
 const CONTAINER_WRITTEN = /^\s*AlgorithmError\b/i;
-/** A role ARN, its account possibly masked (the normal form empties a masked account). */
-const ROLE_ARN = /arn:aws[a-z-]*:iam::\d{0,12}:role\/[\w+=,.@/-]*[\w+=@/-]/;
 
 /** What one diagnosis reads: the text in normal form, the resources it names, the job. */
 interface Reading {
