@@ -75,6 +75,9 @@ const SDK_OPERATION_DENIED =
 const LACKS_PERMISSION =
   /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
 
+/** An AWS error code or message of denial anywhere in the text: an action named near it is evidence too. */
+const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
+
 /** An action name: `service:Action`, or an operation name (two or more capitalised words). */
 const NAME = String.raw`(?:[a-z0-9-]{2,30}:[A-Za-z0-9]{3,80}|[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+)`;
 
@@ -91,7 +94,7 @@ const NAMED_PERMISSION = new RegExp(
   [
     String.raw`\b(${NAME})['"]? (?:${anyCase('permissions?')}|${anyCase('action')}|API)\b`,
     String.raw`\b${anyCase('permissions?')} (?:for|to (?:perform|call|use|invoke)) (?:the )?['"]?(${NAME})\b`,
-    String.raw`\b(?:${anyCase('call')}|${anyCase('perform')}|the action) (?:the )?['"]?(${NAME})\b`,
+    String.raw`\b(?:${anyCase('call')}|${anyCase('perform')}|${anyCase('invoke')}|the action) (?:the )?['"]?(${NAME})\b`,
   ].join('|'),
   'g',
 );
@@ -130,9 +133,13 @@ function locationOfReason(reason: string, typeWords: string | undefined): FixLoc
 const implicitDenyLocation = (action: string | undefined): FixLocation =>
   action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.identityPolicy;
 
+/**
+ * The resource of a statement when it is one a policy can name: an ARN or `*`. Some services write a
+ * kind and a name instead (`on resource: role basic-role`): that is no resource to scope a grant to.
+ */
 const trimResource = (resource: string | undefined): string | undefined => {
   const value = resource?.replace(/^"|"$/g, '').replace(/[.,;)']+$/, '');
-  return value && value !== '...' ? value : undefined;
+  return value && (ARN.test(value) || value === '*') ? value : undefined;
 };
 
 /** Every documented `is not authorized to perform` statement in the text. */
@@ -178,15 +185,18 @@ const implicitRequest = (
 });
 
 /**
- * Actions named in words in a sentence that says a permission is missing. A role ARN in the sentence
- * is the principal; the fix is an Allow on it, as for a documented statement without a reason clause.
+ * Actions named in words in a sentence that says a permission is missing, or in a text that carries
+ * a denial code (`Failed to invoke sagemaker:CreateModel. Error Details: Access denied.`). A role ARN
+ * in the sentence is the principal; the fix is an Allow on it, as for a documented statement without
+ * a reason clause.
  */
 function wordedRequests(message: NormalText): DeniedRequest[] {
+  const denied = DENIAL_CODE.test(message.text);
   return [...message.text.matchAll(NAMED_PERMISSION)].flatMap((match) => {
     const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
     const { start, end } = sentenceAround(message.text, match.index);
     const sentence = message.text.slice(start, end);
-    if (!action || !LACKS_PERMISSION.test(sentence)) return [];
+    if (!action || !(denied || LACKS_PERMISSION.test(sentence))) return [];
     const principal = ROLE_ARN.exec(sentence)?.[0];
     return [implicitRequest(action, implicitDenyLocation(action), message.quote(start, end), principal)];
   });
@@ -197,7 +207,10 @@ function operationRequests(message: NormalText): DeniedRequest[] {
   return [...message.text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
     const action = actionOfOperation(match[1] ?? '');
     const matchedText = message.quote(match.index, match.index + match[0].length);
-    return action ? [implicitRequest(action, FIX_LOCATIONS.unknown, matchedText)] : [];
+    // A refused assume call is the trust policy, whatever else the wrapper leaves unsaid.
+    const fixLocation =
+      action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.unknown;
+    return action ? [implicitRequest(action, fixLocation, matchedText)] : [];
   });
 }
 

@@ -124,6 +124,7 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'role must allow it.',
     patterns: [
       /KMS key .{0,100}?(?:not accessible|is not authorized|access denied)/is,
+      /\b(?:(?:does|do) ?n[o']t have access to|(?:unable to|cannot|could not) (?:access|use)) (?:the )?(?:AWS )?KMS key\b/i,
       /KMS\.AccessDeniedException/i,
     ],
     channel: CHANNELS.kms,
@@ -134,6 +135,7 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       match: [
         'ClientError: Data download failed:Unable to download object s3://bucket/x.csv (KMS.AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: kms:Decrypt)',
         'ClientError: The KMS key arn:aws:kms:us-east-1:111122223333:key/k provided for the volume is not accessible.',
+        "ClientError: Failed to create the endpoint: The role 'arn:aws:iam::111122223333:role/R' does not have access to the KMS key arn:aws:kms:us-east-1:111122223333:key/k.",
       ],
       noMatch: ['ClientError: KMS key alias/foo was created.'],
     },
@@ -360,6 +362,7 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
     patterns: [
       /\b(?:unable to|could not|couldn't|cannot|can't|failed to|not able to|not allowed to|not authorized to) assume (?:the |this |your |an? |provided )?(?:IAM |execution |service )?role/i,
       /\btrust relationship\b.{0,120}?\bassume the role\b/i,
+      /\b(?:cannot|can't|could not|couldn't) be assumed\b/i,
     ],
     channel: CHANNELS.trust,
     actions: ['sts:AssumeRole'],
@@ -374,6 +377,7 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
         "ClientError: SageMaker was unable to assume the role 'arn:aws:iam::<ACCOUNT>:role/AmazonSageMaker-ExecutionRole-20180114T073202'",
         "ClientError: TrainingHostAgent Initialization failed:InvalidInputException: SageMaker is unable to perform: sts:AssumeRole on the role. Check if you have a trust relationship for 'sagemaker.amazonaws.com' to assume the role.",
         'ValidationException: Failed to assume role arn:aws:iam::111122223333:role/PipelineRole. Please check the trust relationship of the role.',
+        'ClientError: Role arn:aws:iam::111122223333:role/TrainRole cannot be assumed by sagemaker.amazonaws.com.',
       ],
       noMatch: ['ClientError: SageMaker was unable to download the role policy'],
     },
@@ -471,6 +475,7 @@ const GENERIC_PERMISSION_RULES: readonly PermissionRule[] = [
       /\bAccess ?Denied(?:Exception)?\b/i,
       /Status Code: 403; Error Code: AccessDenied/i,
       /not authorized to perform/i,
+      /\b(?:is|are) not (?:authorized|permitted) to\b/i,
       /Encoded authorization failure message/i,
       /when calling the \w+ operation: Forbidden/i,
     ],
@@ -482,6 +487,7 @@ const GENERIC_PERMISSION_RULES: readonly PermissionRule[] = [
         'ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden',
         'com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 0123456789ABCDEF)',
         'You are not authorized to perform this operation. Encoded authorization failure message: 4X1VmMjXO',
+        'User: arn:aws:sts::111122223333:assumed-role/SageMakerExecRole/SageMaker is not authorized to access this resource',
       ],
       noMatch: [
         "PermissionError: [Errno 13] Permission denied: '/opt/ml/model/model.pth'",

@@ -192,6 +192,24 @@ describe('the generic reader on messages no rule was written for', () => {
       fixLocation: 'identity-policy',
     },
     {
+      name: 'an action the call named, beside a denial code in another sentence',
+      text: 'ClientError: ClientError: Failed to invoke sagemaker:CreateModel. Error Details: Access denied.',
+      actions: ['sagemaker:CreateModel'],
+      fixLocation: 'identity-policy',
+    },
+    {
+      name: 'an assume call refused by an SDK wrapper alone',
+      text: 'botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the AssumeRole operation: Access denied',
+      actions: ['sts:AssumeRole'],
+      fixLocation: 'trust-policy',
+    },
+    {
+      name: 'a role that cannot be assumed, in the passive',
+      text: 'ClientError: Role arn:aws:iam::123456789012:role/TrainRole cannot be assumed by sagemaker.amazonaws.com.',
+      actions: ['sts:AssumeRole'],
+      fixLocation: 'trust-policy',
+    },
+    {
       name: 'a bare operation name next to "permissions", in capitals',
       text: "The role 'arn:aws:iam::****:role/ServeRole' DOES NOT HAVE GetDownloadUrlForLayer PERMISSIONS for the image: '111122223333.dkr.ecr.us-west-2.amazonaws.com/serve:latest'.",
       actions: [
@@ -252,6 +270,13 @@ describe('the generic reader on messages no rule was written for', () => {
       'possible',
     ]);
     expect(actionsOf(diagnosis)).toEqual(['kms:Decrypt']);
+  });
+
+  it('does not take a kind and a name for a resource (`on resource: role basic-role`)', () => {
+    const [request] = parseDeniedRequests(
+      'User: arn:aws:sts::123456789012:assumed-role/R/SageMaker is not authorized to perform: iam:ListAttachedRolePolicies on resource: role basic-role',
+    );
+    expect(request).toMatchObject({ action: 'iam:ListAttachedRolePolicies', resource: undefined });
   });
 
   it('quotes the original text, line breaks and all', () => {
