@@ -1,13 +1,18 @@
 /**
- * Reads the documented AWS AccessDenied message forms out of free text.
+ * The generic reader: every denial a message states, whatever rule (if any) knows its wording.
  *
- * The IAM User Guide (troubleshoot_access-denied) documents:
+ * The IAM User Guide (troubleshoot_access-denied) documents
  * `User: P is not authorized to perform: A on resource: R because no <type> policy allows the A action`,
- * `... with an explicit deny in a <type> policy[: <policy ARN>]`, older messages with no reason clause
- * or a bare `with an explicit deny`. SDKs wrap them (`An error occurred (AccessDenied) when calling the
- * GetObject operation: ...`), and S3 often says only `Access Denied`; then the operation is all we have.
+ * `... with an explicit deny in a <type> policy[: <policy ARN>]`, and older messages with no reason
+ * clause or a bare `with an explicit deny`. Services also say it in words (`does not have
+ * BatchGetImage permission`, `Please check if you have ec2:CreateNetworkInterface permission`,
+ * `has permission for 'sagemaker:CreateApp'`), and SDKs wrap a bare `Access Denied` in the operation
+ * they called. Any action named is checked against the published IAM action list; anything else is
+ * not an action. The reader works on the normal form of the text (see normalise.ts).
  */
 import { canonicalAction, uniqueActionForOperation } from './iam-actions.js';
+import type { NormalText } from './normalise.js';
+import { normalise } from './normalise.js';
 import type { DeniedRequest, FixLocation } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
@@ -40,81 +45,118 @@ export const OPERATION_ACTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Assuming a role, in any of its calls, is decided by the role's trust policy: when the message does
+ * not say which policy denied, that is where the fix lives (session tags and source identity too).
+ */
+const TRUST_ACTIONS: ReadonlySet<string> = new Set([
+  'sts:AssumeRole',
+  'sts:AssumeRoleWithWebIdentity',
+  'sts:AssumeRoleWithSAML',
+  'sts:TagSession',
+  'sts:SetSourceIdentity',
+]);
+
+/**
  * `User: P is not authorized to perform: A [on resource: R] [reason]`. The principal is optional, and
- * so are the colons and the `is`, which some services and SDKs drop (`Not authorized to perform sts:AssumeRole`).
+ * so are the colons and the `is` (`Not authorized to perform sts:AssumeRole`); services also write
+ * `is not permitted to`, `is not allowed to` and `is unable to perform`.
  */
 const NOT_AUTHORIZED =
-  /(?:User: (\S+) )?(?:is )?[Nn]ot authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?: on resource:? ("[^"]*"|\S+))?( because no [A-Za-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([A-Za-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/g;
+  /(?:User:? ['"]?([^\s'"]+)['"]? )?(?:is )?(?:not authorized|not permitted|not allowed|unable) to perform:? ['"]?([a-z0-9-]+:[a-z0-9*]+)['"]?(?: on resource:? ("[^"]*"|\S+))?( because no [a-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([a-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/gi;
 
 /** `An error occurred (AccessDenied) when calling the GetObject operation: ...` (botocore). */
 const SDK_OPERATION_DENIED =
-  /An error occurred \((AccessDenied|AccessDeniedException|403|Forbidden|UnauthorizedOperation|AuthorizationError|UnauthorizedAccess)\) when calling the (\w+) operation/g;
+  /An error occurred \((?:AccessDenied|AccessDeniedException|403|Forbidden|UnauthorizedOperation|AuthorizationError|UnauthorizedAccess)\) when calling the (\w+) operation/gi;
+
+/**
+ * A sentence that says a principal lacks a permission, or tells the reader to check one: the cue that
+ * makes an action named in it evidence.
+ */
+const LACKS_PERMISSION =
+  /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
+
+/** An AWS error code or message of denial anywhere in the text: an action named near it is evidence too. */
+const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
+
+/** An action name: `service:Action`, or an operation name (two or more capitalised words). */
+const NAME = String.raw`(?:[a-z0-9-]{2,30}:[A-Za-z0-9]{3,80}|[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+)`;
+
+/** A word in lower case, capitalised or in capitals: the rest of the pattern is case-sensitive. */
+const anyCase = (words: string): string =>
+  `(?:${words}|${words.charAt(0).toUpperCase()}${words.slice(1)}|${words.toUpperCase()})`;
+
+/**
+ * Where a name sits next to a permission word: `X permission(s)`, `X action`, `permission(s) for X`,
+ * `permission(s) to perform X`, `call X`, `perform X`. Quotes around X are optional. Case-sensitive,
+ * so that an operation name is told from an ordinary capitalised word.
+ */
+const NAMED_PERMISSION = new RegExp(
+  [
+    String.raw`\b(${NAME})['"]? (?:${anyCase('permissions?')}|${anyCase('action')}|API)\b`,
+    String.raw`\b${anyCase('permissions?')} (?:for|to (?:perform|call|use|invoke)) (?:the )?['"]?(${NAME})\b`,
+    String.raw`\b(?:${anyCase('call')}|${anyCase('perform')}|${anyCase('invoke')}|the action) (?:the )?['"]?(${NAME})\b`,
+  ].join('|'),
+  'g',
+);
+
+/** Sentences end at `. `, `! `, `? ` or `; `: ARNs and URLs have no space after their dots. */
+const SENTENCE_END = /[.!?;] /g;
+
+/** The sentence around a position: from the end of the previous one to the end of its own. */
+function sentenceAround(text: string, at: number): { start: number; end: number } {
+  let start = 0;
+  let end = text.length;
+  for (const boundary of text.matchAll(SENTENCE_END)) {
+    if (boundary.index < at) start = boundary.index + 2;
+    else {
+      end = boundary.index + 1;
+      break;
+    }
+  }
+  return { start, end };
+}
 
 const ARN = /^arn:aws[a-z-]*:/;
+/** A role ARN, its account possibly masked (the normal form empties a masked account). */
+export const ROLE_ARN = /arn:aws[a-z-]*:iam::\d{0,12}:role\/[\w+=,.@/-]*[\w+=@/-]/;
 
-function locationOfReason(reason: string | undefined, typeWords: string | undefined): FixLocation {
-  if (!reason) {
-    // Older messages have no reason clause: an implicit deny, fixed by an Allow on the principal.
-    return FIX_LOCATIONS.identityPolicy;
-  }
-  const words = typeWords ?? /because no (.+?) (?:policy )?allows/.exec(reason)?.[1];
+function locationOfReason(reason: string, typeWords: string | undefined): FixLocation {
+  const words = typeWords ?? /because no (.+?) (?:policy )?allows/i.exec(reason)?.[1];
   if (!words) return FIX_LOCATIONS.unknown;
   return POLICY_TYPE_LOCATIONS.find(([pattern]) => pattern.test(words))?.[1] ?? FIX_LOCATIONS.unknown;
 }
 
+/**
+ * Without a reason clause the deny is implicit: an Allow fixes it, on the principal, or in the trust
+ * policy of the role when the action assumes one.
+ */
+const implicitDenyLocation = (action: string | undefined): FixLocation =>
+  action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.identityPolicy;
+
+/**
+ * The resource of a statement when it is one a policy can name: an ARN or `*`. Some services write a
+ * kind and a name instead (`on resource: role basic-role`): that is no resource to scope a grant to.
+ */
 const trimResource = (resource: string | undefined): string | undefined => {
   const value = resource?.replace(/^"|"$/g, '').replace(/[.,;)']+$/, '');
-  return value && value !== '...' ? value : undefined;
+  return value && (ARN.test(value) || value === '*') ? value : undefined;
 };
 
 /** Every documented `is not authorized to perform` statement in the text. */
-function notAuthorizedRequests(text: string): DeniedRequest[] {
-  return [...text.matchAll(NOT_AUTHORIZED)].map((match) => {
-    const [matchedText, principal, action, resource, reason, denyType, policyArn] = match;
+function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
+  return [...message.text.matchAll(NOT_AUTHORIZED)].map((match) => {
+    const [matched, principal, named = '', resource, reason, denyType, policyArn] = match;
+    const action = canonicalAction(named) ?? named;
     return {
       principalArn: principal && ARN.test(principal) ? principal : undefined,
       action,
       resource: trimResource(resource),
-      fixLocation: locationOfReason(reason?.trim(), denyType),
-      explicitDeny: reason?.includes('explicit deny') ?? false,
+      fixLocation: reason ? locationOfReason(reason.trim(), denyType) : implicitDenyLocation(action),
+      explicitDeny: /explicit deny/i.test(reason ?? ''),
       policyArn,
-      matchedText,
+      matchedText: message.quote(match.index, match.index + matched.length),
     };
   });
-}
-
-/** SDK-wrapped denials whose message does not name the action: the operation implies it. */
-function operationRequests(text: string): DeniedRequest[] {
-  return [...text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
-    const [matchedText, , operation = ''] = match;
-    const action = actionOfOperation(operation);
-    return action
-      ? [
-          {
-            principalArn: undefined,
-            action,
-            resource: undefined,
-            fixLocation: FIX_LOCATIONS.unknown,
-            explicitDeny: false,
-            policyArn: undefined,
-            matchedText,
-          },
-        ]
-      : [];
-  });
-}
-
-const ACTION_TOKEN = /\b([a-z0-9-]{2,30}:[A-Za-z]{3,80})\b/g;
-const CALL_PHRASE = /\bcall (?:the )?([A-Z][A-Za-z]{2,80})\b/g;
-
-/**
- * The IAM actions a message names in words: `service:Action` tokens and "call Operation" phrases,
- * each checked against the published list. Anything else is ignored.
- */
-export function actionsNamedIn(text: string): string[] {
-  const tokens = [...text.matchAll(ACTION_TOKEN)].map((m) => canonicalAction(m[1] ?? ''));
-  const operations = [...text.matchAll(CALL_PHRASE)].map((m) => actionOfOperation(m[1] ?? ''));
-  return [...new Set([...tokens, ...operations].filter((action): action is string => action !== undefined))];
 }
 
 /** The action an SDK operation name needs: the table above, else the one vetted service that has it. */
@@ -123,11 +165,109 @@ const actionOfOperation = (operation: string): string | undefined =>
     ? OPERATION_ACTIONS[operation]
     : uniqueActionForOperation(operation);
 
+/** A `service:Action` or an operation name, as the published action it is; else undefined. */
+const actionOfName = (name: string): string | undefined =>
+  name.includes(':') ? canonicalAction(name) : actionOfOperation(name);
+
+const implicitRequest = (
+  action: string,
+  fixLocation: FixLocation,
+  matchedText: string,
+  principalArn?: string,
+): DeniedRequest => ({
+  principalArn,
+  action,
+  resource: undefined,
+  fixLocation,
+  explicitDeny: false,
+  policyArn: undefined,
+  matchedText,
+});
+
 /**
- * The denied requests a message states. A documented `not authorized` statement wins over the SDK
- * wrapper around it, because it names the action, resource and policy type exactly.
+ * Actions named in words in a sentence that says a permission is missing, or in a text that carries
+ * a denial code (`Failed to invoke sagemaker:CreateModel. Error Details: Access denied.`). A role ARN
+ * in the sentence is the principal; the fix is an Allow on it, as for a documented statement without
+ * a reason clause.
  */
-export function parseDeniedRequests(text: string): DeniedRequest[] {
-  const stated = notAuthorizedRequests(text);
-  return stated.length > 0 ? stated : operationRequests(text);
+function wordedRequests(message: NormalText): DeniedRequest[] {
+  const denied = DENIAL_CODE.test(message.text);
+  return [...message.text.matchAll(NAMED_PERMISSION)].flatMap((match) => {
+    const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
+    const { start, end } = sentenceAround(message.text, match.index);
+    const sentence = message.text.slice(start, end);
+    if (!action || !(denied || LACKS_PERMISSION.test(sentence))) return [];
+    const principal = ROLE_ARN.exec(sentence)?.[0];
+    return [implicitRequest(action, implicitDenyLocation(action), message.quote(start, end), principal)];
+  });
 }
+
+/** SDK-wrapped denials whose message does not name the action: the operation implies it. */
+function operationRequests(message: NormalText): DeniedRequest[] {
+  return [...message.text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
+    const action = actionOfOperation(match[1] ?? '');
+    const matchedText = message.quote(match.index, match.index + match[0].length);
+    // A refused assume call is the trust policy, whatever else the wrapper leaves unsaid.
+    const fixLocation =
+      action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.unknown;
+    return action ? [implicitRequest(action, fixLocation, matchedText)] : [];
+  });
+}
+
+/** One request per action: the documented statement, which says most, over a worded one. */
+function distinctByAction(requests: readonly DeniedRequest[]): DeniedRequest[] {
+  const seen = new Set<string | undefined>();
+  return requests.filter((request) => !seen.has(request.action) && seen.add(request.action));
+}
+
+/**
+ * The denied requests a message states. Statements (documented or in words) win over the SDK wrapper
+ * around them, because they name the action, and often the resource and the policy type, exactly.
+ */
+export function readDeniedRequests(message: NormalText): DeniedRequest[] {
+  const stated = distinctByAction([...notAuthorizedRequests(message), ...wordedRequests(message)]);
+  return stated.length > 0 ? stated : operationRequests(message);
+}
+
+const NAMED_RESOURCES = new RegExp(
+  [
+    String.raw`(?<arn>\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|aws)?:[^\s"'\`,;()<>[\]]+)`,
+    String.raw`(?<s3>\bs3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s"'()<>]*)?)`,
+    String.raw`\b(?<imageAccount>\d{12})\.dkr\.ecr(?:-fips)?\.(?<imageRegion>[a-z0-9-]+)\.amazonaws\.com(?<china>\.cn)?\/(?<imageRepository>[a-z0-9][a-z0-9._/-]*)`,
+    String.raw`\b[Rr]epository:? ['"]?(?<repository>[a-z0-9][a-z0-9._/-]*)['"]? in registry(?: ID)?:? ['"]?(?<registry>\d{12})\b`,
+  ].join('|'),
+  'g',
+);
+
+/**
+ * The resources a message names, as ARNs (S3 URIs stay URIs): ARNs as written, the repository of an
+ * ECR image URI, and `repository: R in registry ID: A`, whose region is the job's when known.
+ */
+export function resourcesNamedIn(text: string, region = '<region>'): string[] {
+  const resources = [...text.matchAll(NAMED_RESOURCES)].map(({ groups = {} }) => {
+    if (groups.arn) return groups.arn.replace(/[.:]+$/, '');
+    if (groups.s3) return groups.s3.replace(/[.,]+$/, '');
+    if (groups.imageRepository) {
+      const partition = groups.china ? 'aws-cn' : 'aws';
+      return `arn:${partition}:ecr:${groups.imageRegion}:${groups.imageAccount}:repository/${groups.imageRepository}`;
+    }
+    return `arn:aws:ecr:${region}:${groups.registry}:repository/${groups.repository?.replace(/\.$/, '')}`;
+  });
+  return [...new Set(resources)];
+}
+
+/**
+ * The named resource an action concerns, by its service: a bucket or object for S3, a role for IAM
+ * and STS, an ARN of the action's service otherwise. Principals (`assumed-role`) are not resources.
+ */
+export function resourceForAction(action: string, resources: readonly string[]): string | undefined {
+  const service = action.slice(0, action.indexOf(':'));
+  return resources.find((resource) => {
+    if (service === 's3') return resource.startsWith('s3://') || /^arn:[a-z-]+:s3:/.test(resource);
+    if (service === 'iam' || service === 'sts') return /^arn:[a-z-]+:iam::\d{0,12}:role\//.test(resource);
+    return resource.startsWith('arn:') && resource.split(':')[2] === service;
+  });
+}
+
+/** {@link readDeniedRequests} on a raw text. */
+export const parseDeniedRequests = (text: string): DeniedRequest[] => readDeniedRequests(normalise(text));

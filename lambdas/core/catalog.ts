@@ -3,9 +3,16 @@
  * its patterns, what it implies, and the real messages it must and must not match. Adding a rule is
  * one entry here; `test/unit/catalog.test.ts` runs every example through the whole diagnosis.
  *
- * Permission rules name the channel a SageMaker wording points at (`Data download failed` is input
- * data) and the actions it implies when the text names none. Non-permission rules explain why a text
- * is not a permission problem; they only apply when the text holds no AccessDenied statement.
+ * Rules read the normal form of a text (normalise.ts: single spaces, straight quotes, masked accounts
+ * emptied). The generic reader (access-denied.ts) finds every denial that names an action; rules add
+ * what the wording tells on top of it. Permission rules name the channel a SageMaker wording points
+ * at (`Data download failed` is input data), the actions it implies when the text names none, the
+ * companions granted with a named one, and the causes in order. Non-permission rules explain why a
+ * text is not a permission problem; they only apply when no denial in the text names an action.
+ *
+ * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Specific
+ * wordings come first; look-alikes that carry denial words but are no IAM gap come before the
+ * generic permission rules; the other non-permission rules come last.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
 import { ECR_PULL_ACTIONS } from './actions.js';
@@ -33,10 +40,15 @@ export interface PermissionRule extends RuleBase {
   /** Likely causes in order, for texts that name several. */
   readonly causes?: readonly string[];
   /**
-   * Also take the IAM actions the text names in words (`s3:ListBucket`, "call CreateNetworkInterface"),
-   * each checked against the published action list, with the companions of their channel.
+   * The cause when the resource lives in another account than the principal or the job: ranked
+   * first with that evidence (the other account's resource policy must allow the role), else last.
    */
-  readonly actionsFromText?: boolean;
+  readonly foreignResourceCause?: string;
+  /**
+   * Actions granted together: when a denial names one of them, the fix grants them all (unless the
+   * deny is explicit or lives outside the identity policy). Overrides the channel's companions.
+   */
+  readonly companions?: readonly string[];
 }
 
 export interface NonPermissionRule extends RuleBase {
@@ -46,11 +58,63 @@ export interface NonPermissionRule extends RuleBase {
 
 export type CatalogRule = PermissionRule | NonPermissionRule;
 
-/** A bounded gap between two parts of a message, so that patterns stay linear on long texts. */
-const DENIED = String.raw`(?:AccessDenied|Access Denied|\(403\)|403 Forbidden|not authorized to perform)`;
+/** Denial words, in any casing (rules that use it carry the `i` flag). */
+const DENIED = String.raw`(?:Access ?Denied|\(403\)|403 Forbidden|not authorized to perform)`;
 
-/** Permission rules, most specific first: the first match names the channel. */
-export const PERMISSION_RULES: readonly PermissionRule[] = [
+/** What uploading to an SSE-KMS location by multipart takes (AWS S3 docs): S3 reads the data key back. */
+const KMS_UPLOAD_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
+/** The cause ranked first when the image lives in another account than the job or the role. */
+const FOREIGN_REPOSITORY =
+  'the repository is in another account and its repository policy does not allow this role';
+
+/** Specific permission wordings: each names a channel. */
+const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
+  {
+    kind: 'permission',
+    id: 'kms-ciphertext-key-unusable',
+    summary: 'KMS could not decrypt with the key the data was encrypted with',
+    explanation:
+      'KMS answers the same text when the key is not allowed to the role (key policy or identity policy) ' +
+      'and when the ciphertext names a key that is deleted, in another region or wrong: two causes.',
+    patterns: [/ciphertext refers to a customer master key that does not exist/i],
+    channel: CHANNELS.kms,
+    actions: ['kms:Decrypt'],
+    certainty: 'possible',
+    causes: [
+      "the key policy or the role's identity policy does not allow kms:Decrypt on the key",
+      'the data was encrypted with a key that was deleted, is disabled, or lives in another region',
+    ],
+    foreignResourceCause: 'the key is in another account and its key policy does not allow this role',
+    examples: {
+      match: [
+        'ClientError: Data download failed:Unable to download object s3://bucket/x.csv (KMS.AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.)',
+        'botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+      ],
+      noMatch: ['ClientError: KMS key alias/foo was created.'],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 's3-upload-kms-denied',
+    summary: 'An upload to an SSE-KMS location was denied the KMS key',
+    explanation:
+      'S3 encrypts each part of a multipart upload with a data key from kms:GenerateDataKey and reads it ' +
+      'back with kms:Decrypt to complete the upload: a role with only one of them fails again on the other.',
+    patterns: [/(?:upload|PutObject|MultipartUpload|UploadPart).{0,600}?kms:(?:GenerateDataKey|Decrypt)\b/is],
+    channel: CHANNELS.kms,
+    actions: KMS_UPLOAD_ACTIONS,
+    companions: KMS_UPLOAD_ACTIONS,
+    certainty: 'certain',
+    examples: {
+      match: [
+        'ClientError: An error occurred (AccessDenied) when calling the CreateMultipartUpload operation: User: arn:aws:sts::111122223333:assumed-role/SageMakerExecRole/SageMaker is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321 because no identity-based policy allows the kms:GenerateDataKey action',
+      ],
+      noMatch: [
+        'An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/k',
+      ],
+    },
+  },
   {
     kind: 'permission',
     id: 'kms-key-inaccessible',
@@ -60,14 +124,18 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'role must allow it.',
     patterns: [
       /KMS key .{0,100}?(?:not accessible|is not authorized|access denied)/is,
-      /KMS\.AccessDeniedException/,
+      /\b(?:(?:does|do) ?n[o']t have access to|(?:unable to|cannot|could not) (?:access|use)) (?:the )?(?:AWS )?KMS key\b/i,
+      /KMS\.AccessDeniedException/i,
     ],
     channel: CHANNELS.kms,
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     certainty: 'certain',
+    foreignResourceCause: 'the key is in another account and its key policy does not allow this role',
     examples: {
       match: [
-        'ClientError: Data download failed:Unable to download object s3://bucket/x.csv (KMS.AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.)',
+        'ClientError: Data download failed:Unable to download object s3://bucket/x.csv (KMS.AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: kms:Decrypt)',
+        'ClientError: The KMS key arn:aws:kms:us-east-1:111122223333:key/k provided for the volume is not accessible.',
+        "ClientError: Failed to create the endpoint: The role 'arn:aws:iam::111122223333:role/R' does not have access to the KMS key arn:aws:kms:us-east-1:111122223333:key/k.",
       ],
       noMatch: ['ClientError: KMS key alias/foo was created.'],
     },
@@ -82,7 +150,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     patterns: [
       new RegExp(
         String.raw`(?:Data download failed|Failed to download|Unable to download|Error downloading).{0,400}?${DENIED}`,
-        's',
+        'is',
       ),
     ],
     channel: CHANNELS.inputData,
@@ -107,7 +175,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     patterns: [
       new RegExp(
         String.raw`(?:Artifact upload failed|Failed to upload|Unable to upload|Error uploading).{0,400}?${DENIED}`,
-        's',
+        'is',
       ),
     ],
     channel: CHANNELS.output,
@@ -128,15 +196,15 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'SageMaker pulls the image with the execution role. The message cannot tell a missing image or tag ' +
       'from missing ECR permissions or a repository policy in another account.',
-    patterns: [/Cannot pull algorithm container/],
+    patterns: [/Cannot pull algorithm container/i],
     channel: CHANNELS.ecrImage,
     actions: ECR_PULL_ACTIONS,
     certainty: 'possible',
     causes: [
       'the image or tag does not exist in the repository (check the URI and region)',
       'the execution role lacks the ECR pull actions on the repository',
-      'the repository is in another account and its repository policy does not allow this role',
     ],
+    foreignResourceCause: FOREIGN_REPOSITORY,
     examples: {
       match: [
         'ClientError: Cannot pull algorithm container. Either the image does not exist or its permissions are incorrect.',
@@ -160,8 +228,8 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     causes: [
       'the execution role lacks the ECR pull actions on the repository',
       'the repository or the image tag does not exist in this region',
-      'the repository is in another account and its repository policy does not allow this role',
     ],
+    foreignResourceCause: FOREIGN_REPOSITORY,
     examples: {
       match: [
         'ClientError: Access denied for repository: custom-trainer in registry ID: 111122223333. Please check if your ECR repository and image exist and role arn:aws:iam::111122223333:role/SageMakerExecRole has proper pull permissions for SageMaker: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer',
@@ -171,12 +239,34 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
   },
   {
     kind: 'permission',
+    id: 'ecr-role-lacks-image-permission',
+    summary: 'The role may not pull the image of a model',
+    explanation:
+      'Endpoint creation checks each image with the model execution role and names the pull action it ' +
+      'lacks; a repository in another account must also allow the role in its repository policy.',
+    patterns: [/\bdoes not have \S+ permissions? for the image\b/i],
+    channel: CHANNELS.ecrImage,
+    actions: ECR_PULL_ACTIONS,
+    certainty: 'certain',
+    causes: ["the role's identity policy does not allow the ECR pull actions on the image's repository"],
+    foreignResourceCause: FOREIGN_REPOSITORY,
+    examples: {
+      match: [
+        "UnexpectedStatusException: Error hosting endpoint ep-1: Failed. Reason: The role 'arn:aws:iam::111122223333:role/MyRole' does not have BatchGetImage permission for the image: '444455556666.dkr.ecr.eu-west-1.amazonaws.com/private-serving:1.0'.",
+      ],
+      noMatch: [
+        "The role 'arn:aws:iam::111122223333:role/MyRole' does not have permission to create the endpoint.",
+      ],
+    },
+  },
+  {
+    kind: 'permission',
     id: 'ecr-model-images-inaccessible',
     summary: 'SageMaker could not access the model container images',
     explanation:
       'Endpoint creation checks every container image of every production variant with the role the ' +
       'model was created with; a missing image and missing permissions give the same text.',
-    patterns: [/Please make sure all images included in the model .{0,200}?has permissions to access them/s],
+    patterns: [/Please make sure all images included in the model .{0,200}?has permissions to access them/is],
     channel: CHANNELS.ecrImage,
     actions: ECR_PULL_ACTIONS,
     certainty: 'possible',
@@ -184,6 +274,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'an image of the model does not exist (check each container URI and tag)',
       'the model execution role lacks the ECR pull actions on the repository',
     ],
+    foreignResourceCause: FOREIGN_REPOSITORY,
     examples: {
       match: [
         'Please make sure all images included in the model for the production variant variant-1 exist, and that the execution role used to create the model has permissions to access them.',
@@ -198,9 +289,11 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'CreateTrainingJob lists each S3 prefix with the role. An empty prefix, a wrong region and a missing ' +
       's3:ListBucket all produce this text.',
-    patterns: [/No S3 objects found under S3 URL/],
+    patterns: [/No S3 objects found under S3 URL/i],
     channel: CHANNELS.inputData,
     actions: ['s3:ListBucket'],
+    // Listing is all this check does: the objects' reads are not in question.
+    companions: ['s3:ListBucket'],
     certainty: 'possible',
     causes: [
       'no objects exist under the prefix, or the bucket is in another region',
@@ -220,7 +313,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'CreateModel reads ModelDataUrl with the execution role; the message lists the trust relationship, ' +
       's3:GetObject and (for uncompressed or multi-model data) s3:ListBucket as possible causes.',
-    patterns: [/Could not access model data/],
+    patterns: [/Could not access model data/i],
     channel: CHANNELS.modelData,
     actions: ['s3:GetObject', 's3:ListBucket'],
     certainty: 'possible',
@@ -243,7 +336,10 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       "The role's trust policy must allow sagemaker.amazonaws.com to call sts:AssumeRole; an Allow on the " +
       'role itself does not help.',
-    patterns: [/Could not assume (?:role|provided IAM role)/, /allows principal 'sagemaker\.amazonaws\.com'/],
+    patterns: [
+      /Could not assume (?:role|provided IAM role)/i,
+      /allows principal 'sagemaker\.amazonaws\.com'/i,
+    ],
     channel: CHANNELS.trust,
     actions: ['sts:AssumeRole'],
     certainty: 'certain',
@@ -259,22 +355,29 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
   {
     kind: 'permission',
     id: 'trust-unable-to-assume-role',
-    summary: 'SageMaker was unable to assume the execution role',
+    summary: 'A service or identity could not assume a role',
     explanation:
-      'Raised when the role ARN is wrong (a missing path, another account) or its trust policy does not ' +
-      'allow sagemaker.amazonaws.com.',
-    patterns: [/unable to assume (?:the )?role/i],
+      "Whatever the wording, a principal that cannot assume a role is refused by the role's trust policy, " +
+      'or the role ARN is wrong (a missing path, another account) or the role does not exist.',
+    patterns: [
+      /\b(?:unable to|could not|couldn't|cannot|can't|failed to|not able to|not allowed to|not authorized to) assume (?:the |this |your |an? |provided )?(?:IAM |execution |service )?role/i,
+      /\btrust relationship\b.{0,120}?\bassume the role\b/i,
+      /\b(?:cannot|can't|could not|couldn't) be assumed\b/i,
+    ],
     channel: CHANNELS.trust,
     actions: ['sts:AssumeRole'],
     certainty: 'possible',
     fixLocation: FIX_LOCATIONS.trustPolicy,
     causes: [
       'the role ARN is wrong (a missing path such as service-role/, another account) or the role does not exist',
-      'the trust policy does not allow sagemaker.amazonaws.com to assume the role',
+      'the trust policy does not allow the service or principal to assume the role',
     ],
     examples: {
       match: [
         "ClientError: SageMaker was unable to assume the role 'arn:aws:iam::<ACCOUNT>:role/AmazonSageMaker-ExecutionRole-20180114T073202'",
+        "ClientError: TrainingHostAgent Initialization failed:InvalidInputException: SageMaker is unable to perform: sts:AssumeRole on the role. Check if you have a trust relationship for 'sagemaker.amazonaws.com' to assume the role.",
+        'ValidationException: Failed to assume role arn:aws:iam::111122223333:role/PipelineRole. Please check the trust relationship of the role.',
+        'ClientError: Role arn:aws:iam::111122223333:role/TrainRole cannot be assumed by sagemaker.amazonaws.com.',
       ],
       noMatch: ['ClientError: SageMaker was unable to download the role policy'],
     },
@@ -286,7 +389,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'A SageMaker Pipelines step creates its job as the pipeline execution role, which needs the ' +
       'Create/Describe/AddTags actions for the job type and iam:PassRole on the job execution role.',
-    patterns: [/pipeline execution role does not have sufficient permissions/],
+    patterns: [/pipeline execution role does not have sufficient permissions/i],
     channel: CHANNELS.jobSubmission,
     actions: [
       'sagemaker:CreateTrainingJob',
@@ -304,6 +407,38 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       noMatch: ['ClientError: the pipeline definition is invalid.'],
     },
   },
+];
+
+/**
+ * Texts with denial words that are no IAM gap of the role: checked before the generic permission
+ * rules, which their words would otherwise match.
+ */
+const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
+  {
+    kind: 'not-permission',
+    id: 'studio-user-not-assigned',
+    summary: 'The Studio user is not assigned to the domain or its IAM Identity Center application',
+    explanation:
+      'Studio answers "Access Denied" when an IAM Identity Center user is not assigned to the domain or ' +
+      "the SSO application is inactive: an assignment in Identity Center, not a role's policy.",
+    patterns: [
+      /\buser is (?:not )?assigned to (?:the )?(?:Studio )?Domain\b/i,
+      /\bSSO Application\b.{0,120}?\bis (?:not )?Active\b/i,
+    ],
+    category: NON_PERMISSION_CATEGORIES.identityCenterAssignment,
+    examples: {
+      match: [
+        'Access Denied. Please check if user is assigned to Studio Domain [d-abc123] and SSO Application [Amazon SageMaker Studio (d-abc123)] is Active.',
+      ],
+      noMatch: [
+        'AccessDeniedException: User is not authorized to perform: sagemaker:CreatePresignedDomainUrl',
+      ],
+    },
+  },
+];
+
+/** Permission wordings that name no channel: the action comes from the denial the reader found. */
+const GENERIC_PERMISSION_RULES: readonly PermissionRule[] = [
   {
     kind: 'permission',
     id: 'role-lacks-named-permission',
@@ -317,7 +452,6 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
     ],
     channel: CHANNELS.namedAction,
     actions: [],
-    actionsFromText: true,
     certainty: 'possible',
     causes: [
       "the role's identity policy lacks the permission the message names",
@@ -339,10 +473,11 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
       'the action comes from the statement or the API operation it names.',
     patterns: [
       /\bAccess ?Denied(?:Exception)?\b/i,
-      /Status Code: 403; Error Code: AccessDenied/,
-      /not authorized to perform/,
-      /Encoded authorization failure message/,
-      /when calling the \w+ operation: Forbidden/,
+      /Status Code: 403; Error Code: AccessDenied/i,
+      /not authorized to perform/i,
+      /\b(?:is|are) not (?:authorized|permitted) to\b/i,
+      /Encoded authorization failure message/i,
+      /when calling the \w+ operation: Forbidden/i,
     ],
     channel: CHANNELS.namedAction,
     actions: [],
@@ -352,6 +487,7 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
         'ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden',
         'com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 0123456789ABCDEF)',
         'You are not authorized to perform this operation. Encoded authorization failure message: 4X1VmMjXO',
+        'User: arn:aws:sts::111122223333:assumed-role/SageMakerExecRole/SageMaker is not authorized to access this resource',
       ],
       noMatch: [
         "PermissionError: [Errno 13] Permission denied: '/opt/ml/model/model.pth'",
@@ -362,25 +498,27 @@ export const PERMISSION_RULES: readonly PermissionRule[] = [
 ];
 
 /** Non-permission rules: they say why a text without any AccessDenied statement is something else. */
-export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
+const OTHER_NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
   {
     kind: 'not-permission',
     id: 'out-of-memory',
     summary: 'The container ran out of memory',
     explanation: 'Exit code 137 is the kernel OOM killer; the fix is a larger instance or smaller batches.',
     patterns: [
-      /instance type with more memory/,
-      /Exit Code: 137/,
+      /instance type with more memory/i,
+      /\bexit (?:code|status):? ?137\b/i,
+      /\bOOMKilled\b/i,
       /out of memory/i,
-      /OutOfMemoryError/,
-      /MemoryError/,
+      /OutOfMemoryError/i,
+      /MemoryError/i,
     ],
     category: NON_PERMISSION_CATEGORIES.outOfMemory,
     examples: {
       match: [
         'AlgorithmError: Please use an instance type with more memory, or reduce the size of training data processed on an instance. Exit Code: 137',
+        'AlgorithmError: ExecuteUserScriptError: ExitCode 1 ErrorMessage "" Command "/usr/local/bin/python3.9 train.py", exit code: 137',
       ],
-      noMatch: ['ClientError: Data download failed'],
+      noMatch: ['ClientError: Data download failed', 'AlgorithmError: Exit Code: 139'],
     },
   },
   {
@@ -388,7 +526,11 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     id: 'capacity',
     summary: 'No ML capacity was available',
     explanation: 'Capacity errors are retried later or with another instance type; no policy change helps.',
-    patterns: [/CapacityError/, /InsufficientCapacity/, /Unable to provision requested ML compute capacity/],
+    patterns: [
+      /CapacityError/i,
+      /InsufficientCapacity/i,
+      /Unable to provision requested ML compute capacity/i,
+    ],
     category: NON_PERMISSION_CATEGORIES.capacity,
     examples: {
       match: [
@@ -402,7 +544,7 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     id: 'service-quota',
     summary: 'An account service quota was exceeded',
     explanation: 'Quota errors need a Service Quotas increase, not an IAM change.',
-    patterns: [/ResourceLimitExceeded/, /account-level service limit/],
+    patterns: [/ResourceLimitExceeded/i, /account-level service limit/i],
     category: NON_PERMISSION_CATEGORIES.quota,
     examples: {
       match: [
@@ -417,10 +559,10 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     summary: 'SageMaker had an internal error',
     explanation: 'Internal and transient service errors are retried; no policy change helps.',
     patterns: [
-      /InternalServerError/,
-      /We encountered an internal error/,
-      /\bInternalFailure\b/,
-      /\bServiceUnavailable\b/,
+      /InternalServerError/i,
+      /We encountered an internal error/i,
+      /\bInternalFailure\b/i,
+      /\bServiceUnavailable\b/i,
     ],
     category: NON_PERMISSION_CATEGORIES.serviceError,
     examples: {
@@ -433,7 +575,7 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     id: 'throttling',
     summary: 'An AWS API throttled the request',
     explanation: 'Throttling is retried with backoff or handled with a quota increase, not an IAM change.',
-    patterns: [/ThrottlingException/, /Rate exceeded/, /\bSlowDown\b/, /TooManyRequestsException/],
+    patterns: [/ThrottlingException/i, /Rate exceeded/i, /\bSlowDown\b/i, /TooManyRequestsException/i],
     category: NON_PERMISSION_CATEGORIES.quota,
     examples: {
       match: [
@@ -449,11 +591,11 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     explanation:
       'NoSuchKey and NoSuchBucket come back only when the caller may list the bucket: access worked.',
     patterns: [
-      /NoSuchKey/,
-      /NoSuchBucket/,
-      /Please ensure that the S3 path exists/,
-      /The specified (?:key|bucket) does not exist/,
-      /Could not find model data/,
+      /NoSuchKey/i,
+      /NoSuchBucket/i,
+      /Please ensure that the S3 path exists/i,
+      /The specified (?:key|bucket) does not exist/i,
+      /Could not find model data/i,
     ],
     category: NON_PERMISSION_CATEGORIES.missingData,
     examples: {
@@ -467,7 +609,7 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     summary: 'The container image or tag does not exist',
     explanation:
       'A 404 manifest means the registry answered and the image is missing: the pull was authorised.',
-    patterns: [/manifest unknown/, /Requested image not found/, /API error \(404\)/],
+    patterns: [/manifest unknown/i, /Requested image not found/i, /API error \(404\)/i],
     category: NON_PERMISSION_CATEGORIES.missingImage,
     examples: {
       match: [
@@ -482,8 +624,8 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     summary: 'The VPC has no network path to S3',
     explanation: 'Missing S3 gateway endpoint, NAT, security group or NACL rule: a network fix, not IAM.',
     patterns: [
-      /route table has a route to an S3 VPC endpoint or a NAT device/,
-      /Could not connect to the endpoint URL/,
+      /route table has a route to an S3 VPC endpoint or a NAT device/i,
+      /Could not connect to the endpoint URL/i,
     ],
     category: NON_PERMISSION_CATEGORIES.network,
     examples: {
@@ -499,13 +641,13 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     summary: 'The AWS credentials were expired or malformed',
     explanation: 'Expired tokens and bad signatures fail before authorisation; no policy change helps.',
     patterns: [
-      /ExpiredToken/,
-      /SignatureDoesNotMatch/,
-      /InvalidAccessKeyId/,
-      /InvalidClientTokenId/,
-      /UnrecognizedClientException/,
-      /RequestExpired/,
-      /NoCredentialsError|Unable to locate credentials/,
+      /ExpiredToken/i,
+      /SignatureDoesNotMatch/i,
+      /InvalidAccessKeyId/i,
+      /InvalidClientTokenId/i,
+      /UnrecognizedClientException/i,
+      /RequestExpired/i,
+      /NoCredentialsError|Unable to locate credentials/i,
     ],
     category: NON_PERMISSION_CATEGORIES.credentials,
     examples: {
@@ -520,7 +662,11 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     id: 'local-filesystem',
     summary: 'A file or directory inside the container or file system is missing or not writable',
     explanation: 'POSIX errors (ENOENT, EACCES) come from the file system, not from IAM.',
-    patterns: [/No such file or directory/, /\[Errno 13\] Permission denied/, /Unable to mount file system/],
+    patterns: [
+      /No such file or directory/i,
+      /\[Errno 13\] Permission denied/i,
+      /Unable to mount file system/i,
+    ],
     category: NON_PERMISSION_CATEGORIES.localFilesystem,
     examples: {
       match: [
@@ -535,7 +681,7 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     id: 'external-service-auth',
     summary: 'A non-AWS service refused the request',
     explanation: 'Hugging Face, pip indexes and other HTTP services answer 401/403 for their own tokens.',
-    patterns: [/\b40[13] Client Error: \w+ for url: https?:\/\/(?!\S*amazonaws\.com)/, /GatedRepoError/],
+    patterns: [/\b40[13] Client Error: \w+ for url: https?:\/\/(?!\S*amazonaws\.com)/i, /GatedRepoError/i],
     category: NON_PERMISSION_CATEGORIES.externalService,
     examples: {
       match: [
@@ -551,9 +697,9 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     explanation:
       'Validation errors name a configuration to change; the caller had permission to make the call.',
     patterns: [
-      /ValidationException/,
-      /partial S3 prefix is not supported/,
-      /No debugging data was saved/,
+      /ValidationException/i,
+      /partial S3 prefix is not supported/i,
+      /No debugging data was saved/i,
       /hyperparameter/i,
     ],
     category: NON_PERMISSION_CATEGORIES.validation,
@@ -570,10 +716,10 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
     summary: 'The training script failed',
     explanation: 'A traceback or a non-zero exit of the user script with no AWS access error in it.',
     patterns: [
-      /ExecuteUserScriptError/,
-      /framework error/,
-      /Traceback \(most recent call last\)/,
-      /AlgorithmError/,
+      /ExecuteUserScriptError/i,
+      /framework error/i,
+      /Traceback \(most recent call last\)/i,
+      /AlgorithmError/i,
     ],
     category: NON_PERMISSION_CATEGORIES.userCode,
     examples: {
@@ -585,4 +731,17 @@ export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
   },
 ];
 
-export const CATALOG: readonly CatalogRule[] = [...PERMISSION_RULES, ...NON_PERMISSION_RULES];
+/** The whole catalog in the order it is read: the first rule that matches wins. */
+export const CATALOG: readonly CatalogRule[] = [
+  ...SPECIFIC_PERMISSION_RULES,
+  ...LOOK_ALIKE_RULES,
+  ...GENERIC_PERMISSION_RULES,
+  ...OTHER_NON_PERMISSION_RULES,
+];
+
+export const PERMISSION_RULES: readonly PermissionRule[] = CATALOG.filter(
+  (rule): rule is PermissionRule => rule.kind === 'permission',
+);
+export const NON_PERMISSION_RULES: readonly NonPermissionRule[] = CATALOG.filter(
+  (rule): rule is NonPermissionRule => rule.kind === 'not-permission',
+);

@@ -1,15 +1,20 @@
 /**
  * From a FailureReason (and, when known, the job's configuration) to a {@link Diagnosis}.
  *
- * 1. Read the documented AccessDenied statements (they name action, resource and policy type).
- * 2. Find the first permission rule of the catalog whose wording matches (it names the channel).
- * 3. Neither: the text is not a permission problem; a non-permission rule says what it is.
- * 4. Scope every finding's actions to the job's own resources.
+ * 1. Normalise the text once (whitespace, quotes, ellipses, masked accounts); quote the original.
+ * 2. Read every denial it states, documented or in words, with the action it names (the generic
+ *    reader, access-denied.ts): a denial is a finding whether or not a rule knows its wording.
+ * 3. The first catalog rule that matches adds the channel, companions, causes and certainty; when no
+ *    denial names an action, a permission rule supplies them, and a non-permission rule says what
+ *    else the text is.
+ * 4. Scope every finding's actions to the job's own resources, else to those the message names.
  */
-import { actionsNamedIn, parseDeniedRequests } from './access-denied.js';
-import type { PermissionRule } from './catalog.js';
-import { NON_PERMISSION_RULES, PERMISSION_RULES } from './catalog.js';
+import { readDeniedRequests, resourceForAction, resourcesNamedIn, ROLE_ARN } from './access-denied.js';
+import type { CatalogRule, PermissionRule } from './catalog.js';
+import { CATALOG } from './catalog.js';
 import { canonicalAction } from './iam-actions.js';
+import type { NormalText } from './normalise.js';
+import { normalise } from './normalise.js';
 import { channelCovers, channelOfAction, grantsFor, withCompanions } from './scope.js';
 import type { Channel, DeniedRequest, Diagnosis, Finding, FixLocation, JobContext } from './types.js';
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
@@ -27,44 +32,94 @@ const COMPANION_LOCATIONS: ReadonlySet<FixLocation> = new Set([
 ]);
 
 /** An AlgorithmError text comes from /opt/ml/output/failure: the training container wrote it. */
-const CONTAINER_WRITTEN = /^\s*AlgorithmError\b/;
-const S3_URI = /s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s"'()<>]*)?/;
-const ROLE_ARN = /arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+/;
+const CONTAINER_WRITTEN = /^\s*AlgorithmError\b/i;
 
-const matches = (rule: { readonly patterns: readonly RegExp[] }, text: string): boolean =>
-  rule.patterns.some((pattern) => pattern.test(text));
+/** What one diagnosis reads: the text in normal form, the resources it names, the job. */
+interface Reading {
+  readonly message: NormalText;
+  readonly resources: readonly string[];
+  readonly job?: JobContext;
+}
+
+const matchOf = (rule: CatalogRule, text: string): RegExpExecArray | undefined =>
+  rule.patterns.map((pattern) => pattern.exec(text)).find((match) => match !== null) ?? undefined;
+
+/** The first rule of the catalog whose wording the text has: first match wins. */
+export const firstMatchingRule = (text: string): CatalogRule | undefined =>
+  CATALOG.find((rule) => matchOf(rule, text) !== undefined);
 
 /** The rule's channel when it covers this action, else the channel the action itself points at. */
 function channelFor(
   action: string,
-  request: DeniedRequest,
+  resource: string | undefined,
   rule: PermissionRule | undefined,
   job?: JobContext,
 ): Channel {
   const ruleCovers =
     rule !== undefined &&
     rule.channel !== CHANNELS.namedAction &&
-    (rule.actions.includes(action) || channelCovers(rule.channel, action));
-  return ruleCovers ? rule.channel : channelOfAction(action, request.resource, job);
+    (rule.actions.includes(action) ||
+      rule.companions?.includes(action) === true ||
+      channelCovers(rule.channel, action));
+  return ruleCovers ? rule.channel : channelOfAction(action, resource, job);
 }
+
+/** What to grant for one missing action: the rule's companions when it names them, else the channel's. */
+const companionsOf = (action: string, channel: Channel, rule: PermissionRule | undefined) =>
+  rule?.companions?.includes(action) ? rule.companions : withCompanions(action, channel);
+
+/** The account field of an ARN when it is a real one (a region may still be a `<region>` placeholder). */
+const accountOf = (arn: string | undefined): string | undefined =>
+  /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
+
+/**
+ * The rule's causes ranked by evidence: when the resource lives in another account than the
+ * principal (or the job), the resource policy of that account is the first suspect.
+ */
+function rankedCauses(
+  rule: PermissionRule | undefined,
+  resource: string | undefined,
+  principal: string | undefined,
+  job?: JobContext,
+): readonly string[] {
+  if (!rule) return [];
+  const resourceAccount = accountOf(resource);
+  const ownAccount = job?.accountId ?? accountOf(principal);
+  const foreign = Boolean(resourceAccount && ownAccount && resourceAccount !== ownAccount);
+  const causes = rule.causes ?? [];
+  if (!rule.foreignResourceCause) return causes;
+  return foreign ? [rule.foreignResourceCause, ...causes] : [...causes, rule.foreignResourceCause];
+}
+
+/** The ECR repository an image of the job lives in, when the job names images. */
+const jobImageRepository = (job: JobContext | undefined): string | undefined =>
+  job
+    ? resourcesNamedIn(job.images.join(' '), job.region).find((r) => r.includes(':repository/'))
+    : undefined;
 
 function findingFromRequest(
   request: DeniedRequest,
   rule: PermissionRule | undefined,
-  text: string,
-  job?: JobContext,
+  reading: Reading,
 ): Finding {
+  const { job } = reading;
   const action = request.action ? canonicalAction(request.action) : undefined;
   const fixLocation =
     request.fixLocation === FIX_LOCATIONS.unknown
       ? (rule?.fixLocation ?? FIX_LOCATIONS.unknown)
       : request.fixLocation;
-  const channel = action ? channelFor(action, request, rule, job) : CHANNELS.namedAction;
+  const resource = request.resource ?? (action ? resourceForAction(action, reading.resources) : undefined);
+  const channel =
+    fixLocation === FIX_LOCATIONS.trustPolicy
+      ? CHANNELS.trust
+      : action
+        ? channelFor(action, resource, rule, job)
+        : CHANNELS.namedAction;
   // An explicit deny names exactly what is denied: the advice concerns that action only.
   const actions = !action
     ? []
     : !request.explicitDeny && COMPANION_LOCATIONS.has(fixLocation)
-      ? withCompanions(action, channel)
+      ? companionsOf(action, channel, rule)
       : [action];
   const notes =
     request.action && !action
@@ -81,62 +136,62 @@ function findingFromRequest(
     grants: grantsFor(actions, {
       job,
       channel,
-      messageResource: request.resource ?? S3_URI.exec(text)?.[0],
+      messageResource: resource,
       principalArn: request.principalArn,
     }),
-    causes: rule?.causes ?? [],
+    causes: rankedCauses(rule, resource ?? jobImageRepository(job), request.principalArn, job),
     notes,
     matchedText: request.matchedText,
   };
 }
 
-function findingFromRule(rule: PermissionRule, text: string, job?: JobContext): Finding {
-  const matchedText = rule.patterns.map((pattern) => pattern.exec(text)?.[0]).find(Boolean) ?? '';
-  const roleInText = ROLE_ARN.exec(text)?.[0];
-  const messageResource = rule.channel === CHANNELS.trust ? roleInText : S3_URI.exec(text)?.[0];
-  // Actions named in words join their channel's companions, as a denied statement's action does.
-  const named = rule.actionsFromText ? actionsNamedIn(text) : [];
-  const channel = named[0] ? channelOfAction(named[0], messageResource, job) : rule.channel;
-  const actions = [
-    ...new Set([...rule.actions, ...named.flatMap((action) => withCompanions(action, channel))]),
-  ];
+function findingFromRule(rule: PermissionRule, reading: Reading): Finding {
+  const { message, job } = reading;
+  const match = matchOf(rule, message.text);
+  const roleInText = ROLE_ARN.exec(message.text)?.[0];
+  const resource = rule.actions[0] ? resourceForAction(rule.actions[0], reading.resources) : undefined;
+  const principalArn = rule.channel === CHANNELS.trust ? undefined : roleInText;
   return {
     ruleId: rule.id,
-    channel,
+    channel: rule.channel,
     certainty: rule.certainty,
     fixLocation: rule.fixLocation ?? FIX_LOCATIONS.unknown,
-    principalArn: rule.channel === CHANNELS.trust ? undefined : roleInText,
+    principalArn,
     explicitDeny: false,
     policyArn: undefined,
-    grants: grantsFor(actions, { job, channel, messageResource }),
-    causes: rule.causes ?? [],
-    notes: actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
-    matchedText,
+    grants: grantsFor(rule.actions, { job, channel: rule.channel, messageResource: resource }),
+    causes: rankedCauses(rule, resource ?? jobImageRepository(job), principalArn, job),
+    notes: rule.actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
+    matchedText: match ? message.quote(match.index, match.index + match[0].length) : '',
   };
 }
 
 /** Diagnoses one failure text. Pure: the same input always gives the same Diagnosis. */
 export function diagnose(reason: string, job?: JobContext): Diagnosis {
   const truncated = reason.length > MAX_ANALYSED_LENGTH;
-  const text = truncated ? reason.slice(0, MAX_ANALYSED_LENGTH) : reason;
+  const message = normalise(truncated ? reason.slice(0, MAX_ANALYSED_LENGTH) : reason);
   const base = {
     jobName: job?.jobName,
     roleArn: job?.roleArn,
     accountId: job?.accountId,
-    untrustedText: CONTAINER_WRITTEN.test(text),
+    untrustedText: CONTAINER_WRITTEN.test(message.original),
     truncated,
   };
-  const requests = parseDeniedRequests(text);
-  const rule = PERMISSION_RULES.find((candidate) => matches(candidate, text));
+  const reading: Reading = { message, resources: resourcesNamedIn(message.text, job?.region), job };
+  const requests = readDeniedRequests(message);
+  const rule = firstMatchingRule(message.text);
+  const permissionRule = rule?.kind === 'permission' ? rule : undefined;
   if (requests.length > 0) {
     return {
       ...base,
       kind: 'permission',
-      findings: requests.map((r) => findingFromRequest(r, rule, text, job)),
+      findings: requests.map((request) => findingFromRequest(request, permissionRule, reading)),
     };
   }
-  if (rule) return { ...base, kind: 'permission', findings: [findingFromRule(rule, text, job)] };
-  const explained = NON_PERMISSION_RULES.find((candidate) => matches(candidate, text));
+  if (permissionRule) {
+    return { ...base, kind: 'permission', findings: [findingFromRule(permissionRule, reading)] };
+  }
+  const explained = rule?.kind === 'not-permission' ? rule : undefined;
   return {
     ...base,
     kind: 'not-permission',

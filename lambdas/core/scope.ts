@@ -158,7 +158,9 @@ function ecrScope(input: ScopeInput, partition: string): Scoped {
   });
   if (repositories.length > 0) return { resources: repositories, resourceSource: 'job' };
   if (input.messageResource?.includes(':repository/')) {
-    return { resources: [input.messageResource], resourceSource: 'message' };
+    // `repository: R in registry ID: A` names no region: the ARN keeps a `<region>` to fill in.
+    const source = input.messageResource.includes('<') ? 'placeholder' : 'message';
+    return { resources: [input.messageResource], resourceSource: source };
   }
   return placeholder(`arn:${partition}:ecr:<region>:<account-id>:repository/<repository>`);
 }

@@ -146,6 +146,7 @@ export const NON_PERMISSION_CATEGORIES = {
   localFilesystem: 'local-filesystem',
   externalService: 'external-service',
   serviceError: 'service-error',
+  identityCenterAssignment: 'identity-center-assignment',
   unrecognised: 'unrecognised',
 } as const;
 export type NonPermissionCategory =

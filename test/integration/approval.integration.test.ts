@@ -83,7 +83,14 @@ describe('approval from chat', () => {
     expect(Object.values(await env.world.inlinePolicies())).toEqual([
       {
         Version: '2012-10-17',
-        Statement: [{ Sid: 'Kms', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [KMS_KEY] }],
+        Statement: [
+          {
+            Sid: 'Kms',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: [KMS_KEY],
+          },
+        ],
       },
     ]);
     expect(await storedItem(proposalId ?? '')).toMatchObject({

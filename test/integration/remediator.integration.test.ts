@@ -161,7 +161,15 @@ describe('auto-remediation', () => {
     expect(result).toMatchObject({ status: 'applied', autoApply: { eligible: true, refusals: [] } });
     const policy = {
       Version: '2012-10-17',
-      Statement: [{ Sid: 'Kms', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [OUTPUT_KEY] }],
+      Statement: [
+        // An SSE-KMS output is written by multipart: S3 reads the data key back with kms:Decrypt.
+        {
+          Sid: 'Kms',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [OUTPUT_KEY],
+        },
+      ],
     };
     const policies = await env.world.inlinePolicies();
     expect(Object.values(policies)).toEqual([policy]);
@@ -173,18 +181,17 @@ describe('auto-remediation', () => {
       `aws iam delete-role-policy --role-name '${ROLE_NAME}' --policy-name ${name}`,
     );
     // The oracle, on the policies read back from the server.
-    expect(
-      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, {
-        action: 'kms:GenerateDataKey',
-        resource: OUTPUT_KEY,
-      }),
-    ).toBe('Allowed');
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(
+        await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, { action, resource: OUTPUT_KEY }),
+      ).toBe('Allowed');
+    }
     for (const neighbour of [
       {
         action: 'kms:GenerateDataKey',
         resource: 'arn:aws:kms:us-east-1:999988887777:key/0987dcba-09fe-87dc-65ba-ab0987654321',
       },
-      { action: 'kms:Decrypt', resource: OUTPUT_KEY },
+      { action: 'kms:Encrypt', resource: OUTPUT_KEY },
     ]) {
       expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, neighbour)).toBe('ImplicitlyDenied');
     }

@@ -54,7 +54,8 @@ describe('diagnose CLI', () => {
     expect(JSON.parse(stdout)).toMatchObject({
       isPermission: true,
       fixLocation: 'identity-policy',
-      policy: { Statement: [{ Action: ['kms:GenerateDataKey'] }] },
+      // An SSE-KMS upload also reads the data key back (multipart): both, or the job fails twice.
+      policy: { Statement: [{ Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }] },
     });
   });
 
@@ -262,7 +263,7 @@ describe('diagnose CLI auto-remediation preview', () => {
               {
                 Sid: 'Kms',
                 Effect: 'Allow',
-                Action: ['kms:GenerateDataKey'],
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
                 Resource: ['arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321'],
               },
             ],
