@@ -104,7 +104,7 @@ describe('recent with the Failed shape (stubbed SageMaker)', () => {
     const lines = text.text().split('\n');
     expect(lines[0]).toMatch(/^JOB\s+FAILED AT\s+OUTCOME\s+ACTIONS$/);
     expect(lines[1]).toMatch(
-      /^xgb-churn-2026-11-20-09-02-11-417\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+permission \(certain\)\s+kms:Decrypt kms:GenerateDataKey$/,
+      /^xgb-churn-2026-11-20-09-02-1…\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+permission \(certain\)\s+kms:Decrypt kms:GenerateData…$/,
     );
     expect(lines[2]).toMatch(/^oom-job\s+\S+ \S+\s+out-of-memory\s+-$/);
     expect(text.text()).toContain('2 failed training job(s) in the last 3 day(s); 1 permission problem(s).');
