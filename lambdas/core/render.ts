@@ -222,7 +222,7 @@ const BLOCK_OWNERS: Readonly<Record<FixLocation, { readonly where: string; reado
 const FIX_LABELS: Readonly<Record<Certainty, string>> = {
   certain: 'Fix',
   likely: 'The most likely fix',
-  possible: 'A possible fix (the message names several causes)',
+  possible: 'A possible fix',
 };
 
 const QUOTE_LIMIT = 300;
@@ -289,8 +289,13 @@ function permissionVerdict(proposal: FixProposal, certainty: Certainty): Line {
 }
 
 /** What the command is, by certainty, and what it still needs. */
-const commandLabelOf = (proposal: FixProposal, certainty: Certainty): string =>
-  `${FIX_LABELS[certainty]}${proposal.hasPlaceholders ? ' (fill in the <placeholders> first)' : ''}`;
+function commandLabelOf(proposal: FixProposal, certainty: Certainty): string {
+  const caveats = [
+    ...(certainty === 'possible' ? ['the message names several causes'] : []),
+    ...(proposal.hasPlaceholders ? ['fill in the <placeholders> first'] : []),
+  ];
+  return `${FIX_LABELS[certainty]}${caveats.length > 0 ? ` (${caveats.join('; ')})` : ''}`;
+}
 
 /**
  * The second line: the command, or who must change which policy, or the proposal's first advice
