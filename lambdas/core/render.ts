@@ -449,9 +449,11 @@ function textBlock(block: Block): string {
       return block.lines.map(textLine).join('\n');
     case 'quote':
       // The quotation is one marked line: it cannot pose as a line the service wrote.
-      return [textLine(block.header), `  | ${plainLine(block.text)}`, ...block.details.map(textLine)].join(
-        '\n',
-      );
+      return [
+        textLine(block.header),
+        ...(block.text ? [`  | ${plainLine(block.text)}`] : []),
+        ...block.details.map(textLine),
+      ].join('\n');
     case 'code':
       return `${textLine(block.caption)}\n${plainBlock(block.code)}`;
     default: {
@@ -506,9 +508,11 @@ function slackBlock(block: Block): string {
     case 'lines':
       return block.lines.map(slackLine).join('\n');
     case 'quote':
-      return [slackLine(block.header), `> ${slackCode(block.text)}`, ...block.details.map(slackLine)].join(
-        '\n',
-      );
+      return [
+        slackLine(block.header),
+        ...(block.text ? [`> ${slackCode(block.text)}`] : []),
+        ...block.details.map(slackLine),
+      ].join('\n');
     case 'code':
       return `${slackLine(block.caption)}\n${slackCodeBlock(block.code)}`;
     default: {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyse, failedJobFromInput } from '../../lambdas/core/index.js';
 import type { ChatbotNotification, Outcome } from '../../lambdas/core/index.js';
-import { notificationOf } from '../../lambdas/core/notification.js';
+import { approvalNotificationOf, notificationOf } from '../../lambdas/core/notification.js';
 import { CHATBOT_DESCRIPTION_LIMIT, renderChatbot, renderText } from '../../lambdas/core/render.js';
 import { readEvent } from '../helpers/fixtures.js';
 
@@ -203,6 +203,44 @@ describe('plain text (email, SNS default, --format text)', () => {
     const text = renderText(analyse(job.failureReason ?? '', job));
     // Assess
     expect(text.split('\n')[0]).toMatch(/^WARNING: untrusted request\. The resources here come from/);
+  });
+});
+
+describe('the outcome of a chat approval', () => {
+  it('opens with the warning, names the job, and neutralises what the approver reports', () => {
+    // Prepare
+    const outcome = outcomeOf(`AlgorithmError: ${denial('b/k')}`);
+    if (outcome.kind !== 'permission' || !outcome.job || !outcome.proposal.policy)
+      throw new Error('expected a proposal for the job');
+    const record = {
+      proposalId: 'p-1',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
+      policyName: outcome.proposal.policyName ?? '',
+      policy: outcome.proposal.policy,
+      diagnosis: outcome.diagnosis,
+      job: outcome.job,
+      verification: { status: 'not-attempted', reason: 'test' } as const,
+    };
+    const detail = 'refused: <!channel> arn:aws:s3:::b/`x`\x1b[31m';
+    // Act
+    const notification = approvalNotificationOf(record, { applied: false, detail });
+    const body = JSON.parse(notification.message) as Record<'email' | 'https', string>;
+    const chatbot = JSON.parse(body.https) as ChatbotNotification;
+    // Assess
+    expect(notification.subject).toMatch(/^\[untrusted text\] Training job xgb-churn-/);
+    expect(body.email.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(WARNING),
+      `Training job xgb-churn-2026-11-20-09-02-11-417 in account ${ACCOUNT}, region us-east-1: the approved fix was NOT attached to role SageMakerExecRole.`,
+    ]);
+    expect(body.email).not.toMatch(CONTROL);
+    for (const field of chatStrings(chatbot)) {
+      expect(field).not.toMatch(/<[!@#]/);
+      expect(codeIsBalanced(field)).toBe(true);
+    }
+    expect(chatbot.metadata).not.toHaveProperty('enableCustomActions');
+    expect(chatbot.content.description).toContain(
+      'Console: https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1#/jobs/',
+    );
   });
 });
 
