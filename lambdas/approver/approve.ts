@@ -132,7 +132,11 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     await publish(
       deps.sns,
       config.topicArn,
-      approvalNotificationOf(record, { applied: state === APPROVAL_STATES.applied, detail }),
+      approvalNotificationOf(record, {
+        applied: state === APPROVAL_STATES.applied,
+        detail,
+        untrustedText: decision.untrustedText,
+      }),
     );
     return answer(state, reasons, { policyName: record.policyName });
   };

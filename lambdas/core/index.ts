@@ -10,8 +10,8 @@ import type { JobContext } from './types.js';
 export function analyse(reason: string, job?: JobContext): Outcome {
   const diagnosis = diagnose(reason, job);
   return diagnosis.kind === 'permission'
-    ? { kind: 'permission', diagnosis, proposal: propose(diagnosis) }
-    : { kind: 'not-permission', diagnosis };
+    ? { kind: 'permission', diagnosis, proposal: propose(diagnosis), job }
+    : { kind: 'not-permission', diagnosis, job };
 }
 
 export { actionsOf, diagnose, fixLocationOf, MAX_ANALYSED_LENGTH } from './diagnose.js';

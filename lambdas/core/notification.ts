@@ -4,8 +4,22 @@
  */
 import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
-import type { Outcome } from './render.js';
-import { renderChatbot, renderJson, renderText } from './render.js';
+import { certaintyOfAll } from './certainty.js';
+import { shellQuote } from './propose.js';
+import type { ChatbotNotification, Message, Outcome } from './render.js';
+import {
+  chatbotOfMessage,
+  consoleFieldsOf,
+  jobFactsOf,
+  jobLineOf,
+  originWarningOf,
+  renderChatbot,
+  renderJson,
+  renderText,
+  textOfMessage,
+  titleOf,
+  titleOfMessage,
+} from './render.js';
 
 /** What a subscriber can filter on. */
 export const NOTIFICATION_CATEGORIES = {
@@ -30,42 +44,60 @@ export interface SnsNotification {
 /** The outcome of a human approval from chat, for the same topic and its subscribers. */
 export function approvalNotificationOf(
   record: ApprovalRecord,
-  result: { readonly applied: boolean; readonly detail: string },
+  result: {
+    readonly applied: boolean;
+    readonly detail: string;
+    /** From the approver's fresh diagnosis of the stored failure text, never from the record. */
+    readonly untrustedText: boolean;
+  },
 ): SnsNotification {
+  const { job } = record;
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
-  const title = `${record.job.jobName ?? 'SageMaker job'}: approved fix ${result.applied ? 'applied to' : 'NOT applied to'} ${roleName}`;
-  const text = [
-    title,
-    '',
-    result.detail,
-    ...(result.applied
-      ? [
-          '',
-          JSON.stringify(record.policy),
-          '',
-          `Roll back: aws iam delete-role-policy --role-name '${roleName}' --policy-name ${record.policyName}`,
-        ]
-      : []),
-  ].join('\n');
-  const chatbot = {
-    version: '1.0',
-    source: 'custom',
-    content: { textType: 'client-markdown', title, description: result.detail },
-    metadata: {
-      threadId: record.job.jobName ?? 'sagemaker-iam-remediator',
-      eventType: 'SageMakerPermissionApproval',
-    },
+  const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
+  const message: Message = {
+    ...originWarningOf(result, job),
+    applied: result.applied,
+    verdict: [
+      ...jobLineOf(job, {}),
+      `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
+      { code: roleName },
+      '.',
+    ],
+    nextStep: result.applied
+      ? ['Rerun the job. To roll back: ', { code: rollBack }]
+      : ['Not applied: ', { code: result.detail }],
+    ...consoleFieldsOf(job),
+    evidence: [
+      { kind: 'lines', lines: [[result.detail]] },
+      ...(result.applied
+        ? [
+            {
+              kind: 'code' as const,
+              caption: ['Policy ', { code: record.policyName }, ':'],
+              code: JSON.stringify(record.policy, null, 2),
+            },
+          ]
+        : []),
+    ],
+    keywords: ['approval', result.applied ? 'applied' : 'refused', job.jobType],
   };
+  const text = textOfMessage(message);
+  const chatbot = chatbotOfMessage(message, {
+    eventType: 'SageMakerPermissionApproval',
+    threadId: job.jobName ?? 'sagemaker-iam-remediator',
+    relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
+    additionalContext: { ...jobFactsOf(job, {}), proposalId: record.proposalId },
+  });
   return assemble(
-    title,
+    titleOfMessage(message),
     text,
     chatbot,
     { record, ...result, text },
     {
-      jobName: record.job.jobName,
+      jobName: job.jobName,
       category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.blocked,
       fixLocation: 'identity-policy',
-      accountId: record.job.accountId,
+      accountId: job.accountId,
       severity: result.applied ? 'medium' : 'high',
     },
   );
@@ -118,26 +150,41 @@ function classify(
   if (!proposal.policy) return { category: NOTIFICATION_CATEGORIES.blocked, severity: 'high' };
   return {
     category: NOTIFICATION_CATEGORIES.proposal,
-    severity: proposal.certainty === 'certain' ? 'medium' : 'low',
+    severity: certaintyOfAll(proposal.findings) === 'possible' ? 'low' : 'medium',
   };
 }
 
 /**
- * Builds the notification. `extraText` is appended to the text renderings (e.g. what auto-remediation
- * applied and how to roll it back).
+ * Chat approval: the custom action button reads the proposal id from `additionalContext`, and Chatbot
+ * shows custom actions only on notifications that enable them.
+ */
+function withApproval(chatbot: ChatbotNotification, proposalId: string | undefined): ChatbotNotification {
+  if (!proposalId) return chatbot;
+  const metadata = chatbot.metadata ?? {};
+  return {
+    ...chatbot,
+    metadata: {
+      ...metadata,
+      enableCustomActions: true,
+      additionalContext: { ...metadata.additionalContext, proposalId },
+    },
+  };
+}
+
+/**
+ * Builds the notification. `extraText` (what auto-remediation applied and how to roll it back, or why
+ * it did not) joins the evidence of every rendering; `proposalId` makes the proposal approvable in chat.
  */
 export function notificationOf(
   outcome: Outcome,
   options: { applied?: boolean; extraText?: string; proposalId?: string } = {},
 ): SnsNotification {
   const { category, severity } = classify(outcome, options.applied ?? false);
-  const text = options.extraText ? `${renderText(outcome)}\n\n${options.extraText}` : renderText(outcome);
-  const chatbot = renderChatbot(outcome, options.proposalId);
+  const rendering = { applied: options.applied, remediationText: options.extraText };
+  const text = renderText(outcome, rendering);
+  const chatbot = withApproval(renderChatbot(outcome, rendering), options.proposalId);
   const { diagnosis } = outcome;
-  const title =
-    outcome.kind === 'permission'
-      ? `${options.applied ? '[applied] ' : ''}${outcome.proposal.title}`
-      : `${diagnosis.jobName ?? 'SageMaker job'}: not a permission problem`;
+  const title = titleOf(outcome, rendering);
   return assemble(
     title,
     text,

@@ -41,8 +41,11 @@ export const CHANNELS = {
 } as const;
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
-/** How sure the text makes us: `possible` when the message itself names several causes. */
-export type Certainty = 'certain' | 'possible';
+/**
+ * How sure the text makes us: `certain` when it names the action and the denying policy type,
+ * `likely` when one of them is inferred, `possible` when it names several causes (certainty.ts).
+ */
+export type Certainty = 'certain' | 'likely' | 'possible';
 
 /** A kind of SageMaker job: the rows of lambdas/core/job-types.ts. */
 export type { JobType };

@@ -14,6 +14,7 @@ import { decideAutoApply } from '../core/guard.js';
 import type { JobContext, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
+import { consoleUrlOf } from '../core/render.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import { applyPolicy, optInTags, verifyPolicy } from './aws/iam.js';
@@ -71,11 +72,6 @@ const needsDescribe = (job: JobContext): boolean =>
   job.origin === 'job-state-change' &&
   (!job.failureReason || (job.jobType !== 'transform' && (!job.roleArn || job.images.length === 0)));
 
-function rerunLink(job: JobContext): string {
-  const region = job.region ?? 'us-east-1';
-  return `https://${region}.console.aws.amazon.com/sagemaker/home?region=${region}#/jobs/${job.jobName ?? ''}`;
-}
-
 /** Attaches the guard's policy, or says why not; never throws for an IAM failure. */
 async function autoRemediate(
   decision: AutoApplyDecision,
@@ -114,7 +110,7 @@ async function autoRemediate(
           `Auto-remediation ${result.status === 'applied' ? 'attached' : 'had already attached'} inline policy ${decision.policyName} to role ${decision.roleName}:`,
           policyJson,
           `Roll back: aws iam delete-role-policy --role-name ${shellQuote(decision.roleName)} --policy-name ${decision.policyName}`,
-          `Rerun the job: ${rerunLink(job)}`,
+          `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`,
         ].join('\n') + refused,
     };
   } catch (error) {
@@ -165,7 +161,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     const messageId = await publish(
       deps.sns,
       deps.config.topicArn,
-      notificationOf({ kind: 'not-permission', diagnosis }),
+      notificationOf({ kind: 'not-permission', diagnosis, job }),
     );
     return { status: 'not-permission', jobName: job.jobName ?? null, messageId };
   }
@@ -181,7 +177,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
         };
   if (verification.status === 'unverified')
     deps.logger.warn('proposal not verified', { reason: verification.reason });
-  const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification) };
+  const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification), job };
 
   const decision = decideAutoApply(diagnosis, job, deps.config, {
     roleTags:

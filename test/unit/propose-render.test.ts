@@ -83,7 +83,7 @@ describe('the proposal of a sample event', () => {
 
   it('renders text with the policy and the command', () => {
     const text = renderText(outcome);
-    expect(text).toContain('SageMakerExecRole needs 2 permission(s)');
+    expect(text).toContain('role SageMakerExecRole lacks s3:AbortMultipartUpload, s3:PutObject');
     expect(text).toContain('"s3:PutObject"');
     expect(text).toContain('aws iam put-role-policy');
   });
