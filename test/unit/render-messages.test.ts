@@ -43,7 +43,7 @@ describe('the first lines of the text rendering', () => {
     ],
     [
       'training-kms-output-denied.json',
-      `Training job ${JOB} ${WHERE} failed: role SageMakerExecRole lacks kms:GenerateDataKey (kms) [certain]`,
+      `Training job ${JOB} ${WHERE} failed: role SageMakerExecRole lacks kms:Decrypt, kms:GenerateDataKey (kms) [certain]`,
       /^Fix: aws iam put-role-policy --role-name 'SageMakerExecRole' /,
     ],
     [
@@ -290,7 +290,7 @@ describe('the CLI and the demo', () => {
 
   it('runs the demo: every sample opens with its verdict (or the warning) and names where the job ran', () => {
     // Act
-    const { status, stdout } = run('bin/demo.ts');
+    const { status, stdout } = run('bin/sagemaker-iam-remediator.ts', 'demo');
     // Assess
     expect(status).toBe(0);
     const sections = stdout.split(/={100}\n/).filter((part) => !/^\S+\.json\n$/.test(part) && part.trim());
