@@ -9,10 +9,10 @@ import type { ApprovalConfig, ApprovalState } from '../core/approval.js';
 import {
   APPROVAL_STATES,
   approvalDetailOf,
-  approvalRecordOf,
   approvalRequestOf,
   approverOf,
   decideApproval,
+  proposalRecordOf,
 } from '../core/approval.js';
 import { ApplyError } from '../core/errors.js';
 import type { JobContext } from '../core/index.js';
@@ -98,7 +98,7 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     const reasons = ['the proposal has expired'];
     return (await settle(APPROVAL_STATES.expired, reasons)) ? answer('expired', reasons) : lost();
   }
-  const record = approvalRecordOf(stored.record);
+  const record = proposalRecordOf(stored.record);
   if (!record) {
     const reasons = ['the stored proposal is malformed'];
     return (await settle(APPROVAL_STATES.refused, reasons)) ? answer('refused', reasons) : lost();
@@ -125,14 +125,17 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
       state,
       approver: approverOf(request),
       policyName: record.policyName,
-      untrustedText: decision.untrustedText,
+      untrustedOrigin: decision.diagnosis.untrustedText || record.job.origin === 'api-call',
       reasons,
       alreadyAttached,
     });
     await publish(
       deps.sns,
       config.topicArn,
-      approvalNotificationOf(record, { applied: state === APPROVAL_STATES.applied, detail }),
+      approvalNotificationOf(
+        { ...record, diagnosis: decision.diagnosis },
+        { applied: state === APPROVAL_STATES.applied, detail },
+      ),
     );
     return answer(state, reasons, { policyName: record.policyName });
   };

@@ -13,10 +13,10 @@ import { decideAutoApply } from './guard.js';
 import { parseArn } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { policyNameOf } from './propose.js';
-import type { JobContext, Verification } from './types.js';
+import type { Diagnosis, JobContext, Verification } from './types.js';
 
-/** What the remediator stores for a proposal a human may approve. */
-export interface ApprovalRecord {
+/** What the remediator stores for a proposal a human may approve; untrusted when read back. */
+export interface ProposalRecord {
   readonly proposalId: string;
   readonly roleArn: string;
   readonly policyName: string;
@@ -26,6 +26,14 @@ export interface ApprovalRecord {
   readonly job: JobContext;
   /** What SimulatePrincipalPolicy found allowed: it can only remove grants, never add one. */
   readonly verification: Verification;
+}
+
+/**
+ * A stored proposal under review: its fields and the diagnosis the approver re-derived from them
+ * (never a stored one). The approval message renders it.
+ */
+export interface ApprovalRecord extends ProposalRecord {
+  readonly diagnosis: Diagnosis;
 }
 
 /**
@@ -133,10 +141,10 @@ const isVerification = (value: unknown): value is Verification =>
     : (value.status === 'unverified' || value.status === 'not-attempted') && isString(value.reason));
 
 /**
- * A stored record read back as an {@link ApprovalRecord}, or undefined when it does not have that
+ * A stored record read back as a {@link ProposalRecord}, or undefined when it does not have that
  * shape. Shape only: what it says is checked by {@link decideApproval}.
  */
-export function approvalRecordOf(value: unknown): ApprovalRecord | undefined {
+export function proposalRecordOf(value: unknown): ProposalRecord | undefined {
   if (!isObject(value) || !hasStrings(value, ['proposalId', 'roleArn', 'policyName'])) return undefined;
   const { job } = value;
   const jobValid =
@@ -145,14 +153,14 @@ export function approvalRecordOf(value: unknown): ApprovalRecord | undefined {
       check((job as Record<string, unknown>)[field]),
     );
   return jobValid && isPolicy(value.policy) && isVerification(value.verification)
-    ? (value as unknown as ApprovalRecord)
+    ? (value as unknown as ProposalRecord)
     : undefined;
 }
 
 /** The guard's decision on an approved record. */
 export interface ApprovalDecision extends AutoApplyDecision {
-  /** The failure text was written by the container: the messages repeat the warning the channel showed. */
-  readonly untrustedText: boolean;
+  /** Re-derived from the stored job and failure text: what the approval message shows. */
+  readonly diagnosis: Diagnosis;
 }
 
 /**
@@ -161,7 +169,7 @@ export interface ApprovalDecision extends AutoApplyDecision {
  * stored policy for exactly the stored role, and the record's id is the one that policy gets.
  */
 export function decideApproval(
-  record: ApprovalRecord,
+  record: ProposalRecord,
   config: ApprovalConfig,
   context: { readonly roleTags?: Readonly<Record<string, string>> } = {},
 ): ApprovalDecision {
@@ -171,7 +179,7 @@ export function decideApproval(
     return {
       eligible: false,
       refusals: ['the stored failure text is not a permission problem: nothing is applied'],
-      untrustedText: diagnosis.untrustedText,
+      diagnosis,
     };
   }
   const decision = decideAutoApply(
@@ -198,29 +206,23 @@ export function decideApproval(
     ...decision,
     eligible: decision.eligible && refusals.length === 0,
     refusals,
-    untrustedText: diagnosis.untrustedText,
+    diagnosis,
   };
 }
 
-/** What the channel is told about one click, first line first. */
+/** What the channel is told about one click. */
 export function approvalDetailOf(outcome: {
   readonly state: ApprovalState;
   readonly approver: string;
   readonly policyName: string;
-  readonly untrustedText: boolean;
+  /** The proposal came from text or parameters someone untrusted chose, and opened with that warning. */
+  readonly untrustedOrigin: boolean;
   readonly reasons: readonly string[];
   /** The role already had the policy: nothing was written. */
   readonly alreadyAttached?: boolean;
 }): string {
-  const lines = outcome.untrustedText
-    ? [
-        'Warning: this fix was derived from text the training container wrote (AlgorithmError), which is untrusted; the proposal showed this warning before the approval.',
-      ]
-    : [];
-  lines.push(
-    outcome.state === APPROVAL_STATES.applied
-      ? `Approved in chat (${outcome.approver}): inline policy ${outcome.policyName} ${outcome.alreadyAttached ? 'was already attached' : 'attached'}.`
-      : `Approved in chat (${outcome.approver}) but not applied (${outcome.state}): ${outcome.reasons.join('; ')}.`,
-  );
-  return lines.join('\n');
+  const approved = `Approved in chat (${outcome.approver})${outcome.untrustedOrigin ? ' after the untrusted-origin warning' : ''}`;
+  return outcome.state === APPROVAL_STATES.applied
+    ? `${approved}: inline policy ${outcome.policyName} ${outcome.alreadyAttached ? 'was already attached' : 'attached'}.`
+    : `${approved} but not applied (${outcome.state}): ${outcome.reasons.join('; ')}.`;
 }

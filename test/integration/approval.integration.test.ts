@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalDependencies, ApproverConfig } from '../../lambdas/approver/approve.js';
 import { approve } from '../../lambdas/approver/approve.js';
-import type { ApprovalRecord } from '../../lambdas/core/approval.js';
+import type { ProposalRecord } from '../../lambdas/core/approval.js';
 import { proposalIdOf } from '../../lambdas/core/approval.js';
 import type { PolicyDocument } from '../../lambdas/core/index.js';
 import { failedJobFromInput } from '../../lambdas/core/index.js';
@@ -189,12 +189,33 @@ describe('approval from chat', () => {
     expect(result).toMatchObject({ status: 'applied' });
   });
 
+  it('applies a container-text proposal only as what the job implies, and says the warning preceded it', async () => {
+    // Prepare: the container wrote the failure text (AlgorithmError); the proposal opened with the warning.
+    const event = motoEvent('training-kms-output-denied.json');
+    const detail = event.detail as Record<string, unknown>;
+    detail.FailureReason = `AlgorithmError: ${String(detail.FailureReason)}`;
+    const proposalId = await proposalIdFor(event);
+    // Act
+    const result = await approve({ proposalId }, approver());
+    // Assess: the human lifted the origin rule for automation; every other gate held.
+    expect(result).toMatchObject({ status: 'applied', refusals: [] });
+    expect(Object.values(await env.world.inlinePolicies())).toEqual([
+      expect.objectContaining({
+        Statement: [expect.objectContaining({ Action: ['kms:GenerateDataKey'], Resource: [KMS_KEY] })],
+      }),
+    ]);
+    const [message] = await approvalMessages();
+    expect(message?.message.text).toContain(
+      'Approved in chat (approver unknown) after the untrusted-origin warning: inline policy',
+    );
+  });
+
   it('refuses a stored proposal whose policy was tampered with', async () => {
     const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
     const { Item } = await env.world.dynamodb.send(
       new GetItemCommand({ TableName: env.world.proposalsTableName, Key: { id: { S: proposalId ?? '' } } }),
     );
-    const record = JSON.parse(Item?.record?.S ?? '{}') as ApprovalRecord;
+    const record = JSON.parse(Item?.record?.S ?? '{}') as ProposalRecord;
     const tampered = {
       ...record,
       policy: {
@@ -229,7 +250,7 @@ describe('approval from chat', () => {
       Version: '2012-10-17',
       Statement: [{ Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::*'] }],
     };
-    const forged: ApprovalRecord = {
+    const forged: ProposalRecord = {
       proposalId: proposalIdOf(job, adminArn, policy),
       roleArn: adminArn,
       policyName: policyNameOf(policy),

@@ -3,15 +3,15 @@
  * decision a click gets when the record is re-derived through the guard.
  */
 import { describe, expect, it } from 'vitest';
-import type { ApprovalConfig, ApprovalRecord } from '../../lambdas/core/approval.js';
+import type { ApprovalConfig, ProposalRecord } from '../../lambdas/core/approval.js';
 import {
   APPROVAL_STATES,
   approvalDetailOf,
-  approvalRecordOf,
   approvalRequestOf,
   approverOf,
   decideApproval,
   proposalIdOf,
+  proposalRecordOf,
 } from '../../lambdas/core/approval.js';
 import type { JobContext } from '../../lambdas/core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../../lambdas/core/index.js';
@@ -21,7 +21,7 @@ const GATES: ApprovalConfig = { allowedAccounts: ['111122223333'], roleNamePatte
 const NOT_VERIFIED = { status: 'not-attempted', reason: 'test' } as const;
 
 /** The record the remediator stores for a job, as it stores it. */
-function recordFor(job: JobContext): ApprovalRecord {
+function recordFor(job: JobContext): ProposalRecord {
   const diagnosis = diagnose(job.failureReason ?? '', job);
   if (diagnosis.kind !== 'permission') throw new Error('expected a permission diagnosis');
   const { policy, policyName, roleArn } = propose(diagnosis, NOT_VERIFIED);
@@ -69,23 +69,23 @@ describe('approvalRequestOf', () => {
   });
 });
 
-describe('approvalRecordOf', () => {
+describe('proposalRecordOf', () => {
   it('reads back what the remediator stores', () => {
     const record = recordFor(kmsJob());
-    expect(approvalRecordOf(JSON.parse(JSON.stringify(record)))).toEqual(record);
+    expect(proposalRecordOf(JSON.parse(JSON.stringify(record)))).toEqual(record);
   });
 
   it.each([
-    ['a number for the failure text', (r: ApprovalRecord) => ({ ...r, job: { ...r.job, failureReason: 7 } })],
-    ['no S3 locations list', (r: ApprovalRecord) => ({ ...r, job: { ...r.job, s3Locations: 'x' } })],
-    ['a policy without statements', (r: ApprovalRecord) => ({ ...r, policy: { Version: '2012-10-17' } })],
+    ['a number for the failure text', (r: ProposalRecord) => ({ ...r, job: { ...r.job, failureReason: 7 } })],
+    ['no S3 locations list', (r: ProposalRecord) => ({ ...r, job: { ...r.job, s3Locations: 'x' } })],
+    ['a policy without statements', (r: ProposalRecord) => ({ ...r, policy: { Version: '2012-10-17' } })],
     [
       'a verification without a reason',
-      (r: ApprovalRecord) => ({ ...r, verification: { status: 'unverified' } }),
+      (r: ProposalRecord) => ({ ...r, verification: { status: 'unverified' } }),
     ],
-    ['no role', (r: ApprovalRecord) => ({ ...r, roleArn: undefined })],
+    ['no role', (r: ProposalRecord) => ({ ...r, roleArn: undefined })],
   ])('refuses a record with %s', (_name, damage) => {
-    expect(approvalRecordOf(damage(recordFor(kmsJob())))).toBeUndefined();
+    expect(proposalRecordOf(damage(recordFor(kmsJob())))).toBeUndefined();
   });
 });
 
@@ -97,7 +97,7 @@ describe('decideApproval', () => {
       eligible: true,
       refusals: [],
       policy: record.policy,
-      untrustedText: false,
+      diagnosis: { kind: 'permission', untrustedText: false },
     });
   });
 
@@ -133,7 +133,7 @@ describe('decideApproval', () => {
         ...record.policy,
         Statement: [{ ...record.policy.Statement[0], Action: ['kms:GenerateDataKey', 'kms:Decrypt'] }],
       },
-    } as ApprovalRecord;
+    } as ProposalRecord;
     const decision = decideApproval(
       { ...widened, proposalId: proposalIdOf(widened.job, widened.roleArn, widened.policy) },
       GATES,
@@ -180,15 +180,18 @@ describe('decideApproval', () => {
     });
   });
 
-  it('marks a proposal from container-written text, so the messages repeat the warning', () => {
+  it('returns the re-derived diagnosis for the message, never a stored one', () => {
     const job = kmsJob();
     const record = recordFor({ ...job, failureReason: `AlgorithmError: ${job.failureReason ?? ''}` });
-    expect(decideApproval(record, GATES).untrustedText).toBe(true);
+    expect(decideApproval(record, GATES).diagnosis).toMatchObject({
+      kind: 'permission',
+      untrustedText: true,
+    });
   });
 });
 
 describe('approvalDetailOf', () => {
-  const base = { approver: 'approver unknown', policyName: 'p', reasons: [], untrustedText: false };
+  const base = { approver: 'approver unknown', policyName: 'p', reasons: [], untrustedOrigin: false };
 
   it.each([
     [
@@ -207,10 +210,9 @@ describe('approvalDetailOf', () => {
     expect(approvalDetailOf(outcome)).toBe(text);
   });
 
-  it('puts the untrusted-text warning first', () => {
-    const [first] = approvalDetailOf({ ...base, state: APPROVAL_STATES.applied, untrustedText: true }).split(
-      '\n',
+  it('says the approval followed the untrusted-origin warning', () => {
+    expect(approvalDetailOf({ ...base, state: APPROVAL_STATES.applied, untrustedOrigin: true })).toBe(
+      'Approved in chat (approver unknown) after the untrusted-origin warning: inline policy p attached.',
     );
-    expect(first).toMatch(/^Warning: this fix was derived from text the training container wrote/);
   });
 });
