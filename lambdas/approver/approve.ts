@@ -55,7 +55,12 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   let result: ApprovalResult;
   if (!decision.eligible) {
-    result = { status: 'refused', proposalId, refusals: decision.refusals, policyName: record.policyName };
+    result = {
+      status: 'refused',
+      proposalId,
+      refusals: decision.refusals.map((r) => `${r.message} [${r.code}]`),
+      policyName: record.policyName,
+    };
   } else {
     try {
       // Exactly the stored policy: the guard has just confirmed it is what it allows.

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AutoApplyDecision } from './guard.js';
-import { decideAutoApply } from './guard.js';
+import { decideAutoApply, REFUSAL_CODES } from './guard.js';
 import { roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import type { JobContext, PermissionDiagnosis, Verification } from './types.js';
@@ -39,12 +39,20 @@ export function decideApproval(record: ApprovalRecord): AutoApplyDecision {
       allowedAccounts: record.job.accountId ? [record.job.accountId] : [],
       roleNamePatterns: [roleNameOf(record.roleArn) ?? ''],
     },
-    { verification: record.verification },
+    { verification: record.verification, humanApproved: true },
   );
   const refusals = [...decision.refusals];
-  if (record.job.roleArn !== record.roleArn) refusals.push('the proposal is not for the job execution role');
+  if (record.job.roleArn !== record.roleArn) {
+    refusals.push({
+      code: REFUSAL_CODES.principalNotExecutionRole,
+      message: 'the proposal is not for the job execution role',
+    });
+  }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
-    refusals.push('the stored policy is not what the guard allows for this failure: nothing is applied');
+    refusals.push({
+      code: REFUSAL_CODES.nothingApplicable,
+      message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
+    });
   }
   return { ...decision, eligible: decision.eligible && refusals.length === 0, refusals };
 }
