@@ -18,7 +18,12 @@ export interface ApprovalDependencies {
   readonly iam: IAMClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
-  readonly config: { readonly proposalsTableName: string; readonly topicArn: string };
+  readonly config: {
+    readonly proposalsTableName: string;
+    readonly topicArn: string;
+    /** As the remediator's `resourcePatterns`; unset: the guard's default. */
+    readonly resourcePatterns?: readonly string[];
+  };
   readonly logger: RemediationLogger;
 }
 
@@ -51,7 +56,7 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
   if (!record)
     return { status: 'refused', proposalId, refusals: ['unknown or expired proposal'], policyName: null };
 
-  const decision = decideApproval(record);
+  const decision = decideApproval(record, deps.config);
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   let result: ApprovalResult;
   if (!decision.eligible) {

@@ -5,7 +5,7 @@
  * produce itself is never attached.
  */
 import { createHash } from 'node:crypto';
-import type { AutoApplyDecision } from './guard.js';
+import type { AutoApplyDecision, GuardConfig } from './guard.js';
 import { decideAutoApply, REFUSAL_CODES } from './guard.js';
 import { roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
@@ -29,8 +29,14 @@ export const proposalIdOf = (roleArn: string, policy: PolicyDocument): string =>
     .digest('hex')
     .slice(0, 24);
 
-/** The guard's decision for an approved record; eligible only for exactly the stored policy. */
-export function decideApproval(record: ApprovalRecord): AutoApplyDecision {
+/**
+ * The guard's decision for an approved record; eligible only for exactly the stored policy, and only
+ * on the resources the operator declared (`resourcePatterns`, else the guard's default).
+ */
+export function decideApproval(
+  record: ApprovalRecord,
+  operator: Pick<GuardConfig, 'resourcePatterns'> = {},
+): AutoApplyDecision {
   const decision = decideAutoApply(
     record.diagnosis,
     record.job,
@@ -38,6 +44,7 @@ export function decideApproval(record: ApprovalRecord): AutoApplyDecision {
       autoRemediate: true,
       allowedAccounts: record.job.accountId ? [record.job.accountId] : [],
       roleNamePatterns: [roleNameOf(record.roleArn) ?? ''],
+      resourcePatterns: operator.resourcePatterns,
     },
     { verification: record.verification, humanApproved: true },
   );

@@ -16,7 +16,11 @@ const approver = () => ({
   iam: env.world.iam,
   sns: env.world.sns,
   dynamodb: env.world.dynamodb,
-  config: { proposalsTableName: env.world.proposalsTableName, topicArn: env.world.topicArn },
+  config: {
+    proposalsTableName: env.world.proposalsTableName,
+    topicArn: env.world.topicArn,
+    resourcePatterns: ['arn:aws:kms:us-east-1:123456789012:key/*'],
+  },
   logger: new Logger({ serviceName: 'approver', logLevel: 'SILENT' }),
 });
 

@@ -44,7 +44,12 @@ function centralHandler(allowedAccounts: string[], sts = new STSClient({})) {
     home: { sagemaker: env.world.sagemaker, iam: env.world.iam },
   });
   return env.world.handler(
-    { autoRemediate: true, allowedAccounts, roleNamePatterns: ['SageMakerExec*'] },
+    {
+      autoRemediate: true,
+      allowedAccounts,
+      roleNamePatterns: ['SageMakerExec*'],
+      resourcePatterns: [`arn:aws:kms:us-east-1:${MEMBER}:key/*`],
+    },
     {},
     accountAccess,
   );
@@ -76,7 +81,14 @@ describe('central mode', () => {
     const result = await handler(motoEvent('training-kms-output-denied.json', MEMBER));
     expect(result).toMatchObject({
       status: 'proposed',
-      autoApply: { refusals: [expect.stringContaining(`account ${MEMBER} is not in allowedAccounts`)] },
+      autoApply: {
+        refusals: [
+          {
+            code: 'account-not-allowed',
+            message: expect.stringContaining(`account ${MEMBER} is not in allowedAccounts`),
+          },
+        ],
+      },
     });
     expect(await env.world.inlinePolicies(memberIam)).toEqual({});
   });
