@@ -35,11 +35,11 @@ const list = (value: string | undefined): string[] =>
 
 /**
  * `AUTO_REMEDIATE_RESOURCES`: the resource ARN globs auto-remediation may grant, as a JSON array
- * (`["arn:aws:s3:::my-bucket/*"]`) or a comma-separated list. Unset: the guard's default (the account's
- * SageMaker default bucket only); set but empty: nothing resource-scoped is declared.
+ * (`["arn:aws:s3:::my-bucket/*"]`) or a comma-separated list. Unset or empty: the guard's default (the
+ * account's SageMaker default bucket only); `[]`: no bucket, key or repository is declared.
  */
 function patterns(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.trim() === '') return undefined;
   if (!value.trim().startsWith('[')) return list(value);
   const parsed: unknown = JSON.parse(value);
   if (!Array.isArray(parsed) || !parsed.every((item): item is string => typeof item === 'string'))
