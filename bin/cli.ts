@@ -32,7 +32,8 @@ const MAX_BATCH_BYTES = 256 << 20;
 const USAGE =
   'usage: diagnose (--reason TEXT | --event FILE | --jsonl FILE | --recent [--days N] [--region R])\n' +
   '       [--format text|json|slack]\n' +
-  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
+  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]\n' +
+  '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)';
 
 function checkedReason(reason: string): string {
   if (reason.length > MAX_REASON_LENGTH) {
@@ -139,6 +140,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'auto-remediate': { type: 'boolean', default: false },
       'allowed-accounts': { type: 'string', default: '' },
       'role-patterns': { type: 'string', default: '' },
+      'resource-patterns': { type: 'string' },
       recent: { type: 'boolean', default: false },
       days: { type: 'string', default: '7' },
       region: { type: 'string' },
@@ -190,6 +192,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     autoRemediate: values['auto-remediate'],
     allowedAccounts: commaList(values['allowed-accounts']),
     roleNamePatterns: commaList(values['role-patterns']),
+    resourcePatterns:
+      values['resource-patterns'] === undefined ? undefined : commaList(values['resource-patterns']),
   });
   const autoApply = {
     eligible: decision.eligible,

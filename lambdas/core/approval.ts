@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { diagnose } from './diagnose.js';
-import type { AutoApplyDecision, GuardConfig } from './guard.js';
-import { decideAutoApply } from './guard.js';
+import type { AutoApplyDecision, GuardConfig, RefusalCode } from './guard.js';
+import { decideAutoApply, REFUSAL_CODES, refusalText } from './guard.js';
 import { parseArn } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { policyNameOf } from './propose.js';
@@ -157,16 +157,42 @@ export function proposalRecordOf(value: unknown): ProposalRecord | undefined {
     : undefined;
 }
 
+/** Why a click was refused beyond the guard's own rules: stable codes, as the guard's. */
+export const APPROVAL_REFUSAL_CODES = {
+  invalidRequest: 'invalid-request',
+  unknownProposal: 'unknown-proposal',
+  alreadyDecided: 'already-decided',
+  expired: 'expired',
+  recordMalformed: 'record-malformed',
+  recordInconsistent: 'record-inconsistent',
+  notPermission: 'not-permission',
+  roleOtherAccount: 'role-other-account',
+  policyDiffers: 'policy-differs',
+  noAccountAccess: 'no-account-access',
+  tooLarge: 'too-large',
+  applyFailed: 'apply-failed',
+} as const;
+export type ApprovalRefusalCode = (typeof APPROVAL_REFUSAL_CODES)[keyof typeof APPROVAL_REFUSAL_CODES];
+
+/** One reason a click did not attach the policy: a guard rule or an approval rule. */
+export interface ApprovalRefusal {
+  readonly code: RefusalCode | ApprovalRefusalCode;
+  readonly message: string;
+}
+
 /** The guard's decision on an approved record. */
-export interface ApprovalDecision extends AutoApplyDecision {
+export interface ApprovalDecision extends Omit<AutoApplyDecision, 'refusals'> {
+  readonly refusals: readonly ApprovalRefusal[];
   /** Re-derived from the stored job and failure text: what the approval message shows. */
   readonly diagnosis: Diagnosis;
 }
 
 /**
- * Decides whether a human's approval lets the stored policy be attached. Eligible only when the
- * guard, run afresh on the stored job and failure text under the operator's gates, yields exactly the
- * stored policy for exactly the stored role, and the record's id is the one that policy gets.
+ * Decides whether a human's approval lets the stored policy be attached. The human waives only what
+ * the guard leaves to a human (the `autoRemediate` switch and the no-automation origin rules). Eligible
+ * only when the guard, run afresh on the stored job and failure text under the operator's gates,
+ * yields exactly the stored policy for exactly the stored role, and the record's id is the one that
+ * policy gets.
  */
 export function decideApproval(
   record: ProposalRecord,
@@ -178,36 +204,50 @@ export function decideApproval(
   if (diagnosis.kind !== 'permission') {
     return {
       eligible: false,
-      refusals: ['the stored failure text is not a permission problem: nothing is applied'],
+      refusals: [
+        {
+          code: APPROVAL_REFUSAL_CODES.notPermission,
+          message: 'the stored failure text is not a permission problem: nothing is applied',
+        },
+      ],
       diagnosis,
     };
   }
   const decision = decideAutoApply(
     diagnosis,
     job,
-    { ...config, autoRemediate: true },
-    { roleTags: context.roleTags, verification: record.verification },
+    { ...config, autoRemediate: false },
+    { roleTags: context.roleTags, verification: record.verification, humanApproved: true },
   );
-  const refusals = [...decision.refusals];
-  if (job.roleArn !== record.roleArn) refusals.push('the proposal is not for the job execution role');
+  const refusals: ApprovalRefusal[] = [...decision.refusals];
+  if (job.roleArn !== record.roleArn) {
+    refusals.push({
+      code: REFUSAL_CODES.principalNotExecutionRole,
+      message: 'the proposal is not for the job execution role',
+    });
+  }
   if (parseArn(record.roleArn)?.accountId !== job.accountId) {
-    refusals.push(`the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`);
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.roleOtherAccount,
+      message: `the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`,
+    });
   }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
-    refusals.push('the stored policy is not what the guard allows for this failure: nothing is applied');
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.policyDiffers,
+      message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
+    });
   }
   if (
     record.policyName !== policyNameOf(record.policy) ||
     record.proposalId !== proposalIdOf(job, record.roleArn, record.policy)
   ) {
-    refusals.push('the stored record does not match its own policy: nothing is applied');
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.recordInconsistent,
+      message: 'the stored record does not match its own policy: nothing is applied',
+    });
   }
-  return {
-    ...decision,
-    eligible: decision.eligible && refusals.length === 0,
-    refusals,
-    diagnosis,
-  };
+  return { ...decision, eligible: decision.eligible && refusals.length === 0, refusals, diagnosis };
 }
 
 /** What the channel is told about one click. */
@@ -217,12 +257,12 @@ export function approvalDetailOf(outcome: {
   readonly policyName: string;
   /** The proposal came from text or parameters someone untrusted chose, and opened with that warning. */
   readonly untrustedOrigin: boolean;
-  readonly reasons: readonly string[];
+  readonly reasons: readonly ApprovalRefusal[];
   /** The role already had the policy: nothing was written. */
   readonly alreadyAttached?: boolean;
 }): string {
   const approved = `Approved in chat (${outcome.approver})${outcome.untrustedOrigin ? ' after the untrusted-origin warning' : ''}`;
   return outcome.state === APPROVAL_STATES.applied
     ? `${approved}: inline policy ${outcome.policyName} ${outcome.alreadyAttached ? 'was already attached' : 'attached'}.`
-    : `${approved} but not applied (${outcome.state}): ${outcome.reasons.join('; ')}.`;
+    : `${approved} but not applied (${outcome.state}): ${refusalText(outcome.reasons)}.`;
 }

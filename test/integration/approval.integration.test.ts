@@ -22,7 +22,14 @@ import { motoEvent, ROLE_NAME, TRUST_POLICY, World } from '../support/world.js';
 const env = useMotoWorld();
 
 /** The operator's gates, as the remediator has them. */
-const GATES = { allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] };
+const GATES = {
+  allowedAccounts: [MOTO_ACCOUNT],
+  roleNamePatterns: ['SageMakerExec*'],
+  resourcePatterns: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+};
+/** The refusal messages, one line each. */
+const messagesOf = (refusals: readonly { message: string }[]): string =>
+  refusals.map((r) => r.message).join('\n');
 const KMS_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
 
 const approver = (gates: Partial<ApproverConfig> = {}, now?: () => Date): ApprovalDependencies => ({
@@ -112,7 +119,14 @@ describe('approval from chat', () => {
     expect(second).toMatchObject({
       status: 'already-decided',
       decidedAt: first.decidedAt,
-      refusals: [expect.stringMatching(/^the proposal was applied at .*: a proposal is used once$/)],
+      refusals: [
+        {
+          code: 'already-decided',
+          message: expect.stringMatching(
+            /^the proposal was applied at .*: a proposal is used once$/,
+          ) as string,
+        },
+      ],
     });
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await env.world.delivered()).toEqual([]);
@@ -161,6 +175,7 @@ describe('approval from chat', () => {
       { roleNamePatterns: ['Other*'] },
       /role SageMakerExecRole matches no roleNamePatterns/,
     ],
+    ['a key the operator did not declare', { resourcePatterns: undefined }, /resource-not-declared/],
   ])(
     'refuses a proposal for %s: the click replaces only the autoRemediate switch',
     async (_name, gates, refusal) => {
@@ -170,7 +185,9 @@ describe('approval from chat', () => {
       const result = await approve({ proposalId }, approver(gates));
       // Assess
       expect(result.status).toBe('refused');
-      expect(result.refusals.join('\n')).toMatch(refusal);
+      expect(`${messagesOf(result.refusals)}\n${result.refusals.map((r) => r.code).join('\n')}`).toMatch(
+        refusal,
+      );
       expect(await env.world.inlinePolicies()).toEqual({});
       expect(await storedItem(proposalId ?? '')).toMatchObject({ state: 'refused' });
       const [message] = await approvalMessages();
@@ -231,7 +248,7 @@ describe('approval from chat', () => {
     );
     const result = await approve({ proposalId }, approver());
     expect(result).toMatchObject({ status: 'refused' });
-    expect(result.refusals.join('\n')).toContain('not what the guard allows');
+    expect(result.refusals.map((r) => r.code)).toContain('policy-differs');
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
@@ -272,7 +289,9 @@ describe('approval from chat', () => {
     const result = await approve({ proposalId: forged.proposalId }, approver({ roleNamePatterns: ['*'] }));
     // Assess
     expect(result.status).toBe('refused');
-    expect(result.refusals.join('\n')).toContain('not what the guard allows');
+    expect(result.refusals.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['resource-not-from-job', 'policy-differs']),
+    );
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await storedItem(forged.proposalId)).toMatchObject({ state: 'refused' });
   });
@@ -289,7 +308,10 @@ describe('approval from chat', () => {
       }),
     );
     const result = await approve({ proposalId }, approver());
-    expect(result).toMatchObject({ status: 'refused', refusals: ['the stored proposal is malformed'] });
+    expect(result).toMatchObject({
+      status: 'refused',
+      refusals: [{ code: 'record-malformed', message: 'the stored proposal is malformed' }],
+    });
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
@@ -300,7 +322,10 @@ describe('approval from chat', () => {
       { proposalId },
       approver({}, () => later),
     );
-    expect(result).toMatchObject({ status: 'expired', refusals: ['the proposal has expired'] });
+    expect(result).toMatchObject({
+      status: 'expired',
+      refusals: [{ code: 'expired', message: 'the proposal has expired' }],
+    });
     expect(await storedItem(proposalId ?? '')).toMatchObject({
       state: 'expired',
       decidedAt: later.toISOString(),
@@ -314,7 +339,7 @@ describe('approval from chat', () => {
   ])('refuses %s', async (_name, event, refusal) => {
     const result = await approve(event, approver());
     expect(result.status).toBe('unknown');
-    expect(result.refusals.join('\n')).toMatch(refusal);
+    expect(messagesOf(result.refusals)).toMatch(refusal);
   });
 
   it('offers no button for what an Allow on the execution role cannot fix', async () => {

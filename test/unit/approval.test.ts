@@ -17,7 +17,12 @@ import type { JobContext } from '../../lambdas/core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../../lambdas/core/index.js';
 import { readEvent } from '../helpers/fixtures.js';
 
-const GATES: ApprovalConfig = { allowedAccounts: ['111122223333'], roleNamePatterns: ['SageMakerExec*'] };
+const GATES: ApprovalConfig = {
+  allowedAccounts: ['111122223333'],
+  roleNamePatterns: ['SageMakerExec*'],
+  resourcePatterns: ['arn:aws:kms:us-east-1:111122223333:key/*'],
+};
+const codesOf = (refusals: readonly { code: string }[]): string[] => refusals.map((r) => r.code);
 const NOT_VERIFIED = { status: 'not-attempted', reason: 'test' } as const;
 
 /** The record the remediator stores for a job, as it stores it. */
@@ -105,13 +110,18 @@ describe('decideApproval', () => {
     [
       'an account the operator did not allow',
       { ...GATES, allowedAccounts: ['999988887777'] },
-      /not in allowedAccounts/,
+      'account-not-allowed',
     ],
-    ['a role no pattern opts in', { ...GATES, roleNamePatterns: ['Prod*'] }, /matches no roleNamePatterns/],
-  ])('refuses %s: the click replaces only the autoRemediate switch', (_name, gates, refusal) => {
+    ['a role no pattern opts in', { ...GATES, roleNamePatterns: ['Prod*'] }, 'role-not-opted-in'],
+    [
+      'a key the operator did not declare',
+      { ...GATES, resourcePatterns: undefined },
+      'resource-not-declared',
+    ],
+  ])('refuses %s: the click replaces only the autoRemediate switch', (_name, gates, code) => {
     const decision = decideApproval(recordFor(kmsJob()), gates);
     expect(decision.eligible).toBe(false);
-    expect(decision.refusals.join('\n')).toMatch(refusal);
+    expect(codesOf(decision.refusals)).toContain(code);
   });
 
   it('accepts the opt-in tag instead of a pattern', () => {
@@ -139,9 +149,10 @@ describe('decideApproval', () => {
       GATES,
     );
     expect(decision.eligible).toBe(false);
-    expect(decision.refusals).toContain(
-      'the stored policy is not what the guard allows for this failure: nothing is applied',
-    );
+    expect(decision.refusals).toContainEqual({
+      code: 'policy-differs',
+      message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
+    });
   });
 
   it('refuses a record whose id is not its own', () => {
@@ -149,9 +160,10 @@ describe('decideApproval', () => {
       { ...recordFor(kmsJob()), proposalId: '0123456789abcdef01234567' },
       GATES,
     );
-    expect(decision.refusals).toContain(
-      'the stored record does not match its own policy: nothing is applied',
-    );
+    expect(decision.refusals).toContainEqual({
+      code: 'record-inconsistent',
+      message: 'the stored record does not match its own policy: nothing is applied',
+    });
   });
 
   it('refuses a role of another account than the job', () => {
@@ -163,9 +175,10 @@ describe('decideApproval', () => {
       GATES,
     );
     expect(decision.eligible).toBe(false);
-    expect(decision.refusals.join('\n')).toContain(
-      `the role ${roleArn} is not in the job's account 111122223333`,
-    );
+    expect(decision.refusals).toContainEqual({
+      code: 'role-other-account',
+      message: `the role ${roleArn} is not in the job's account 111122223333`,
+    });
   });
 
   it('refuses a record whose failure text is not a permission problem', () => {
@@ -176,17 +189,21 @@ describe('decideApproval', () => {
     );
     expect(decision).toMatchObject({
       eligible: false,
-      refusals: ['the stored failure text is not a permission problem: nothing is applied'],
+      refusals: [
+        {
+          code: 'not-permission',
+          message: 'the stored failure text is not a permission problem: nothing is applied',
+        },
+      ],
     });
   });
 
-  it('returns the re-derived diagnosis for the message, never a stored one', () => {
+  it('lets the human waive the no-automation rule for container text, and returns the re-derived diagnosis', () => {
     const job = kmsJob();
     const record = recordFor({ ...job, failureReason: `AlgorithmError: ${job.failureReason ?? ''}` });
-    expect(decideApproval(record, GATES).diagnosis).toMatchObject({
-      kind: 'permission',
-      untrustedText: true,
-    });
+    const decision = decideApproval(record, GATES);
+    expect(decision).toMatchObject({ eligible: true, refusals: [] });
+    expect(decision.diagnosis).toMatchObject({ kind: 'permission', untrustedText: true });
   });
 });
 
@@ -203,8 +220,15 @@ describe('approvalDetailOf', () => {
       'Approved in chat (approver unknown): inline policy p was already attached.',
     ],
     [
-      { ...base, state: APPROVAL_STATES.refused, reasons: ['a', 'b'] },
-      'Approved in chat (approver unknown) but not applied (refused): a; b.',
+      {
+        ...base,
+        state: APPROVAL_STATES.refused,
+        reasons: [
+          { code: 'expired', message: 'a' },
+          { code: 'too-large', message: 'b' },
+        ] as const,
+      },
+      'Approved in chat (approver unknown) but not applied (refused): a [expired]; b [too-large].',
     ],
   ])('says what happened: %o', (outcome, text) => {
     expect(approvalDetailOf(outcome)).toBe(text);

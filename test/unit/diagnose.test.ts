@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actionsOf, analyse, diagnose, failedJobFromInput, fixLocationOf } from '../../lambdas/core/index.js';
 import type { JobContext } from '../../lambdas/core/index.js';
-import { isEscalation } from '../../lambdas/core/propose.js';
+import { isEscalation } from '../../lambdas/core/actions.js';
 import { readCorpus, readEvent } from '../helpers/fixtures.js';
 
 const outcomeOf = (file: string) => {
@@ -38,6 +38,7 @@ describe('the sample events', () => {
               'training_data/validation/*',
             ],
           },
+          StringEquals: { 's3:ResourceAccount': ['111122223333'] },
         },
       },
       {
@@ -48,6 +49,7 @@ describe('the sample events', () => {
           'arn:aws:s3:::my-training-bucket/training_data/train/*',
           'arn:aws:s3:::my-training-bucket/training_data/validation/*',
         ],
+        Condition: { StringEquals: { 's3:ResourceAccount': ['111122223333'] } },
       },
     ]);
     expect(outcome.proposal.fixLocation).toBe('unknown');
@@ -61,6 +63,7 @@ describe('the sample events', () => {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Resource: ['arn:aws:s3:::my-output-bucket/model_artifacts/*'],
+        Condition: { StringEquals: { 's3:ResourceAccount': ['111122223333'] } },
       },
     ]);
   });
