@@ -33,7 +33,8 @@ const MAX_BATCH_BYTES = 256 << 20;
 
 const USAGE =
   'usage: diagnose (--reason TEXT | --event FILE|- | --jsonl FILE|-) [--format text|json|slack]\n' +
-  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]]  (json: adds autoApply)';
+  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]\n' +
+  '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)';
 
 function checkedReason(reason: string): string {
   if (!reason.trim())
@@ -127,6 +128,7 @@ const OPTIONS = {
   'auto-remediate': { type: 'boolean', default: false },
   'allowed-accounts': { type: 'string', default: '' },
   'role-patterns': { type: 'string', default: '' },
+  'resource-patterns': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -161,6 +163,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     autoRemediate: values['auto-remediate'],
     allowedAccounts: commaList(values['allowed-accounts']),
     roleNamePatterns: commaList(values['role-patterns']),
+    resourcePatterns:
+      values['resource-patterns'] === undefined ? undefined : commaList(values['resource-patterns']),
   });
   const autoApply = {
     eligible: decision.eligible,

@@ -5,19 +5,22 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { ApprovalConfig, ApprovalState } from '../core/approval.js';
+import type { ApprovalConfig, ApprovalRefusal, ApprovalState } from '../core/approval.js';
 import {
+  APPROVAL_REFUSAL_CODES as CODES,
   APPROVAL_STATES,
   approvalDetailOf,
-  approvalRecordOf,
   approvalRequestOf,
   approverOf,
   decideApproval,
+  proposalRecordOf,
 } from '../core/approval.js';
 import { ApplyError } from '../core/errors.js';
+import { refusalText } from '../core/guard.js';
 import type { JobContext } from '../core/index.js';
 import { roleNameOf } from '../core/job-context.js';
 import { approvalNotificationOf } from '../core/notification.js';
+import { INLINE_POLICY_LIMIT } from '../core/propose.js';
 import { applyPolicy, optInTags } from '../remediator/aws/iam.js';
 import { loadProposal, moveProposal } from '../remediator/aws/proposals.js';
 import { publish } from '../remediator/aws/sns.js';
@@ -42,7 +45,7 @@ export interface ApprovalResult {
   /** What this click did; `already-decided` when an earlier click (or expiry) used the proposal. */
   readonly status: ApprovalState | 'already-decided' | 'unknown';
   readonly proposalId: string | null;
-  readonly refusals: readonly string[];
+  readonly refusals: readonly ApprovalRefusal[];
   readonly policyName: string | null;
   /** When the proposal reached its current state (ISO), and who approved, as the payload said. */
   readonly decidedAt: string | null;
@@ -56,7 +59,7 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
   const table = deps.config.proposalsTableName;
   const answer = (
     status: ApprovalResult['status'],
-    refusals: readonly string[],
+    refusals: readonly ApprovalRefusal[],
     more: Partial<ApprovalResult> = {},
   ): ApprovalResult => {
     const result = {
@@ -71,36 +74,41 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     deps.logger.info('approval handled', { ...result });
     return result;
   };
-  if (!proposalId) return answer('unknown', ['no valid proposalId in the request']);
+  const because = (code: ApprovalRefusal['code'], message: string): ApprovalRefusal[] => [{ code, message }];
+  if (!proposalId) {
+    return answer('unknown', because(CODES.invalidRequest, 'no valid proposalId in the request'));
+  }
   const stored = await loadProposal(deps.dynamodb, table, proposalId);
-  if (!stored) return answer('unknown', ['unknown or expired proposal']);
+  if (!stored) return answer('unknown', because(CODES.unknownProposal, 'unknown or expired proposal'));
   if (stored.state) {
     return answer(
       'already-decided',
-      [
+      because(
+        CODES.alreadyDecided,
         `the proposal was ${stored.state} at ${stored.decidedAt ?? 'an unknown time'}: a proposal is used once`,
-      ],
+      ),
       { decidedAt: stored.decidedAt ?? null, approvedBy: stored.approvedBy ?? null },
     );
   }
   // Each outcome below is a conditional move from open: a concurrent click that moved it first wins.
-  const settle = async (to: ApprovalState, reasons: readonly string[], from?: ApprovalState) =>
+  const settle = async (to: ApprovalState, reasons: readonly ApprovalRefusal[], from?: ApprovalState) =>
     moveProposal(deps.dynamodb, table, proposalId, {
       from,
       to,
       at: now,
       approvedBy: request.approvedBy,
-      reason: reasons.join('; '),
+      reason: refusalText(reasons),
     });
-  const lost = () => answer('already-decided', ['another click decided this proposal first']);
+  const lost = () =>
+    answer('already-decided', because(CODES.alreadyDecided, 'another click decided this proposal first'));
 
   if (stored.expiresAt < now.getTime()) {
-    const reasons = ['the proposal has expired'];
+    const reasons = because(CODES.expired, 'the proposal has expired');
     return (await settle(APPROVAL_STATES.expired, reasons)) ? answer('expired', reasons) : lost();
   }
-  const record = approvalRecordOf(stored.record);
+  const record = proposalRecordOf(stored.record);
   if (!record) {
-    const reasons = ['the stored proposal is malformed'];
+    const reasons = because(CODES.recordMalformed, 'the stored proposal is malformed');
     return (await settle(APPROVAL_STATES.refused, reasons)) ? answer('refused', reasons) : lost();
   }
 
@@ -117,26 +125,31 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
   const decision = decideApproval(record, config, { roleTags });
   const refusals = [
     ...decision.refusals,
-    ...(access && 'unavailable' in access ? [`cannot act in the job's account: ${access.unavailable}`] : []),
+    ...(access && 'unavailable' in access
+      ? because(CODES.noAccountAccess, `cannot act in the job's account: ${access.unavailable}`)
+      : []),
   ];
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
-  const report = async (state: ApprovalState, reasons: readonly string[], alreadyAttached = false) => {
+  const report = async (
+    state: ApprovalState,
+    reasons: readonly ApprovalRefusal[],
+    alreadyAttached = false,
+  ) => {
     const detail = approvalDetailOf({
       state,
       approver: approverOf(request),
       policyName: record.policyName,
-      untrustedText: decision.untrustedText,
+      untrustedOrigin: decision.diagnosis.untrustedText || record.job.origin === 'api-call',
       reasons,
       alreadyAttached,
     });
     await publish(
       deps.sns,
       config.topicArn,
-      approvalNotificationOf(record, {
-        applied: state === APPROVAL_STATES.applied,
-        detail,
-        untrustedText: decision.untrustedText,
-      }),
+      approvalNotificationOf(
+        { ...record, diagnosis: decision.diagnosis },
+        { applied: state === APPROVAL_STATES.applied, detail },
+      ),
     );
     return answer(state, reasons, { policyName: record.policyName });
   };
@@ -152,9 +165,10 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     // Exactly the stored policy: the guard has just derived the same one itself.
     const applied = await applyPolicy(clients.iam, roleName, record.policyName, record.policy);
     if (applied.status === 'too-large') {
-      const reasons = [
-        `the role's inline policies would total ${applied.aggregateSize} characters (limit 10240)`,
-      ];
+      const reasons = because(
+        CODES.tooLarge,
+        `the role's inline policies would total ${applied.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT})`,
+      );
       await settle(APPROVAL_STATES.refused, reasons, applying);
       return await report(APPROVAL_STATES.refused, reasons);
     }
@@ -162,7 +176,8 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     return await report(APPROVAL_STATES.applied, [], applied.status === 'already-applied');
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
-    await settle(APPROVAL_STATES.failed, [error.message], applying);
-    return report(APPROVAL_STATES.failed, [error.message]);
+    const reasons = because(CODES.applyFailed, error.message);
+    await settle(APPROVAL_STATES.failed, reasons, applying);
+    return report(APPROVAL_STATES.failed, reasons);
   }
 }

@@ -8,15 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import { diagnose } from './diagnose.js';
-import type { AutoApplyDecision, GuardConfig } from './guard.js';
-import { decideAutoApply } from './guard.js';
+import type { AutoApplyDecision, GuardConfig, RefusalCode } from './guard.js';
+import { decideAutoApply, REFUSAL_CODES, refusalText } from './guard.js';
 import { parseArn } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { policyNameOf } from './propose.js';
-import type { JobContext, Verification } from './types.js';
+import type { Diagnosis, JobContext, Verification } from './types.js';
 
-/** What the remediator stores for a proposal a human may approve. */
-export interface ApprovalRecord {
+/** What the remediator stores for a proposal a human may approve; untrusted when read back. */
+export interface ProposalRecord {
   readonly proposalId: string;
   readonly roleArn: string;
   readonly policyName: string;
@@ -26,6 +26,14 @@ export interface ApprovalRecord {
   readonly job: JobContext;
   /** What SimulatePrincipalPolicy found allowed: it can only remove grants, never add one. */
   readonly verification: Verification;
+}
+
+/**
+ * A stored proposal under review: its fields and the diagnosis the approver re-derived from them
+ * (never a stored one). The approval message renders it.
+ */
+export interface ApprovalRecord extends ProposalRecord {
+  readonly diagnosis: Diagnosis;
 }
 
 /**
@@ -133,10 +141,10 @@ const isVerification = (value: unknown): value is Verification =>
     : (value.status === 'unverified' || value.status === 'not-attempted') && isString(value.reason));
 
 /**
- * A stored record read back as an {@link ApprovalRecord}, or undefined when it does not have that
+ * A stored record read back as a {@link ProposalRecord}, or undefined when it does not have that
  * shape. Shape only: what it says is checked by {@link decideApproval}.
  */
-export function approvalRecordOf(value: unknown): ApprovalRecord | undefined {
+export function proposalRecordOf(value: unknown): ProposalRecord | undefined {
   if (!isObject(value) || !hasStrings(value, ['proposalId', 'roleArn', 'policyName'])) return undefined;
   const { job } = value;
   const jobValid =
@@ -145,23 +153,49 @@ export function approvalRecordOf(value: unknown): ApprovalRecord | undefined {
       check((job as Record<string, unknown>)[field]),
     );
   return jobValid && isPolicy(value.policy) && isVerification(value.verification)
-    ? (value as unknown as ApprovalRecord)
+    ? (value as unknown as ProposalRecord)
     : undefined;
 }
 
+/** Why a click was refused beyond the guard's own rules: stable codes, as the guard's. */
+export const APPROVAL_REFUSAL_CODES = {
+  invalidRequest: 'invalid-request',
+  unknownProposal: 'unknown-proposal',
+  alreadyDecided: 'already-decided',
+  expired: 'expired',
+  recordMalformed: 'record-malformed',
+  recordInconsistent: 'record-inconsistent',
+  notPermission: 'not-permission',
+  roleOtherAccount: 'role-other-account',
+  policyDiffers: 'policy-differs',
+  noAccountAccess: 'no-account-access',
+  tooLarge: 'too-large',
+  applyFailed: 'apply-failed',
+} as const;
+export type ApprovalRefusalCode = (typeof APPROVAL_REFUSAL_CODES)[keyof typeof APPROVAL_REFUSAL_CODES];
+
+/** One reason a click did not attach the policy: a guard rule or an approval rule. */
+export interface ApprovalRefusal {
+  readonly code: RefusalCode | ApprovalRefusalCode;
+  readonly message: string;
+}
+
 /** The guard's decision on an approved record. */
-export interface ApprovalDecision extends AutoApplyDecision {
-  /** The failure text was written by the container: the messages repeat the warning the channel showed. */
-  readonly untrustedText: boolean;
+export interface ApprovalDecision extends Omit<AutoApplyDecision, 'refusals'> {
+  readonly refusals: readonly ApprovalRefusal[];
+  /** Re-derived from the stored job and failure text: what the approval message shows. */
+  readonly diagnosis: Diagnosis;
 }
 
 /**
- * Decides whether a human's approval lets the stored policy be attached. Eligible only when the
- * guard, run afresh on the stored job and failure text under the operator's gates, yields exactly the
- * stored policy for exactly the stored role, and the record's id is the one that policy gets.
+ * Decides whether a human's approval lets the stored policy be attached. The human waives only what
+ * the guard leaves to a human (the `autoRemediate` switch and the no-automation origin rules). Eligible
+ * only when the guard, run afresh on the stored job and failure text under the operator's gates,
+ * yields exactly the stored policy for exactly the stored role, and the record's id is the one that
+ * policy gets.
  */
 export function decideApproval(
-  record: ApprovalRecord,
+  record: ProposalRecord,
   config: ApprovalConfig,
   context: { readonly roleTags?: Readonly<Record<string, string>> } = {},
 ): ApprovalDecision {
@@ -170,57 +204,65 @@ export function decideApproval(
   if (diagnosis.kind !== 'permission') {
     return {
       eligible: false,
-      refusals: ['the stored failure text is not a permission problem: nothing is applied'],
-      untrustedText: diagnosis.untrustedText,
+      refusals: [
+        {
+          code: APPROVAL_REFUSAL_CODES.notPermission,
+          message: 'the stored failure text is not a permission problem: nothing is applied',
+        },
+      ],
+      diagnosis,
     };
   }
   const decision = decideAutoApply(
     diagnosis,
     job,
-    { ...config, autoRemediate: true },
-    { roleTags: context.roleTags, verification: record.verification },
+    { ...config, autoRemediate: false },
+    { roleTags: context.roleTags, verification: record.verification, humanApproved: true },
   );
-  const refusals = [...decision.refusals];
-  if (job.roleArn !== record.roleArn) refusals.push('the proposal is not for the job execution role');
+  const refusals: ApprovalRefusal[] = [...decision.refusals];
+  if (job.roleArn !== record.roleArn) {
+    refusals.push({
+      code: REFUSAL_CODES.principalNotExecutionRole,
+      message: 'the proposal is not for the job execution role',
+    });
+  }
   if (parseArn(record.roleArn)?.accountId !== job.accountId) {
-    refusals.push(`the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`);
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.roleOtherAccount,
+      message: `the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`,
+    });
   }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
-    refusals.push('the stored policy is not what the guard allows for this failure: nothing is applied');
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.policyDiffers,
+      message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
+    });
   }
   if (
     record.policyName !== policyNameOf(record.policy) ||
     record.proposalId !== proposalIdOf(job, record.roleArn, record.policy)
   ) {
-    refusals.push('the stored record does not match its own policy: nothing is applied');
+    refusals.push({
+      code: APPROVAL_REFUSAL_CODES.recordInconsistent,
+      message: 'the stored record does not match its own policy: nothing is applied',
+    });
   }
-  return {
-    ...decision,
-    eligible: decision.eligible && refusals.length === 0,
-    refusals,
-    untrustedText: diagnosis.untrustedText,
-  };
+  return { ...decision, eligible: decision.eligible && refusals.length === 0, refusals, diagnosis };
 }
 
-/** What the channel is told about one click, first line first. */
+/** What the channel is told about one click. */
 export function approvalDetailOf(outcome: {
   readonly state: ApprovalState;
   readonly approver: string;
   readonly policyName: string;
-  readonly untrustedText: boolean;
-  readonly reasons: readonly string[];
+  /** The proposal came from text or parameters someone untrusted chose, and opened with that warning. */
+  readonly untrustedOrigin: boolean;
+  readonly reasons: readonly ApprovalRefusal[];
   /** The role already had the policy: nothing was written. */
   readonly alreadyAttached?: boolean;
 }): string {
-  const lines = outcome.untrustedText
-    ? [
-        'Warning: this fix was derived from text the training container wrote (AlgorithmError), which is untrusted; the proposal showed this warning before the approval.',
-      ]
-    : [];
-  lines.push(
-    outcome.state === APPROVAL_STATES.applied
-      ? `Approved in chat (${outcome.approver}): inline policy ${outcome.policyName} ${outcome.alreadyAttached ? 'was already attached' : 'attached'}.`
-      : `Approved in chat (${outcome.approver}) but not applied (${outcome.state}): ${outcome.reasons.join('; ')}.`,
-  );
-  return lines.join('\n');
+  const approved = `Approved in chat (${outcome.approver})${outcome.untrustedOrigin ? ' after the untrusted-origin warning' : ''}`;
+  return outcome.state === APPROVAL_STATES.applied
+    ? `${approved}: inline policy ${outcome.policyName} ${outcome.alreadyAttached ? 'was already attached' : 'attached'}.`
+    : `${approved} but not applied (${outcome.state}): ${refusalText(outcome.reasons)}.`;
 }

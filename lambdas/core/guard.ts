@@ -1,97 +1,445 @@
 /**
- * The only place that says yes to auto-remediation. Pure: the Lambda and the CLI call it with the
- * same inputs and get the same decision, including every reason for a refusal.
+ * The only place that says yes to applying a policy. Pure: the Lambda, the approver and the CLI call
+ * it with the same inputs and get the same decision, including every reason for a refusal.
  *
- * A finding is applied only when all hold: the fix is an Allow on the job's own execution role
- * (implicit identity-policy denial, certain), every action is in the vetted allowlist, and every
- * resource comes from the job's own configuration in the job's own account. Text the container
- * wrote can therefore only select among permissions the job's configuration already implies.
+ * Beyond the gates (switch, account, role opt-in, origin of the text) and the finding's own checks
+ * (an implicit identity-policy denial of the job's execution role, certain), every action on every
+ * resource must answer three questions yes:
+ *   1. Is the resource one the operator declared (`resourcePatterns`), in the job's account?
+ *   2. Does the job's configuration give that resource a role (input, output, checkpoint, key, image,
+ *      VPC, logs)?
+ *   3. Does the action fit that role (the action table's `serves`)?
+ * Text can therefore select among the permissions the configuration implies; it never chooses the
+ * resource or the access mode.
  */
-import { AUTO_APPLY_ALLOWLIST } from './actions.js';
-import { assumedRoleNameOf, roleNameOf } from './job-context.js';
+import type { ConfigRole } from './actions.js';
+import {
+  actionRow,
+  CONFIG_ROLES,
+  DECLARED_RESOURCE_KINDS,
+  isEscalation,
+  RESOURCE_KINDS,
+  resourceKindOf,
+  S3_CHANNEL_ROLES,
+} from './actions.js';
+import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
-import type { Finding, JobContext, PermissionDiagnosis, Verification } from './types.js';
+import { logGroupOf, repositoryArnsOf } from './scope.js';
+import type {
+  Finding,
+  Grant,
+  JobContext,
+  PermissionDiagnosis,
+  PolicyCondition,
+  Verification,
+} from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
 /** The tag a role carries to opt in when it matches no configured name pattern. */
 export const OPT_IN_TAG = { key: 'sagemaker-iam-remediator:auto', value: 'true' } as const;
 
 export interface GuardConfig {
-  /** Master switch. @default false */
+  /** Master switch for applying without a human. @default false */
   readonly autoRemediate: boolean;
   /** Accounts whose roles may be changed. */
   readonly allowedAccounts: readonly string[];
-  /** Role-name globs (`*` matches any run of characters) that opt a role in. */
+  /** Role-name globs (`*` any run, `?` one character) that opt a role in. */
   readonly roleNamePatterns: readonly string[];
+  /**
+   * ARN globs (`*` any run, `?` one character) of the buckets, objects, KMS keys and ECR repositories
+   * that may be granted. A bucket for ListBucket is declared by its ARN or by patterns covering every
+   * prefix it is limited to.
+   * @default - only the account's SageMaker default bucket, `arn:<partition>:s3:::sagemaker-<region>-<account>` and its objects
+   */
+  readonly resourcePatterns?: readonly string[];
 }
 
+/** Which rule refused: stable codes that tests, metrics and the approver can match on. */
+export const REFUSAL_CODES = {
+  autoRemediationOff: 'auto-remediation-off',
+  noRoleOrAccount: 'no-role-or-account',
+  accountNotAllowed: 'account-not-allowed',
+  roleNotOptedIn: 'role-not-opted-in',
+  untrustedText: 'untrusted-text',
+  apiCallOrigin: 'api-call-origin',
+  explicitDeny: 'explicit-deny',
+  notIdentityPolicy: 'not-identity-policy',
+  uncertain: 'uncertain',
+  principalNotExecutionRole: 'principal-not-execution-role',
+  nothingApplicable: 'nothing-applicable',
+  widensPrivilege: 'widens-privilege',
+  actionNotAutoApplicable: 'action-not-auto-applicable',
+  resourceNotFromJob: 'resource-not-from-job',
+  wildcardResource: 'wildcard-resource',
+  resourceOtherAccount: 'resource-other-account',
+  resourceNotDeclared: 'resource-not-declared',
+  resourceNotInJob: 'resource-not-in-job',
+  actionDoesNotFitRole: 'action-does-not-fit-role',
+  conditionMissing: 'condition-missing',
+  nothingMissing: 'nothing-missing',
+} as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
+
+/** One reason something is not applied: the rule (a stable code) and what it found (text). */
+export interface Refusal {
+  readonly code: RefusalCode;
+  readonly message: string;
+}
+
+/** Plain JSON: the idempotency store and the approval record keep it as it is. */
 export interface AutoApplyDecision {
   /** True when `policy` may be attached to `roleName` now. */
   readonly eligible: boolean;
   /** Every reason something was not applied; empty when everything was. */
-  readonly refusals: readonly string[];
+  readonly refusals: readonly Refusal[];
   /** Exactly what would be attached. */
   readonly policy?: PolicyDocument;
   readonly policyName?: string;
   readonly roleName?: string;
 }
 
+/** What the caller knows beyond the diagnosis. */
+export interface GuardContext {
+  readonly roleTags?: Readonly<Record<string, string>>;
+  readonly verification?: Verification;
+  /**
+   * A human approved this proposal (chat approval): the `autoRemediate` switch and the origin rules
+   * for applying without a human are the human's to waive. Every other rule still applies.
+   */
+  readonly humanApproved?: boolean;
+}
+
+const refusal = (code: RefusalCode, message: string): Refusal => ({ code, message });
+
+/** The texts of refusals, one line each: for notifications and logs. */
+export const refusalText = (
+  refusals: readonly { readonly code: string; readonly message: string }[],
+): string => refusals.map((r) => `${r.message} [${r.code}]`).join('; ');
+
 const accountOf = (arn: string): string | undefined =>
   /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
-/** A role-name glob as a whole-string match: only `*` is special. */
-export const globMatches = (pattern: string, name: string): boolean =>
+/** A glob as a whole-string match: `*` matches any run of characters, `?` one character. */
+export const globMatches = (pattern: string, text: string): boolean =>
   new RegExp(
     `^${pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  ).test(name);
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+    's',
+  ).test(text);
+
+/** The operator's resource patterns, or the default: the account's SageMaker default bucket only. */
+export function resourcePatternsFor(config: GuardConfig, job: JobContext): readonly string[] {
+  if (config.resourcePatterns) return config.resourcePatterns;
+  if (!job.region || !job.accountId) return [];
+  const bucket = `arn:${job.partition}:s3:::sagemaker-${job.region}-${job.accountId}`;
+  return [bucket, `${bucket}/*`];
+}
+
+const conditionValues = (condition: PolicyCondition | undefined, operator: string, key: string) =>
+  condition?.[operator]?.[key] ?? [];
+
+/** True when every key and value of `required` is in `condition`. */
+const includesCondition = (condition: PolicyCondition | undefined, required: PolicyCondition): boolean =>
+  Object.entries(required).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, values]) => {
+      const present = conditionValues(condition, operator, key);
+      return present.length === values.length && values.every((v) => present.includes(v));
+    }),
+  );
+
+const S3_ARN = /^arn:aws[a-z-]*:s3:::([^/]+)(?:\/(.*))?$/;
+
+/** The configuration roles the job's S3 locations give one S3 object resource (a prefix/* or an object). */
+function s3ObjectRoles(resource: string, job: JobContext): ConfigRole[] {
+  const [, bucket, key] = S3_ARN.exec(resource) ?? [];
+  if (!bucket || key === undefined) return [];
+  return job.s3Locations.flatMap((l) => {
+    const covers = l.isObject
+      ? key === l.prefix
+      : key === (l.prefix ? `${l.prefix}/*` : '*') ||
+        (!/[*?]/.test(key) && (l.prefix === '' || key.startsWith(`${l.prefix}/`)));
+    const role = S3_CHANNEL_ROLES[l.channel];
+    return l.bucket === bucket && covers && role ? [role] : [];
+  });
+}
+
+/**
+ * The roles the job gives a bucket for ListBucket: those shared by every prefix the grant is limited
+ * to (`s3:prefix`); a grant without prefixes needs a location that is the whole bucket.
+ */
+function s3BucketRoles(resource: string, grant: Grant, job: JobContext): ConfigRole[] {
+  const [, bucket, key] = S3_ARN.exec(resource) ?? [];
+  if (!bucket || key !== undefined) return [];
+  const prefixes = conditionValues(grant.condition, 'StringLike', 's3:prefix');
+  const rolesOf = (prefix: string): ConfigRole[] =>
+    job.s3Locations.flatMap((l) => {
+      const role = S3_CHANNEL_ROLES[l.channel];
+      const covers = prefix === l.prefix || (!l.isObject && prefix === `${l.prefix}/*`);
+      return l.bucket === bucket && covers && role ? [role] : [];
+    });
+  const perPrefix = prefixes.length > 0 ? prefixes.map(rolesOf) : [rolesOf('')];
+  return [...new Set(perPrefix.flat())].filter((role) => perPrefix.every((roles) => roles.includes(role)));
+}
+
+const keyIdOf = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1);
+
+function keyRoles(resource: string, grant: Grant, job: JobContext): ConfigRole[] {
+  const aliases = conditionValues(grant.condition, 'ForAnyValue:StringEquals', 'kms:ResourceAliases');
+  const id = keyIdOf(resource);
+  const named = job.kmsKeys.some((key) =>
+    id === '*'
+      ? aliases.length > 0 && aliases.every((alias) => key.keyId.endsWith(alias))
+      : !key.keyId.includes('alias/') && keyIdOf(key.keyId) === id,
+  );
+  return named ? [CONFIG_ROLES.keyUse] : [];
+}
+
+/** The roles the job's configuration gives to the whole of it, whatever the resource. */
+function jobWideRoles(job: JobContext): ConfigRole[] {
+  return [
+    CONFIG_ROLES.logs,
+    CONFIG_ROLES.metrics,
+    ...(repositoryArnsOf(job).length > 0 ? [CONFIG_ROLES.imagePull] : []),
+    ...(job.subnets.length > 0 ? [CONFIG_ROLES.vpc] : []),
+    ...(job.fileSystems.length > 0 ? [CONFIG_ROLES.fileSystem] : []),
+  ];
+}
+
+function networkRoles(resource: string, job: JobContext): ConfigRole[] {
+  const parts = parseArn(resource);
+  if (!parts || parts.service !== 'ec2' || job.subnets.length === 0) return [];
+  const [type, id] = parts.resource.split('/');
+  const ofJob =
+    (type === 'network-interface' && id === '*') ||
+    (type === 'subnet' && job.subnets.includes(id ?? '')) ||
+    (type === 'security-group' && job.securityGroups.includes(id ?? ''));
+  return ofJob ? [CONFIG_ROLES.vpc] : [];
+}
+
+/**
+ * Question 2: the roles the job's configuration gives one resource of a grant. Derived from the job
+ * alone, never from what the grant says about where its resources came from.
+ */
+function configRolesOf(resource: string, action: string, grant: Grant, job: JobContext): ConfigRole[] {
+  switch (resourceKindOf(action)) {
+    case RESOURCE_KINDS.s3Object:
+      return s3ObjectRoles(resource, job);
+    case RESOURCE_KINDS.s3Bucket:
+      return s3BucketRoles(resource, grant, job);
+    case RESOURCE_KINDS.kmsKey:
+      return keyRoles(resource, grant, job);
+    case RESOURCE_KINDS.ecrRepository:
+      return repositoryArnsOf(job).includes(resource) ? [CONFIG_ROLES.imagePull] : [];
+    case RESOURCE_KINDS.network:
+    case RESOURCE_KINDS.networkInterface:
+      return networkRoles(resource, job);
+    case RESOURCE_KINDS.logGroup: {
+      const group = `arn:${job.partition}:logs:${job.region ?? ''}:${job.accountId ?? ''}:log-group:${logGroupOf(job)}`;
+      return resource === group || resource === `${group}:log-stream:*` ? [CONFIG_ROLES.logs] : [];
+    }
+    case RESOURCE_KINDS.fileSystem:
+      return job.fileSystems.some((fs) => resource.endsWith(`:file-system/${fs.id}`))
+        ? [CONFIG_ROLES.fileSystem]
+        : [];
+    case RESOURCE_KINDS.metrics:
+      return resource === '*' &&
+        conditionValues(grant.condition, 'StringEquals', 'cloudwatch:namespace').length > 0
+        ? [CONFIG_ROLES.metrics]
+        : [];
+    case RESOURCE_KINDS.none:
+      return resource === '*' ? jobWideRoles(job) : [];
+    default:
+      return [];
+  }
+}
+
+/** Question 1, the pattern half: a ListBucket bucket is declared by its ARN or by every prefix it is limited to. */
+function isDeclared(resource: string, grant: Grant, patterns: readonly string[]): boolean {
+  const matched = (text: string): boolean => patterns.some((pattern) => globMatches(pattern, text));
+  if (matched(resource)) return true;
+  if (resourceKindOf(grant.actions[0] ?? '') !== RESOURCE_KINDS.s3Bucket || !S3_ARN.test(resource))
+    return false;
+  const prefixes = conditionValues(grant.condition, 'StringLike', 's3:prefix');
+  // The bare prefix (`data`, listing the folder itself) is declared with the objects under it (`data/*`).
+  return (prefixes.length > 0 ? prefixes : ['*']).every(
+    (prefix) => matched(`${resource}/${prefix}`) || matched(`${resource}/${prefix}/*`),
+  );
+}
+
+/** Why the actions of one grant may not be applied to its resources; empty when they may. */
+function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: readonly string[]): Refusal[] {
+  const refusals: Refusal[] = [];
+  const applicable = grant.actions.filter((action) => {
+    const row = actionRow(action);
+    if (row?.mayAutoApply) return true;
+    refusals.push(
+      row?.widensPrivilege || isEscalation(action)
+        ? refusal(REFUSAL_CODES.widensPrivilege, `${what}: ${action} can widen the role's own permissions`)
+        : refusal(
+            REFUSAL_CODES.actionNotAutoApplicable,
+            `${what}: ${action} is never applied without a human`,
+          ),
+    );
+    return false;
+  });
+  if (grant.resourceSource !== 'job' && grant.resourceSource !== 'not-resource-scoped') {
+    refusals.push(
+      refusal(
+        REFUSAL_CODES.resourceNotFromJob,
+        `${what}: resources ${grant.resources.join(', ')} do not come from the job's configuration${grant.reason ? ` (${grant.reason})` : ''}`,
+      ),
+    );
+    return refusals;
+  }
+  for (const action of applicable) {
+    const row = actionRow(action);
+    if (!row) continue;
+    const kind = row.resourceKind;
+    const required =
+      kind === RESOURCE_KINDS.s3Object || kind === RESOURCE_KINDS.s3Bucket
+        ? { ...row.requiredCondition, StringEquals: { 's3:ResourceAccount': [job.accountId ?? ''] } }
+        : row.requiredCondition;
+    if (required && !includesCondition(grant.condition, required)) {
+      refusals.push(
+        refusal(
+          REFUSAL_CODES.conditionMissing,
+          `${what}: ${action} lacks the condition ${JSON.stringify(required)}`,
+        ),
+      );
+    }
+    for (const resource of grant.resources) {
+      if (resource === '*' && kind !== RESOURCE_KINDS.none && kind !== RESOURCE_KINDS.metrics) {
+        refusals.push(
+          refusal(REFUSAL_CODES.wildcardResource, `${what}: ${action} on * for a resource-scoped action`),
+        );
+        continue;
+      }
+      const account = resource === '*' ? undefined : accountOf(resource);
+      if (account && account !== job.accountId) {
+        refusals.push(
+          refusal(REFUSAL_CODES.resourceOtherAccount, `${what}: ${resource} belongs to account ${account}`),
+        );
+        continue;
+      }
+      if (DECLARED_RESOURCE_KINDS.has(kind) && !isDeclared(resource, grant, patterns)) {
+        refusals.push(
+          refusal(
+            REFUSAL_CODES.resourceNotDeclared,
+            `${what}: ${resource} matches no declared resource pattern`,
+          ),
+        );
+      }
+      const roles = configRolesOf(resource, action, grant, job);
+      const serves: readonly ConfigRole[] = row.serves;
+      if (roles.length === 0) {
+        refusals.push(
+          refusal(
+            REFUSAL_CODES.resourceNotInJob,
+            `${what}: the job's configuration gives ${resource} no role`,
+          ),
+        );
+      } else if (!roles.some((role) => serves.includes(role))) {
+        refusals.push(
+          refusal(
+            REFUSAL_CODES.actionDoesNotFitRole,
+            `${what}: ${action} does not fit ${resource}'s role in the job (${roles.join(', ')})`,
+          ),
+        );
+      }
+    }
+  }
+  return refusals;
+}
 
 /** Why one finding may not be applied; empty when it may. */
-function findingRefusals(finding: Finding, job: JobContext, roleName: string): string[] {
-  const refusals: string[] = [];
+function findingRefusals(
+  finding: Finding,
+  job: JobContext,
+  roleName: string,
+  patterns: readonly string[],
+): Refusal[] {
+  const refusals: Refusal[] = [];
   const what = `${finding.channel} (${finding.ruleId})`;
-  if (finding.explicitDeny) refusals.push(`${what}: an explicit deny is not lifted by an Allow`);
+  if (finding.explicitDeny)
+    refusals.push(refusal(REFUSAL_CODES.explicitDeny, `${what}: an explicit deny is not lifted by an Allow`));
   else if (finding.fixLocation !== FIX_LOCATIONS.identityPolicy) {
-    refusals.push(`${what}: the fix location is ${finding.fixLocation}, not the role's identity policy`);
+    refusals.push(
+      refusal(
+        REFUSAL_CODES.notIdentityPolicy,
+        `${what}: the fix location is ${finding.fixLocation}, not the role's identity policy`,
+      ),
+    );
   }
-  if (finding.certainty !== 'certain') refusals.push(`${what}: the message names several causes`);
+  if (finding.certainty !== 'certain')
+    refusals.push(refusal(REFUSAL_CODES.uncertain, `${what}: the message names several causes`));
   const principalRole = finding.principalArn ? assumedRoleNameOf(finding.principalArn) : roleName;
   if (
     principalRole !== roleName ||
     (finding.principalArn && accountOf(finding.principalArn) !== job.accountId)
   ) {
     refusals.push(
-      `${what}: the denied principal ${finding.principalArn ?? ''} is not the job's execution role`,
+      refusal(
+        REFUSAL_CODES.principalNotExecutionRole,
+        `${what}: the denied principal ${finding.principalArn ?? ''} is not the job's execution role`,
+      ),
     );
   }
   if (finding.grants.length === 0) {
     refusals.push(
-      `${what}: nothing applicable${finding.notes.length > 0 ? ` (${finding.notes.join('; ')})` : ''}`,
+      refusal(
+        REFUSAL_CODES.nothingApplicable,
+        `${what}: nothing applicable${finding.notes.length > 0 ? ` (${finding.notes.join('; ')})` : ''}`,
+      ),
     );
   }
-  for (const grant of finding.grants) {
-    for (const action of grant.actions) {
-      if (!AUTO_APPLY_ALLOWLIST.has(action))
-        refusals.push(`${what}: ${action} is not in the auto-apply allowlist`);
-    }
-    const unscopedOnly = grant.resourceSource === 'not-resource-scoped';
-    if (grant.resourceSource !== 'job' && !unscopedOnly) {
-      refusals.push(
-        `${what}: resources ${grant.resources.join(', ')} do not come from the job's configuration`,
-      );
-    }
-    for (const resource of grant.resources) {
-      if (resource === '*' && !unscopedOnly)
-        refusals.push(`${what}: ${resource} on a resource-scoped action`);
-      const account = resource === '*' ? undefined : accountOf(resource);
-      if (account && account !== job.accountId)
-        refusals.push(`${what}: ${resource} belongs to another account`);
-    }
-  }
+  for (const grant of finding.grants) refusals.push(...grantRefusals(what, grant, job, patterns));
   return refusals;
+}
+
+/** The gates: who may be changed, and whether text of this origin may ever be applied without a human. */
+function gateRefusals(
+  diagnosis: PermissionDiagnosis,
+  job: JobContext & { accountId: string },
+  roleName: string,
+  config: GuardConfig,
+  context: GuardContext,
+): Refusal[] {
+  const gate: Refusal[] = [];
+  if (!config.autoRemediate && !context.humanApproved)
+    gate.push(refusal(REFUSAL_CODES.autoRemediationOff, 'auto-remediation is off'));
+  if (!config.allowedAccounts.includes(job.accountId))
+    gate.push(refusal(REFUSAL_CODES.accountNotAllowed, `account ${job.accountId} is not in allowedAccounts`));
+  const optedIn =
+    config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
+    context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;
+  if (!optedIn) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.roleNotOptedIn,
+        `role ${roleName} matches no roleNamePatterns and has no ${OPT_IN_TAG.key}=true tag`,
+      ),
+    );
+  }
+  if (diagnosis.untrustedText && !context.humanApproved) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.untrustedText,
+        'the failure text was written by the training container (AlgorithmError): never applied without a human',
+      ),
+    );
+  }
+  if (job.origin === 'api-call' && !context.humanApproved) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.apiCallOrigin,
+        'the denial comes from a CloudTrail-recorded call whose request parameters anyone could set: never applied without a human',
+      ),
+    );
+  }
+  return gate;
 }
 
 /** Decides what, if anything, may be attached to the job's execution role. */
@@ -99,33 +447,37 @@ export function decideAutoApply(
   diagnosis: PermissionDiagnosis,
   job: JobContext | undefined,
   config: GuardConfig,
-  context: {
-    readonly roleTags?: Readonly<Record<string, string>>;
-    readonly verification?: Verification;
-  } = {},
+  context: GuardContext = {},
 ): AutoApplyDecision {
-  const gate: string[] = config.autoRemediate ? [] : ['auto-remediation is off'];
   const roleName = roleNameOf(job?.roleArn);
-  if (!job || !roleName || !job.accountId) {
-    return { eligible: false, refusals: [...gate, 'the job description names no execution role or account'] };
+  const accountId = job?.accountId;
+  if (!job || !roleName || !accountId) {
+    return {
+      eligible: false,
+      refusals: [
+        ...(config.autoRemediate || context.humanApproved
+          ? []
+          : [refusal(REFUSAL_CODES.autoRemediationOff, 'auto-remediation is off')]),
+        refusal(REFUSAL_CODES.noRoleOrAccount, 'the job description names no execution role or account'),
+      ],
+    };
   }
-  if (!config.allowedAccounts.includes(job.accountId))
-    gate.push(`account ${job.accountId} is not in allowedAccounts`);
-  const optedIn =
-    config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
-    context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;
-  if (!optedIn)
-    gate.push(`role ${roleName} matches no roleNamePatterns and has no ${OPT_IN_TAG.key}=true tag`);
-
+  const gate = gateRefusals(diagnosis, { ...job, accountId }, roleName, config, context);
+  const patterns = resourcePatternsFor(config, job);
   const refusals = [...gate];
   const applicable = diagnosis.findings.filter((finding) => {
-    const reasons = findingRefusals(finding, job, roleName);
+    const reasons = findingRefusals(finding, job, roleName, patterns);
     refusals.push(...reasons);
     return reasons.length === 0;
   });
   const grants = grantsToPropose(applicable, context.verification);
   if (grants.length === 0) {
-    return { eligible: false, refusals: refusals.length > 0 ? refusals : ['nothing is missing'], roleName };
+    return {
+      eligible: false,
+      refusals:
+        refusals.length > 0 ? refusals : [refusal(REFUSAL_CODES.nothingMissing, 'nothing is missing')],
+      roleName,
+    };
   }
   const policy = policyFromGrants(grants);
   return { eligible: gate.length === 0, refusals, policy, policyName: policyNameOf(policy), roleName };

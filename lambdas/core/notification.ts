@@ -44,21 +44,16 @@ export interface SnsNotification {
 /** The outcome of a human approval from chat, for the same topic and its subscribers. */
 export function approvalNotificationOf(
   record: ApprovalRecord,
-  result: {
-    readonly applied: boolean;
-    readonly detail: string;
-    /** From the approver's fresh diagnosis of the stored failure text, never from the record. */
-    readonly untrustedText: boolean;
-  },
+  result: { readonly applied: boolean; readonly detail: string },
 ): SnsNotification {
   const { job } = record;
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
   const message: Message = {
-    ...originWarningOf(result, job),
+    ...originWarningOf(record.diagnosis, job),
     applied: result.applied,
     verdict: [
-      ...jobLineOf(job, {}),
+      ...jobLineOf(job, record.diagnosis),
       `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
       { code: roleName },
       '.',
@@ -86,7 +81,7 @@ export function approvalNotificationOf(
     eventType: 'SageMakerPermissionApproval',
     threadId: job.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: { ...jobFactsOf(job, {}), proposalId: record.proposalId },
+    additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
   });
   return assemble(
     titleOfMessage(message),

@@ -262,6 +262,8 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     lines.push(`Denied (${finding.channel}, ${finding.certainty}): ${finding.matchedText.slice(0, 300)}`);
     finding.causes.forEach((cause, index) => lines.push(`  likely cause ${index + 1}: ${cause}`));
     finding.notes.forEach((note) => lines.push(`  note: ${note}`));
+    const reasons = new Set(finding.grants.flatMap((grant) => (grant.reason ? [grant.reason] : [])));
+    reasons.forEach((reason) => lines.push(`  note: ${reason}`));
   }
   if (proposal.policy) {
     lines.push(

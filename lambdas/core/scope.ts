@@ -20,7 +20,7 @@ import type { Channel, Grant, JobContext, PolicyCondition, ResourceSource, S3Loc
 import { CHANNELS } from './types.js';
 
 /** Endpoints log to a group of their own; jobs share one group per type. */
-const logGroupOf = (job: JobContext | undefined): string => {
+export const logGroupOf = (job: JobContext | undefined): string => {
   const namespace = JOB_TYPES[job?.jobType ?? 'training'].cloudWatchNamespace;
   return job?.jobType === 'endpoint' ? `${namespace}/${job.jobName ?? '<endpoint-name>'}` : namespace;
 };
@@ -37,9 +37,16 @@ export interface ScopeInput {
 
 /** The job's S3 location that contains an S3 resource ARN or URI, if any. */
 function jobLocationOf(job: JobContext | undefined, resource: string | undefined): S3Location | undefined {
+  return locationContaining(job?.s3Locations ?? [], resource);
+}
+
+function locationContaining(
+  locations: readonly S3Location[],
+  resource: string | undefined,
+): S3Location | undefined {
   const target = resource ? s3TargetOf(resource) : undefined;
-  if (!job || !target) return undefined;
-  return job.s3Locations.find(
+  if (!target) return undefined;
+  return locations.find(
     (location) =>
       location.bucket === target.bucket &&
       (location.prefix === '' ||
@@ -103,39 +110,77 @@ interface Scoped {
   readonly resources: readonly string[];
   readonly condition?: PolicyCondition;
   readonly resourceSource: ResourceSource;
+  readonly reason?: string;
 }
 
 const placeholder = (...resources: string[]): Scoped => ({ resources, resourceSource: 'placeholder' });
 
-/** The S3 locations a channel covers: the job's own, else the one the message names. */
-function s3LocationsFor(input: ScopeInput): { locations: S3Location[]; source: ResourceSource } {
+/** A wildcard in a resource the text names would grant whatever the text wants: never used. */
+export const hasWildcard = (resource: string): boolean => /[*?]/.test(resource);
+
+const WILDCARD_PLACEHOLDER = '<the message names a wildcard resource: name the exact resource>';
+const WILDCARD_REASON =
+  'the message names its resource with a wildcard (* or ?); a wildcard from failure text is never granted';
+
+/** Says why a resource the message names is proposed although the job's configuration does not name it. */
+const notInJob = (resource: string): string =>
+  `the message names ${resource}, which the job's configuration does not: proposed as named, for a human to judge`;
+
+/** A resource the message names, proposed as what it is. */
+const named = (resource: string): Scoped => ({
+  resources: [resource],
+  resourceSource: 'message',
+  reason: notInJob(resource),
+});
+
+/**
+ * The S3 locations a channel covers: the job's own (the text may select among them), else the one
+ * the message names, never the job's in place of another one the message names.
+ */
+function s3LocationsFor(input: ScopeInput): {
+  locations: S3Location[];
+  source: ResourceSource;
+  reason?: string;
+} {
   const own = input.job?.s3Locations.filter((location) => location.channel === input.channel) ?? [];
-  if (own.length > 0 && S3_CHANNELS.has(input.channel)) return { locations: own, source: 'job' };
   const target = input.messageResource ? s3TargetOf(input.messageResource) : undefined;
+  const namedOwn = !target || locationContaining(own, input.messageResource) !== undefined;
+  if (own.length > 0 && S3_CHANNELS.has(input.channel) && namedOwn) return { locations: own, source: 'job' };
   if (!target) return { locations: [], source: 'placeholder' };
   // A message names one object; its folder is the prefix the job reads or writes.
   const prefix = target.key.includes('/') ? target.key.slice(0, target.key.lastIndexOf('/')) : '';
   return {
     locations: [{ channel: input.channel, uri: '', bucket: target.bucket, prefix, isObject: false }],
     source: 'message',
+    reason: input.job && input.messageResource ? notInJob(input.messageResource) : undefined,
   };
 }
 
-function s3ObjectScope(input: ScopeInput, partition: string): Scoped {
-  const { locations, source } = s3LocationsFor(input);
-  if (locations.length === 0) return placeholder(`arn:${partition}:s3:::<bucket>/<prefix>/*`);
+/** S3 ARNs carry no account: every S3 statement is bound to the bucket owner's account by condition. */
+const resourceAccountCondition = (account: string): PolicyCondition => ({
+  StringEquals: { 's3:ResourceAccount': [account] },
+});
+
+function s3ObjectScope(input: ScopeInput, env: ArnEnvironment): Scoped {
+  const { locations, source, reason } = s3LocationsFor(input);
+  if (locations.length === 0) return placeholder(`arn:${env.partition}:s3:::<bucket>/<prefix>/*`);
   const resources = locations.map((l) =>
     l.isObject
-      ? `arn:${partition}:s3:::${l.bucket}/${l.prefix}`
-      : `arn:${partition}:s3:::${l.bucket}/${l.prefix ? `${l.prefix}/` : ''}*`,
+      ? `arn:${env.partition}:s3:::${l.bucket}/${l.prefix}`
+      : `arn:${env.partition}:s3:::${l.bucket}/${l.prefix ? `${l.prefix}/` : ''}*`,
   );
-  return { resources: [...new Set(resources)], resourceSource: source };
+  return {
+    resources: [...new Set(resources)],
+    condition: resourceAccountCondition(env.account),
+    resourceSource: source,
+    reason,
+  };
 }
 
 /** ListBucket is granted per bucket, limited to the job's prefixes with an `s3:prefix` condition. */
-function s3ListScopes(input: ScopeInput, partition: string): Scoped[] {
-  const { locations, source } = s3LocationsFor(input);
-  if (locations.length === 0) return [placeholder(`arn:${partition}:s3:::<bucket>`)];
+function s3ListScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
+  const { locations, source, reason } = s3LocationsFor(input);
+  if (locations.length === 0) return [placeholder(`arn:${env.partition}:s3:::<bucket>`)];
   const prefixesByBucket = new Map<string, Set<string>>();
   for (const l of locations) {
     const prefixes = prefixesByBucket.get(l.bucket) ?? new Set<string>();
@@ -143,30 +188,45 @@ function s3ListScopes(input: ScopeInput, partition: string): Scoped[] {
     prefixesByBucket.set(l.bucket, prefixes);
   }
   return [...prefixesByBucket].map(([bucket, prefixes]) => ({
-    resources: [`arn:${partition}:s3:::${bucket}`],
-    condition: prefixes.size > 0 ? { StringLike: { 's3:prefix': [...prefixes] } } : undefined,
+    resources: [`arn:${env.partition}:s3:::${bucket}`],
+    condition: mergeConditions(
+      prefixes.size > 0 ? { StringLike: { 's3:prefix': [...prefixes] } } : undefined,
+      resourceAccountCondition(env.account),
+    ),
     resourceSource: source,
+    reason,
   }));
 }
 
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@\s]+)/;
 
-function ecrScope(input: ScopeInput, partition: string): Scoped {
-  const repositories = (input.job?.images ?? []).flatMap((image) => {
+/** The ECR repositories of the job's images, as ARNs. */
+export const repositoryArnsOf = (job: JobContext | undefined): string[] =>
+  (job?.images ?? []).flatMap((image) => {
     const match = ECR_IMAGE.exec(image);
-    return match ? [`arn:${partition}:ecr:${match[2]}:${match[1]}:repository/${match[3]}`] : [];
+    return match ? [`arn:${job?.partition ?? 'aws'}:ecr:${match[2]}:${match[1]}:repository/${match[3]}`] : [];
   });
-  if (repositories.length > 0) return { resources: repositories, resourceSource: 'job' };
-  if (input.messageResource?.includes(':repository/')) {
+
+function ecrScope(input: ScopeInput, partition: string): Scoped {
+  const repositories = repositoryArnsOf(input.job);
+  const namedRepository = input.messageResource?.includes(':repository/') ? input.messageResource : undefined;
+  if (namedRepository && !repositories.includes(namedRepository)) {
     // `repository: R in registry ID: A` names no region: the ARN keeps a `<region>` to fill in.
-    const source = input.messageResource.includes('<') ? 'placeholder' : 'message';
-    return { resources: [input.messageResource], resourceSource: source };
+    return namedRepository.includes('<') ? placeholder(namedRepository) : named(namedRepository);
   }
+  if (repositories.length > 0) return { resources: repositories, resourceSource: 'job' };
   return placeholder(`arn:${partition}:ecr:<region>:<account-id>:repository/<repository>`);
 }
 
 /** A key id, key ARN, alias name or alias ARN from the job's configuration, as policy resources. */
 function kmsKeyScope(keyId: string, env: ArnEnvironment): Scoped {
+  // No key id has a wildcard; one here came from request parameters someone wrote (CloudTrail).
+  if (hasWildcard(keyId)) {
+    return {
+      ...placeholder(`arn:${env.partition}:kms:${env.region}:${env.account}:key/<key-id>`),
+      reason: 'the job configuration names its key with a wildcard; a wildcard is never granted',
+    };
+  }
   const alias = /(?:^|:)(alias\/.+)$/.exec(keyId)?.[1];
   if (alias) {
     // An identity policy cannot name an alias ARN for key use: match the key by its alias instead.
@@ -186,11 +246,11 @@ const keyIdOf = (keyRef: string): string => keyRef.slice(keyRef.lastIndexOf('/')
 
 function kmsScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const jobKeys = input.job?.kmsKeys ?? [];
-  const named = input.messageResource?.includes(':key/') ? input.messageResource : undefined;
-  const matching = named ? jobKeys.filter((key) => keyIdOf(key.keyId) === keyIdOf(named)) : jobKeys;
+  const namedKey = input.messageResource?.includes(':key/') ? input.messageResource : undefined;
+  const matching = namedKey ? jobKeys.filter((key) => keyIdOf(key.keyId) === keyIdOf(namedKey)) : jobKeys;
   if (matching.length > 0)
     return [...new Map(matching.map((k) => [k.keyId, kmsKeyScope(k.keyId, env)])).values()];
-  if (named) return [{ resources: [named], resourceSource: 'message' }];
+  if (namedKey) return [named(namedKey)];
   return [placeholder(`arn:${env.partition}:kms:${env.region}:${env.account}:key/<key-id>`)];
 }
 
@@ -200,7 +260,9 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
   if (!withNetwork) return { resources: [eni], resourceSource: env.source };
   const subnets = input.job?.subnets ?? [];
   const groups = input.job?.securityGroups ?? [];
-  if (subnets.length > 0) {
+  const namedSubnet = input.messageResource?.includes(':subnet/') ? input.messageResource : undefined;
+  const foreignSubnet = namedSubnet && !subnets.some((s) => namedSubnet.endsWith(`:subnet/${s}`));
+  if (subnets.length > 0 && !foreignSubnet) {
     return {
       resources: [
         eni,
@@ -210,27 +272,28 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
       resourceSource: 'job',
     };
   }
-  const namedSubnet = input.messageResource?.includes(':subnet/') ? [input.messageResource] : [];
   return {
     resources: [
       eni,
-      ...(namedSubnet.length > 0 ? namedSubnet : [`${prefix}:subnet/<subnet-id>`]),
+      namedSubnet ?? `${prefix}:subnet/<subnet-id>`,
       `${prefix}:security-group/<security-group-id>`,
     ],
-    resourceSource: namedSubnet.length > 0 ? 'message' : 'placeholder',
+    resourceSource: namedSubnet ? 'message' : 'placeholder',
+    reason: namedSubnet && input.job ? notInJob(namedSubnet) : undefined,
   };
 }
 
 function roleScope(input: ScopeInput): Scoped {
-  if (input.job?.roleArn) return { resources: [input.job.roleArn], resourceSource: 'job' };
-  const named = input.messageResource?.includes(':role/') ? input.messageResource : undefined;
-  return named
-    ? { resources: [named], resourceSource: 'message' }
-    : placeholder('arn:aws:iam::<account-id>:role/<execution-role>');
+  const namedRole = input.messageResource?.includes(':role/') ? input.messageResource : undefined;
+  const jobRole = input.job?.roleArn;
+  if (jobRole && (!namedRole || namedRole === jobRole))
+    return { resources: [jobRole], resourceSource: 'job' };
+  if (namedRole) return jobRole ? named(namedRole) : { resources: [namedRole], resourceSource: 'message' };
+  return placeholder('arn:aws:iam::<account-id>:role/<execution-role>');
 }
 
 const messageScope = (input: ScopeInput): Scoped =>
-  input.messageResource && input.messageResource !== '*'
+  input.messageResource
     ? { resources: [input.messageResource], resourceSource: 'message' }
     : placeholder('<resource named in the AccessDenied message>');
 
@@ -238,9 +301,9 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
   const jobType = input.job?.jobType ?? 'training';
   switch (kind) {
     case RESOURCE_KINDS.s3Object:
-      return [s3ObjectScope(input, env.partition)];
+      return [s3ObjectScope(input, env)];
     case RESOURCE_KINDS.s3Bucket:
-      return s3ListScopes(input, env.partition);
+      return s3ListScopes(input, env);
     case RESOURCE_KINDS.ecrRepository:
       return [ecrScope(input, env.partition)];
     case RESOURCE_KINDS.kmsKey:
@@ -269,7 +332,8 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
         input.channel === CHANNELS.efs ? fs.type === 'efs' : fs.type === 'fsx',
       );
       const service = input.channel === CHANNELS.efs ? 'elasticfilesystem' : 'fsx';
-      if (own && own.length > 0) {
+      const namedFs = input.messageResource?.includes(':file-system/') ? input.messageResource : undefined;
+      if (own && own.length > 0 && (!namedFs || own.some((fs) => namedFs.endsWith(`/${fs.id}`)))) {
         return [
           {
             resources: own.map(
@@ -279,7 +343,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
           },
         ];
       }
-      return [messageScope(input)];
+      return [namedFs && own && own.length > 0 ? named(namedFs) : messageScope(input)];
     }
     case RESOURCE_KINDS.role:
     case RESOURCE_KINDS.passRole:
@@ -295,6 +359,15 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [messageScope(input)];
   }
 }
+
+/** Kinds whose resources never come from the message: SageMaker's own names or `*`. */
+const UNNAMED_KINDS: ReadonlySet<ResourceKind | undefined> = new Set([
+  RESOURCE_KINDS.none,
+  RESOURCE_KINDS.metrics,
+  RESOURCE_KINDS.logGroup,
+  RESOURCE_KINDS.networkInterface,
+  RESOURCE_KINDS.job,
+]);
 
 /** Both conditions, operator by operator: every key of either must hold. */
 export function mergeConditions(
@@ -313,10 +386,17 @@ export function mergeConditions(
 /** Grants for the actions of one finding, one per distinct resource scope. */
 export function grantsFor(actions: readonly string[], input: ScopeInput): Grant[] {
   const grants = new Map<string, Grant>();
-  const env = arnEnvironment(input);
+  const wildcard = input.messageResource !== undefined && hasWildcard(input.messageResource);
+  const env = arnEnvironment(wildcard ? { ...input, messageResource: undefined } : input);
   for (const action of actions) {
     const required = actionRow(action)?.requiredCondition;
-    for (const scoped of scopesFor(resourceKindOf(action), input, env)) {
+    const kind = resourceKindOf(action);
+    // A wildcard the text names stays out of every policy: the resource becomes a placeholder, not the job's.
+    const scopes: readonly Scoped[] =
+      wildcard && !UNNAMED_KINDS.has(kind)
+        ? [{ ...placeholder(WILDCARD_PLACEHOLDER), reason: WILDCARD_REASON }]
+        : scopesFor(kind, input, env);
+    for (const scoped of scopes) {
       const scope = required ? { ...scoped, condition: mergeConditions(scoped.condition, required) } : scoped;
       const key = JSON.stringify([scope.resources, scope.condition ?? null]);
       const existing = grants.get(key);
@@ -326,6 +406,7 @@ export function grantsFor(actions: readonly string[], input: ScopeInput): Grant[
         resources: scope.resources,
         condition: scope.condition,
         resourceSource: scope.resourceSource,
+        reason: scope.reason,
       });
     }
   }

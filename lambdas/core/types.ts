@@ -116,6 +116,8 @@ export interface Grant {
   readonly resources: readonly string[];
   readonly condition?: PolicyCondition;
   readonly resourceSource: ResourceSource;
+  /** Why the resources are not the job's own (a resource the job does not name, a placeholder). */
+  readonly reason?: string;
 }
 
 /** One blocked access and what it takes to unblock it. */

@@ -33,6 +33,20 @@ const list = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/**
+ * `AUTO_REMEDIATE_RESOURCES`: the resource ARN globs auto-remediation may grant, as a JSON array
+ * (`["arn:aws:s3:::my-bucket/*"]`) or a comma-separated list. Unset or empty: the guard's default (the
+ * account's SageMaker default bucket only); `[]`: no bucket, key or repository is declared.
+ */
+function patterns(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!value.trim().startsWith('[')) return list(value);
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed) || !parsed.every((item): item is string => typeof item === 'string'))
+    throw new Error('AUTO_REMEDIATE_RESOURCES is neither a JSON array of strings nor a comma-separated list');
+  return parsed.map((item) => item.trim()).filter(Boolean);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorConfig {
   const topicArn = env.TOPIC_ARN;
   if (!topicArn) throw new Error('TOPIC_ARN is not set');
@@ -43,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     autoRemediate: flag(env.AUTO_REMEDIATE, DEFAULTS.autoRemediate),
     allowedAccounts: list(env.ALLOWED_ACCOUNTS),
     roleNamePatterns: list(env.ROLE_NAME_PATTERNS),
+    resourcePatterns: patterns(env.AUTO_REMEDIATE_RESOURCES),
     idempotencyTableName: env.IDEMPOTENCY_TABLE_NAME || undefined,
     proposalsTableName: env.PROPOSALS_TABLE_NAME || undefined,
     central:

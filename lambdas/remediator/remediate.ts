@@ -8,9 +8,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { AutoApplyDecision } from '../core/guard.js';
+import type { AutoApplyDecision, Refusal } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
-import { decideAutoApply } from '../core/guard.js';
+import { decideAutoApply, refusalText } from '../core/guard.js';
 import type { JobContext, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
@@ -59,7 +59,7 @@ export type RemediationResult =
       readonly autoApply: {
         readonly eligible: boolean;
         readonly outcome: string | null;
-        readonly refusals: readonly string[];
+        readonly refusals: readonly Refusal[];
         readonly policyName: string | null;
       };
     };
@@ -78,7 +78,7 @@ async function autoRemediate(
   job: JobContext,
   deps: Dependencies,
 ): Promise<{ applied: boolean; outcome: string; text: string }> {
-  const refused = decision.refusals.length > 0 ? `\nNot applied: ${decision.refusals.join('; ')}.` : '';
+  const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
     return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
   }
@@ -179,6 +179,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     deps.logger.warn('proposal not verified', { reason: verification.reason });
   const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification), job };
 
+  // No human is involved here: container-written text and CloudTrail-recorded calls are refused by the guard.
   const decision = decideAutoApply(diagnosis, job, deps.config, {
     roleTags:
       local && deps.config.autoRemediate

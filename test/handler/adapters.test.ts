@@ -59,3 +59,25 @@ describe('the Lambda and the CLI propose the same policy', () => {
     expect(await viaLambda(file)).toEqual(viaCli(file));
   });
 });
+
+describe('AUTO_REMEDIATE_RESOURCES', () => {
+  const TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:t';
+  it.each([
+    [undefined, undefined],
+    ['', undefined],
+    ['[]', []],
+    [
+      'arn:aws:s3:::a/*, arn:aws:kms:*:111122223333:key/*',
+      ['arn:aws:s3:::a/*', 'arn:aws:kms:*:111122223333:key/*'],
+    ],
+    ['["arn:aws:s3:::a/*","arn:aws:s3:::b,c/*"]', ['arn:aws:s3:::a/*', 'arn:aws:s3:::b,c/*']],
+  ])('%j is read as %j', (value, patterns) => {
+    expect(configFromEnv({ TOPIC_ARN, AUTO_REMEDIATE_RESOURCES: value }).resourcePatterns).toEqual(patterns);
+  });
+
+  it('refuses a JSON value that is not an array of strings', () => {
+    expect(() => configFromEnv({ TOPIC_ARN, AUTO_REMEDIATE_RESOURCES: '[1]' })).toThrow(
+      /AUTO_REMEDIATE_RESOURCES/,
+    );
+  });
+});

@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalDependencies, ApproverConfig } from '../../lambdas/approver/approve.js';
 import { approve } from '../../lambdas/approver/approve.js';
-import type { ApprovalRecord } from '../../lambdas/core/approval.js';
+import type { ProposalRecord } from '../../lambdas/core/approval.js';
 import { proposalIdOf } from '../../lambdas/core/approval.js';
 import type { PolicyDocument } from '../../lambdas/core/index.js';
 import { failedJobFromInput } from '../../lambdas/core/index.js';
@@ -22,7 +22,14 @@ import { motoEvent, ROLE_NAME, TRUST_POLICY, World } from '../support/world.js';
 const env = useMotoWorld();
 
 /** The operator's gates, as the remediator has them. */
-const GATES = { allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] };
+const GATES = {
+  allowedAccounts: [MOTO_ACCOUNT],
+  roleNamePatterns: ['SageMakerExec*'],
+  resourcePatterns: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+};
+/** The refusal messages, one line each. */
+const messagesOf = (refusals: readonly { message: string }[]): string =>
+  refusals.map((r) => r.message).join('\n');
 const KMS_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
 
 const approver = (gates: Partial<ApproverConfig> = {}, now?: () => Date): ApprovalDependencies => ({
@@ -119,7 +126,14 @@ describe('approval from chat', () => {
     expect(second).toMatchObject({
       status: 'already-decided',
       decidedAt: first.decidedAt,
-      refusals: [expect.stringMatching(/^the proposal was applied at .*: a proposal is used once$/)],
+      refusals: [
+        {
+          code: 'already-decided',
+          message: expect.stringMatching(
+            /^the proposal was applied at .*: a proposal is used once$/,
+          ) as string,
+        },
+      ],
     });
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await env.world.delivered()).toEqual([]);
@@ -168,6 +182,7 @@ describe('approval from chat', () => {
       { roleNamePatterns: ['Other*'] },
       /role SageMakerExecRole matches no roleNamePatterns/,
     ],
+    ['a key the operator did not declare', { resourcePatterns: undefined }, /resource-not-declared/],
   ])(
     'refuses a proposal for %s: the click replaces only the autoRemediate switch',
     async (_name, gates, refusal) => {
@@ -177,7 +192,9 @@ describe('approval from chat', () => {
       const result = await approve({ proposalId }, approver(gates));
       // Assess
       expect(result.status).toBe('refused');
-      expect(result.refusals.join('\n')).toMatch(refusal);
+      expect(`${messagesOf(result.refusals)}\n${result.refusals.map((r) => r.code).join('\n')}`).toMatch(
+        refusal,
+      );
       expect(await env.world.inlinePolicies()).toEqual({});
       expect(await storedItem(proposalId ?? '')).toMatchObject({ state: 'refused' });
       const [message] = await approvalMessages();
@@ -196,12 +213,33 @@ describe('approval from chat', () => {
     expect(result).toMatchObject({ status: 'applied' });
   });
 
+  it('applies a container-text proposal only as what the job implies, and says the warning preceded it', async () => {
+    // Prepare: the container wrote the failure text (AlgorithmError); the proposal opened with the warning.
+    const event = motoEvent('training-kms-output-denied.json');
+    const detail = event.detail as Record<string, unknown>;
+    detail.FailureReason = `AlgorithmError: ${String(detail.FailureReason)}`;
+    const proposalId = await proposalIdFor(event);
+    // Act
+    const result = await approve({ proposalId }, approver());
+    // Assess: the human lifted the origin rule for automation; every other gate held.
+    expect(result).toMatchObject({ status: 'applied', refusals: [] });
+    expect(Object.values(await env.world.inlinePolicies())).toEqual([
+      expect.objectContaining({
+        Statement: [expect.objectContaining({ Action: ['kms:GenerateDataKey'], Resource: [KMS_KEY] })],
+      }),
+    ]);
+    const [message] = await approvalMessages();
+    expect(message?.message.text).toContain(
+      'Approved in chat (approver unknown) after the untrusted-origin warning: inline policy',
+    );
+  });
+
   it('refuses a stored proposal whose policy was tampered with', async () => {
     const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
     const { Item } = await env.world.dynamodb.send(
       new GetItemCommand({ TableName: env.world.proposalsTableName, Key: { id: { S: proposalId ?? '' } } }),
     );
-    const record = JSON.parse(Item?.record?.S ?? '{}') as ApprovalRecord;
+    const record = JSON.parse(Item?.record?.S ?? '{}') as ProposalRecord;
     const tampered = {
       ...record,
       policy: {
@@ -217,7 +255,7 @@ describe('approval from chat', () => {
     );
     const result = await approve({ proposalId }, approver());
     expect(result).toMatchObject({ status: 'refused' });
-    expect(result.refusals.join('\n')).toContain('not what the guard allows');
+    expect(result.refusals.map((r) => r.code)).toContain('policy-differs');
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
@@ -236,7 +274,7 @@ describe('approval from chat', () => {
       Version: '2012-10-17',
       Statement: [{ Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::*'] }],
     };
-    const forged: ApprovalRecord = {
+    const forged: ProposalRecord = {
       proposalId: proposalIdOf(job, adminArn, policy),
       roleArn: adminArn,
       policyName: policyNameOf(policy),
@@ -258,7 +296,9 @@ describe('approval from chat', () => {
     const result = await approve({ proposalId: forged.proposalId }, approver({ roleNamePatterns: ['*'] }));
     // Assess
     expect(result.status).toBe('refused');
-    expect(result.refusals.join('\n')).toContain('not what the guard allows');
+    expect(result.refusals.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['resource-not-from-job', 'policy-differs']),
+    );
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await storedItem(forged.proposalId)).toMatchObject({ state: 'refused' });
   });
@@ -275,7 +315,10 @@ describe('approval from chat', () => {
       }),
     );
     const result = await approve({ proposalId }, approver());
-    expect(result).toMatchObject({ status: 'refused', refusals: ['the stored proposal is malformed'] });
+    expect(result).toMatchObject({
+      status: 'refused',
+      refusals: [{ code: 'record-malformed', message: 'the stored proposal is malformed' }],
+    });
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
@@ -286,7 +329,10 @@ describe('approval from chat', () => {
       { proposalId },
       approver({}, () => later),
     );
-    expect(result).toMatchObject({ status: 'expired', refusals: ['the proposal has expired'] });
+    expect(result).toMatchObject({
+      status: 'expired',
+      refusals: [{ code: 'expired', message: 'the proposal has expired' }],
+    });
     expect(await storedItem(proposalId ?? '')).toMatchObject({
       state: 'expired',
       decidedAt: later.toISOString(),
@@ -300,7 +346,7 @@ describe('approval from chat', () => {
   ])('refuses %s', async (_name, event, refusal) => {
     const result = await approve(event, approver());
     expect(result.status).toBe('unknown');
-    expect(result.refusals.join('\n')).toMatch(refusal);
+    expect(messagesOf(result.refusals)).toMatch(refusal);
   });
 
   it('offers no button for what an Allow on the execution role cannot fix', async () => {

@@ -40,7 +40,11 @@ beforeEach(async () => {
 });
 
 const CENTRAL = { memberRoleName: MEMBER_ROLE_NAME, homeAccountId: MOTO_ACCOUNT };
-const GATES = { allowedAccounts: [MEMBER], roleNamePatterns: ['SageMakerExec*'] };
+const GATES = {
+  allowedAccounts: [MEMBER],
+  roleNamePatterns: ['SageMakerExec*'],
+  resourcePatterns: [`arn:aws:kms:us-east-1:${MEMBER}:key/*`],
+};
 
 /** Reaches member accounts through the member role, as the central function and approver do. */
 const centralAccess = (sts = new STSClient({})) =>
@@ -81,7 +85,14 @@ describe('central mode', () => {
     const result = await handler(motoEvent('training-kms-output-denied.json', MEMBER));
     expect(result).toMatchObject({
       status: 'proposed',
-      autoApply: { refusals: [expect.stringContaining(`account ${MEMBER} is not in allowedAccounts`)] },
+      autoApply: {
+        refusals: [
+          {
+            code: 'account-not-allowed',
+            message: expect.stringContaining(`account ${MEMBER} is not in allowedAccounts`) as string,
+          },
+        ],
+      },
     });
     expect(await env.world.inlinePolicies(memberIam)).toEqual({});
   });
@@ -176,7 +187,7 @@ describe('approval from chat in central mode', () => {
     const result = await approve({ proposalId }, approver(homeOnly));
     // Assess
     expect(result.status).toBe('refused');
-    expect(result.refusals.join('\n')).toContain(
+    expect(result.refusals.map((r) => r.message).join('\n')).toContain(
       `cannot act in the job's account: the job is in account ${MEMBER}, not in this account ${MOTO_ACCOUNT}`,
     );
     expect(await env.world.inlinePolicies()).toEqual({});
@@ -188,7 +199,7 @@ describe('approval from chat in central mode', () => {
     const unreachable = new STSClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
     const result = await approve({ proposalId }, approver(centralAccess(unreachable)));
     expect(result.status).toBe('refused');
-    expect(result.refusals.join('\n')).toContain(
+    expect(result.refusals.map((r) => r.message).join('\n')).toContain(
       `cannot assume arn:aws:iam::${MEMBER}:role/${MEMBER_ROLE_NAME}`,
     );
     expect(await env.world.inlinePolicies()).toEqual({});

@@ -23,9 +23,32 @@ import { ADMIN_USER, motoEvent, ROLE_ARN, ROLE_NAME, World } from '../support/wo
 
 const env = useMotoWorld();
 
-const AUTO = { autoRemediate: true, allowedAccounts: [MOTO_ACCOUNT], roleNamePatterns: ['SageMakerExec*'] };
+const AUTO = {
+  autoRemediate: true,
+  allowedAccounts: [MOTO_ACCOUNT],
+  roleNamePatterns: ['SageMakerExec*'],
+  resourcePatterns: [
+    'arn:aws:s3:::my-training-bucket/*',
+    'arn:aws:s3:::my-output-bucket/*',
+    `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`,
+  ],
+};
 const PRINCIPAL = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
 const OUTPUT_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
+/** The bucket owner's account, as S3 puts it in the request context. */
+const IN_ACCOUNT = { 's3:ResourceAccount': MOTO_ACCOUNT };
+const DENIED_BY = `User: arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${ROLE_NAME}/SageMaker is not authorized to perform:`;
+
+type Refusals = { autoApply: { refusals: readonly { code: string; message: string }[] } };
+const refusalCodes = (result: unknown): string[] =>
+  (result as Refusals).autoApply.refusals.map((r) => r.code);
+
+/** A failure event of the sample job whose text is `reason`. */
+function eventWith(reason: string, file = 'training-kms-output-denied.json'): Record<string, unknown> {
+  const event = motoEvent(file);
+  (event.detail as Record<string, unknown>).FailureReason = reason;
+  return event;
+}
 
 describe('proposals over SNS', () => {
   it('delivers the exact policy, attributes and three renderings through SNS to SQS', async () => {
@@ -50,6 +73,7 @@ describe('proposals over SNS', () => {
           Effect: 'Allow',
           Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
           Resource: ['arn:aws:s3:::my-output-bucket/model_artifacts/*'],
+          Condition: { StringEquals: { 's3:ResourceAccount': [MOTO_ACCOUNT] } },
         },
       ],
     };
@@ -69,17 +93,16 @@ describe('proposals over SNS', () => {
 
     // The oracle: the failed request is denied before and allowed after; neighbours stay denied.
     const object = 'arn:aws:s3:::my-output-bucket/model_artifacts/job-1/output/model.tar.gz';
-    expect(
-      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, {}, { action: 's3:PutObject', resource: object }),
-    ).toBe('ImplicitlyDenied');
+    const put = { action: 's3:PutObject', resource: object, context: IN_ACCOUNT };
+    expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, {}, put)).toBe('ImplicitlyDenied');
     const after = { proposal: policy };
-    expect(
-      await identityDecision(PRINCIPAL, MOTO_ACCOUNT, after, { action: 's3:PutObject', resource: object }),
-    ).toBe('Allowed');
+    expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, after, put)).toBe('Allowed');
     for (const neighbour of [
-      { action: 's3:PutObject', resource: 'arn:aws:s3:::other-bucket/model_artifacts/x' },
-      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-output-bucket/other-prefix/x' },
-      { action: 's3:DeleteObject', resource: object },
+      { ...put, resource: 'arn:aws:s3:::other-bucket/model_artifacts/x' },
+      { ...put, resource: 'arn:aws:s3:::my-output-bucket/other-prefix/x' },
+      { ...put, action: 's3:DeleteObject' },
+      // A bucket of the same name owned by another account.
+      { ...put, context: { 's3:ResourceAccount': '999988887777' } },
     ]) {
       expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, after, neighbour)).toBe('ImplicitlyDenied');
     }
@@ -230,33 +253,29 @@ describe('auto-remediation', () => {
     const result = await env.world.handler(config)(motoEvent(file));
     expect(result).toMatchObject({ status: 'proposed' });
     expect(await env.world.inlinePolicies()).toEqual({});
-    const refusals = (result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n');
+    const refusals = (result as Refusals).autoApply.refusals.map((r) => r.message).join('\n');
     expect(refusals).toMatch(refusal);
     if ('autoRemediate' in config) expect((await env.world.delivered())[0]?.message.text).toMatch(refusal);
   });
 
   const crafted = [
-    [
-      'iam:PutRolePolicy on its own role',
-      `iam:PutRolePolicy on resource: ${ROLE_ARN}`,
-      /iam:PutRolePolicy.*not in the auto-apply allowlist|nothing applicable/,
-    ],
+    ['iam:PutRolePolicy on its own role', `iam:PutRolePolicy on resource: ${ROLE_ARN}`, 'widens-privilege'],
     [
       'sts:AssumeRole into another account',
       'sts:AssumeRole on resource: arn:aws:iam::999988887777:role/Admin',
-      /sts:AssumeRole|nothing applicable/,
+      'resource-not-from-job',
     ],
     [
       'GetObject on another bucket',
       's3:GetObject on resource: arn:aws:s3:::someone-elses-bucket/secrets.csv',
-      /do not come from the job's configuration/,
+      'resource-not-from-job',
     ],
     [
       "another account's KMS key",
       'kms:Decrypt on resource: arn:aws:kms:us-east-1:999988887777:key/1111',
-      /do not come from the job's configuration/,
+      'resource-not-from-job',
     ],
-    ['s3:* on *', 's3:* on resource: *', /nothing applicable.*not a published IAM action/],
+    ['s3:* on *', 's3:* on resource: *', 'nothing-applicable'],
   ] as const;
   it.each(crafted)('never applies a container-written request for %s', async (_name, request, refusal) => {
     // Prepare: the container writes the failure text (AlgorithmError), naming what it wants.
@@ -268,9 +287,7 @@ describe('auto-remediation', () => {
     // Assess
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: false } });
-    expect((result as { autoApply: { refusals: readonly string[] } }).autoApply.refusals.join('\n')).toMatch(
-      refusal,
-    );
+    expect(refusalCodes(result)).toEqual(expect.arrayContaining(['untrusted-text', refusal]));
     expect((await env.world.delivered())[0]?.message.text).toContain('Auto-remediation refused');
   });
 
@@ -315,6 +332,127 @@ describe('auto-remediation', () => {
     );
     expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: true, outcome: 'dry-run' } });
     expect(await env.world.inlinePolicies()).toEqual({});
+  });
+});
+
+describe('issue 8: the real handler applies only what the operator declared and the job implies', () => {
+  const INPUT_OBJECT = 'arn:aws:s3:::my-training-bucket/training_data/train/part-0.csv';
+  const denial = (action: string, resource: string, prefix = 'ClientError: ') =>
+    `${prefix}${DENIED_BY} ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+
+  it.each([
+    ['AlgorithmError: ', ['untrusted-text', 'action-does-not-fit-role']],
+    ['ClientError: ', ['action-does-not-fit-role']],
+  ])(
+    'reproduction 2: text starting %j cannot make the role overwrite its training data',
+    async (prefix, codes) => {
+      // Act
+      const result = await env.world.handler(AUTO)(eventWith(denial('s3:PutObject', INPUT_OBJECT, prefix)));
+      // Assess
+      expect(await env.world.inlinePolicies()).toEqual({});
+      expect(result).toMatchObject({ status: 'proposed', autoApply: { eligible: false } });
+      expect(refusalCodes(result)).toEqual(expect.arrayContaining(codes));
+    },
+  );
+
+  it('reproduction 3: kms:CreateGrant is attached only with kms:GrantIsForAWSResource', async () => {
+    // Act
+    const result = await env.world.handler(AUTO)(eventWith(denial('kms:CreateGrant', OUTPUT_KEY)));
+    // Assess
+    expect(result).toMatchObject({ status: 'applied' });
+    const policies = await env.world.inlinePolicies();
+    expect(Object.values(policies)).toEqual([
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'Kms',
+            Effect: 'Allow',
+            Action: ['kms:CreateGrant'],
+            Resource: [OUTPUT_KEY],
+            Condition: { Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
+          },
+        ],
+      },
+    ]);
+    const grant = { action: 'kms:CreateGrant', resource: OUTPUT_KEY };
+    const forService = { ...grant, context: { 'kms:GrantIsForAWSResource': 'true' } };
+    expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, forService)).toBe('Allowed');
+    expect(await identityDecision(PRINCIPAL, MOTO_ACCOUNT, policies, grant)).toBe('ImplicitlyDenied');
+  });
+
+  it('reproduction 4: a bucket the job names is granted only when the operator declared it', async () => {
+    // Prepare: whoever starts a job names a production bucket as its input.
+    const event = JSON.parse(
+      JSON.stringify(
+        eventWith(
+          `ClientError: Data download failed: ${DENIED_BY} s3:GetObject on resource: arn:aws:s3:::payments-prod-ledger/exports/2026.csv because no identity-based policy allows the s3:GetObject action`,
+        ),
+      ).replace(
+        '"S3Uri":"s3://my-training-bucket/training_data/train"',
+        '"S3Uri":"s3://payments-prod-ledger/exports"',
+      ),
+    ) as Record<string, unknown>;
+    // Act: the default declares only the SageMaker default bucket.
+    const refused = await env.world.handler({ ...AUTO, resourcePatterns: undefined })(event);
+    // Assess
+    expect(await env.world.inlinePolicies()).toEqual({});
+    expect(refusalCodes(refused)).toContain('resource-not-declared');
+    expect((await env.world.delivered())[0]?.message.text).toMatch(
+      /payments-prod-ledger\/exports\/\* matches no declared resource pattern \[resource-not-declared\]/,
+    );
+  });
+
+  it('reproduction 5: a foreign bucket in the text is not replaced by the job input and not applied', async () => {
+    // Act
+    const result = await env.world.handler({ ...AUTO, resourcePatterns: ['*'] })(
+      eventWith(
+        `ClientError: Data download failed: ${DENIED_BY} s3:GetObject on resource: arn:aws:s3:::other-team-bucket/data/x.csv because no identity-based policy allows the s3:GetObject action`,
+      ),
+    );
+    // Assess
+    expect(await env.world.inlinePolicies()).toEqual({});
+    expect(refusalCodes(result)).toContain('resource-not-from-job');
+    const [delivered] = await env.world.delivered();
+    const resources = (
+      delivered?.message.outcome.policy as { Statement: { Resource: string[] }[] }
+    ).Statement.flatMap((s) => s.Resource);
+    expect(resources).toContain('arn:aws:s3:::other-team-bucket/data/*');
+    expect(resources.join()).not.toContain('my-training-bucket');
+  });
+
+  it("reproduction 7: a CloudTrail-recorded denial is never applied, even of the execution role's own call", async () => {
+    // Prepare: the execution role made the call (Studio), and a request parameter names every key.
+    const event = motoEvent('cloudtrail-createtrainingjob-passrole-denied.json');
+    const detail = event.detail as {
+      requestParameters: { resourceConfig: Record<string, unknown> };
+      errorMessage: string;
+    };
+    detail.requestParameters.resourceConfig.volumeKmsKeyId = '*';
+    detail.errorMessage = `${DENIED_BY.replace('/SageMaker ', '/studio ')} kms:CreateGrant on resource: arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/* because no identity-based policy allows the kms:CreateGrant action`;
+    // Act
+    const result = await env.world.handler({ ...AUTO, resourcePatterns: ['*'] })(event);
+    // Assess
+    expect(await env.world.inlinePolicies()).toEqual({});
+    expect(result).toMatchObject({ autoApply: { eligible: false } });
+    expect(refusalCodes(result)).toContain('api-call-origin');
+    expect(JSON.stringify((await env.world.delivered())[0]?.message.outcome.policy ?? null)).not.toContain(
+      'key/*',
+    );
+  });
+
+  it('reproduction 8: a wildcard the container wrote reaches neither the policy nor the command', async () => {
+    // Act
+    await env.world.handler(AUTO)(
+      eventWith(
+        denial('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:*:*:secret:*', 'AlgorithmError: '),
+      ),
+    );
+    // Assess
+    expect(await env.world.inlinePolicies()).toEqual({});
+    const [delivered] = await env.world.delivered();
+    expect(JSON.stringify(delivered?.message.outcome.policy)).not.toContain('secret:*');
+    expect(delivered?.message.text).not.toMatch(/put-role-policy[^\n]*secret:\*/);
   });
 });
 

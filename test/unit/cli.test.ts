@@ -240,21 +240,38 @@ describe('recent without an AWS setup', () => {
 describe('diagnose CLI auto-remediation preview', () => {
   const event = `${EVENTS_DIR}training-kms-output-denied.json`;
   it.each([
-    [[], false, /auto-remediation is off/],
+    [[], false, /auto-remediation-off: auto-remediation is off/],
     [
       ['--auto-remediate', '--allowed-accounts', '999988887777', '--role-patterns', 'SageMaker*'],
       false,
-      /not in allowedAccounts/,
+      /account-not-allowed: .*not in allowedAccounts/,
     ],
-    [['--auto-remediate', '--allowed-accounts', '111122223333', '--role-patterns', 'SageMaker*'], true, /^$/],
+    [
+      ['--auto-remediate', '--allowed-accounts', '111122223333', '--role-patterns', 'SageMaker*'],
+      false,
+      /resource-not-declared: .*key\/0987dcba-09fe-87dc-65ba-ab0987654321 matches no declared resource pattern/,
+    ],
+    [
+      [
+        '--auto-remediate',
+        '--allowed-accounts',
+        '111122223333',
+        '--role-patterns',
+        'SageMaker*',
+        '--resource-patterns',
+        'arn:aws:s3:::sagemaker-*,arn:aws:kms:us-east-1:111122223333:key/*',
+      ],
+      true,
+      /^$/,
+    ],
   ])('%j', (flags, eligible, refusal) => {
     const { code, stdout } = cli('--event', event, '--format', 'json', ...flags);
     expect(code).toBe(0);
     const { autoApply } = JSON.parse(stdout) as {
-      autoApply: { eligible: boolean; refusals: string[]; policy: unknown };
+      autoApply: { eligible: boolean; refusals: { code: string; message: string }[]; policy: unknown };
     };
     expect(autoApply.eligible).toBe(eligible);
-    expect(autoApply.refusals.join('\n')).toMatch(refusal);
+    expect(autoApply.refusals.map((r) => `${r.code}: ${r.message}`).join('\n')).toMatch(refusal);
     expect(autoApply.policy).toEqual(
       eligible
         ? {

@@ -38,6 +38,7 @@ describe('the sample events', () => {
               'training_data/validation/*',
             ],
           },
+          StringEquals: { 's3:ResourceAccount': ['111122223333'] },
         },
       },
       {
@@ -48,6 +49,7 @@ describe('the sample events', () => {
           'arn:aws:s3:::my-training-bucket/training_data/train/*',
           'arn:aws:s3:::my-training-bucket/training_data/validation/*',
         ],
+        Condition: { StringEquals: { 's3:ResourceAccount': ['111122223333'] } },
       },
     ]);
     expect(outcome.proposal.fixLocation).toBe('unknown');
@@ -61,6 +63,7 @@ describe('the sample events', () => {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Resource: ['arn:aws:s3:::my-output-bucket/model_artifacts/*'],
+        Condition: { StringEquals: { 's3:ResourceAccount': ['111122223333'] } },
       },
     ]);
   });

@@ -216,16 +216,13 @@ describe('the outcome of a chat approval', () => {
       roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
       policyName: outcome.proposal.policyName ?? '',
       policy: outcome.proposal.policy,
+      diagnosis: outcome.diagnosis,
       job: outcome.job,
       verification: { status: 'not-attempted', reason: 'test' } as const,
     };
     const detail = 'refused: <!channel> arn:aws:s3:::b/`x`\x1b[31m';
     // Act
-    const notification = approvalNotificationOf(record, {
-      applied: false,
-      detail,
-      untrustedText: outcome.diagnosis.untrustedText,
-    });
+    const notification = approvalNotificationOf(record, { applied: false, detail });
     const body = JSON.parse(notification.message) as Record<'email' | 'https', string>;
     const chatbot = JSON.parse(body.https) as ChatbotNotification;
     // Assess

@@ -9,7 +9,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ApprovalRecord, ApprovalState } from '../../core/approval.js';
+import type { ApprovalState, ProposalRecord } from '../../core/approval.js';
 import { APPROVAL_STATES } from '../../core/approval.js';
 
 /** How long a proposal can be approved: a week covers a weekend and a holiday. */
@@ -22,7 +22,7 @@ export const PROPOSAL_TTL_SECONDS = 7 * 24 * 60 * 60;
 export async function storeProposal(
   client: DynamoDBClient,
   tableName: string,
-  record: ApprovalRecord,
+  record: ProposalRecord,
   now = Date.now(),
 ): Promise<void> {
   try {
