@@ -57,7 +57,7 @@ export function decideApproval(
   }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
     refusals.push({
-      code: REFUSAL_CODES.nothingApplicable,
+      code: REFUSAL_CODES.storedPolicyDiffers,
       message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
     });
   }
