@@ -78,6 +78,7 @@ export const REFUSAL_CODES = {
   actionDoesNotFitRole: 'action-does-not-fit-role',
   conditionMissing: 'condition-missing',
   nothingMissing: 'nothing-missing',
+  /** Approval: the stored policy is not what the guard derives from the stored failure. */
 } as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
 
