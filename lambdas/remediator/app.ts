@@ -3,13 +3,13 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
-
-export const SERVICE_NAME = 'sagemaker-iam-remediator';
 
 /**
  * SageMaker may send one state change several times: the job ARN and its reason identify a
@@ -20,10 +20,12 @@ export const IDEMPOTENCY_KEY_PATH =
   '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
   'detail.FailureReason || detail.errorMessage]';
 
-export function buildHandler(deps: Dependencies, logger: Logger) {
+/** The Middy handler; `metrics` counts each processed failure (tests may leave it out). */
+export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(skipUnlessFailedJob({ logger }));
+  if (metrics) handler.use(countRemediations(metrics));
   if (!deps.config.idempotencyTableName) return handler;
   return handler.use(
     makeHandlerIdempotent({
