@@ -31,6 +31,7 @@ async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}
     lines.push(String(chunk));
     return true;
   });
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   try {
     const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -71,7 +72,10 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [] });
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 const common = { namespace: METRICS_NAMESPACE, service: SERVICE_NAME };
 
