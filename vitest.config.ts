@@ -8,5 +8,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The SDK's documented switch for its notice about future Node.js versions, printed once per worker;
+    // Powertools' for its metric records (test/handler/metrics.test.ts turns them on to read them).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

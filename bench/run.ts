@@ -11,6 +11,9 @@ import { build } from 'esbuild';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from '../lib/bundling.js';
 import { analyse } from '../lambdas/core/index.js';
 import { readCorpus } from '../test/helpers/fixtures.js';
+import { ensureBuilt } from '../test/support/pack.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const COLD_STARTS = 20;
 
@@ -75,24 +78,26 @@ async function bundleHandler(): Promise<string> {
   return outfile;
 }
 
-/** Wall time of one fresh `node` process running `script`. */
-function startMs(script: string): number {
+/** Wall time of one fresh `node` process with these arguments. */
+function startMs(args: readonly string[]): number {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const result = spawnSync(process.execPath, args, {
     env: { ...process.env, TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:bench', AWS_REGION: 'us-east-1' },
     stdio: 'ignore',
   });
-  if (result.status !== 0) throw new Error(`cold start failed: ${script}`);
+  if (result.status !== 0) throw new Error(`cold start failed: node ${args.join(' ')}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** Medians of fresh processes, empty and importing the bundle interleaved so machine drift hits both. */
-function coldStarts(bundle: string): { emptyMs: number; initMs: number } {
+const EMPTY_START = ['--input-type=module', '-e', ''];
+
+/** Medians of fresh processes, empty and running `args` interleaved so machine drift hits both. */
+function coldStarts(args: readonly string[]): { emptyMs: number; initMs: number } {
   const empty: number[] = [];
   const init: number[] = [];
   for (let run = 0; run < COLD_STARTS; run += 1) {
-    empty.push(startMs(''));
-    init.push(startMs(`await import(${JSON.stringify(bundle)});`));
+    empty.push(startMs(EMPTY_START));
+    init.push(startMs(args));
   }
   const median = (times: number[]) =>
     percentile(
@@ -102,9 +107,30 @@ function coldStarts(bundle: string): { emptyMs: number; initMs: number } {
   return { emptyMs: median(empty), initMs: median(init) };
 }
 
+/** One `diagnose` call of the compiled command, as an installed user runs it. */
+function benchCli() {
+  ensureBuilt(ROOT);
+  const { emptyMs, initMs } = coldStarts([
+    join(ROOT, 'dist/bin/sagemaker-iam-remediator.js'),
+    'diagnose',
+    '--reason',
+    'ClientError: Data download failed:(AccessDenied: Access Denied)',
+  ]);
+  return {
+    emptyNodeStartMs: Math.round(emptyMs),
+    diagnoseStartMs: Math.round(initMs),
+    diagnoseStartRatio: Number((initMs / emptyMs).toFixed(2)),
+    targetDiagnoseStartRatio: 2.5,
+  };
+}
+
 async function benchBundle() {
   const bundle = await bundleHandler();
-  const { emptyMs, initMs } = coldStarts(bundle);
+  const { emptyMs, initMs } = coldStarts([
+    '--input-type=module',
+    '-e',
+    `await import(${JSON.stringify(bundle)});`,
+  ]);
   return {
     sizeKB: Math.round(statSync(bundle).size / 102.4) / 10,
     targetSizeKB: 500,
@@ -120,6 +146,7 @@ const results = {
   node: process.version,
   diagnosis: benchDiagnosis(),
   lambdaBundle: await benchBundle(),
+  cli: benchCli(),
 };
 const target = fileURLToPath(new URL('results.json', import.meta.url));
 writeFileSync(target, `${JSON.stringify(results, null, 2)}\n`);

@@ -37,8 +37,6 @@ const USAGE =
   '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)';
 
 function checkedReason(reason: string): string {
-  if (!reason.trim())
-    throw new InvalidInputError("the failure reason is empty: pass the job's FailureReason text");
   if (reason.length > MAX_REASON_LENGTH) {
     throw new InvalidInputError(
       `the failure reason is ${reason.length} characters; the limit is ${MAX_REASON_LENGTH}`,

@@ -8,3 +8,5 @@ export { RemediatorStack } from './remediator-stack.js';
 export type { RemediatorStackProps } from './remediator-stack.js';
 export { MemberAccountForwarder, MemberAccountStack } from './member-account-forwarder.js';
 export type { MemberAccountForwarderProps, MemberAccountStackProps } from './member-account-forwarder.js';
+export { RemediatorDashboard } from './dashboard.js';
+export type { RemediatorDashboardProps } from './dashboard.js';

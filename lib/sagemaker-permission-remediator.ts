@@ -27,7 +27,9 @@ import {
   SAGEMAKER_EVENT_SOURCE,
   SAGEMAKER_SERVICE,
 } from '../lambdas/core/job-types.js';
+import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
+import { RemediatorDashboard } from './dashboard.js';
 import { iam5Finding } from './nag.js';
 
 export type { JobType } from '../lambdas/core/job-types.js';
@@ -216,6 +218,13 @@ export interface SageMakerPermissionRemediatorProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A CloudWatch dashboard of what the service has been doing: failures diagnosed by job type,
+   * category and fix location, proposals, auto-applied fixes, refusals, approvals, skipped events,
+   * the dead-letter queue's depth, and the function's errors and duration.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 const DEFAULTS = {
@@ -275,6 +284,8 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly rules: readonly events.Rule[];
+  /** The dashboard, when `dashboard` is true. */
+  public readonly dashboard?: RemediatorDashboard;
 
   public constructor(scope: Construct, id: string, props: SageMakerPermissionRemediatorProps = {}) {
     super(scope, id);
@@ -315,7 +326,7 @@ export class SageMakerPermissionRemediator extends Construct {
         DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
         NOTIFY_NON_PERMISSION: String(props.notifyNonPermission ?? DEFAULTS.notifyNonPermission),
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
-        POWERTOOLS_SERVICE_NAME: 'sagemaker-iam-remediator',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },
     });
 
@@ -353,11 +364,17 @@ export class SageMakerPermissionRemediator extends Construct {
     // Skipped events (other event types, malformed input) are counted from the handler's log line.
     new logs.MetricFilter(this, 'SkippedEventsMetric', {
       logGroup: this.function.logGroup,
-      metricNamespace: 'SageMakerIamRemediator',
-      metricName: 'SkippedEvents',
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: METRICS.skippedEvents.name,
       filterPattern: logs.FilterPattern.stringValue('$.message', '=', SKIPPED_EVENT_MESSAGE),
       metricValue: '1',
     });
+
+    if (props.dashboard)
+      this.dashboard = new RemediatorDashboard(this, 'Dashboard', {
+        function: this.function,
+        deadLetterQueue: this.deadLetterQueue,
+      });
 
     const alarmAction = new cloudwatchActions.SnsAction(this.topic);
     new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {

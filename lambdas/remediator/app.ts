@@ -3,19 +3,21 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
+import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
-export const SERVICE_NAME = 'sagemaker-iam-remediator';
-
-export function buildHandler(deps: Dependencies, logger: Logger) {
+/** The Middy handler; `metrics` counts each processed failure (tests may leave it out). */
+export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(skipUnlessFailedJob({ logger, requireEventAccount: deps.config.central !== undefined }));
+  if (metrics) handler.use(countRemediations(metrics));
   if (!deps.config.idempotencyTableName) return handler;
   return handler.use(
     makeHandlerIdempotent({

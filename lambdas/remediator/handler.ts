@@ -8,12 +8,15 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { buildHandler, SERVICE_NAME } from './app.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { buildHandler } from './app.js';
 import { memberAccountAccess } from './aws/accounts.js';
 import { CLIENT_RETRY } from './aws/retry.js';
 import { configFromEnv } from './config.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 const config = configFromEnv();
 const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
 
@@ -29,4 +32,5 @@ export const handler = buildHandler(
     logger,
   },
   logger,
+  metrics,
 );

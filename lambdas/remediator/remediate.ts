@@ -11,7 +11,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision, Refusal } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
 import { decideAutoApply, refusalText } from '../core/guard.js';
-import type { JobContext, Outcome, Verification } from '../core/index.js';
+import type { FixLocation, JobContext, JobType, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
 import { consoleUrlOf } from '../core/render.js';
@@ -50,11 +50,21 @@ export interface Dependencies {
  * in DynamoDB, and a duplicate event gets it back unchanged.
  */
 export type RemediationResult =
-  | { readonly status: 'not-permission'; readonly jobName: string | null; readonly messageId: string | null }
+  | {
+      readonly status: 'not-permission';
+      readonly jobName: string | null;
+      readonly messageId: string | null;
+      /** What the job was and what kind of failure it had: the breakdowns metrics count. */
+      readonly jobType: JobType;
+      readonly category: string;
+    }
   | {
       readonly status: 'proposed' | 'applied';
       readonly jobName: string | null;
       readonly messageId: string;
+      readonly jobType: JobType;
+      readonly category: 'permission';
+      readonly fixLocation: FixLocation;
       readonly verification: Verification['status'];
       readonly autoApply: {
         readonly eligible: boolean;
@@ -156,14 +166,15 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const diagnosis = diagnose(job.failureReason ?? '', job);
   if (diagnosis.kind === 'not-permission') {
     deps.logger.info('not a permission problem', { category: diagnosis.category, ruleId: diagnosis.ruleId });
+    const counted = { jobType: job.jobType, category: diagnosis.category };
     if (!deps.config.notifyNonPermission)
-      return { status: 'not-permission', jobName: job.jobName ?? null, messageId: null };
+      return { status: 'not-permission', jobName: job.jobName ?? null, messageId: null, ...counted };
     const messageId = await publish(
       deps.sns,
       deps.config.topicArn,
       notificationOf({ kind: 'not-permission', diagnosis, job }),
     );
-    return { status: 'not-permission', jobName: job.jobName ?? null, messageId };
+    return { status: 'not-permission', jobName: job.jobName ?? null, messageId, ...counted };
   }
 
   const unverified = propose(diagnosis);
@@ -215,6 +226,9 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     status: remediation?.applied ? 'applied' : 'proposed',
     jobName: job.jobName ?? null,
     messageId,
+    jobType: job.jobType,
+    category: 'permission',
+    fixLocation: outcome.proposal.fixLocation,
     verification: verification.status,
     autoApply: {
       eligible: decision.eligible,

@@ -119,6 +119,8 @@ describe('handler', () => {
       status: 'not-permission',
       jobName: 'xgb-churn-2026-11-20-09-02-11-417',
       messageId: null,
+      jobType: 'training',
+      category: 'out-of-memory',
     });
     expect(sns.calls()).toHaveLength(0);
   });

@@ -16,7 +16,7 @@ import { analyse } from 'sagemaker-iam-remediator/core';
 
 const app = new App({ outdir: 'cdk.out' });
 const stack = new Stack(app, 'UserStack', { env: { account: '111122223333', region: 'eu-west-1' } });
-new SageMakerPermissionRemediator(stack, 'Remediator', { jobTypes: ['training', 'processing'] });
+new SageMakerPermissionRemediator(stack, 'Remediator', { jobTypes: ['training', 'processing'], dashboard: true });
 const template = app.synth().getStackByName('UserStack').template;
 process.stdout.write(JSON.stringify({
   resourceTypes: Object.values(template.Resources).map((resource) => resource.Type),
@@ -40,13 +40,18 @@ describe('the package, installed from its tarball into a fresh CDK app', () => {
       coreSaysPermission: string;
     };
     expect(resourceTypes).toEqual(
-      expect.arrayContaining(['AWS::Lambda::Function', 'AWS::Events::Rule', 'AWS::SNS::Topic']),
+      expect.arrayContaining([
+        'AWS::Lambda::Function',
+        'AWS::Events::Rule',
+        'AWS::SNS::Topic',
+        'AWS::CloudWatch::Dashboard',
+      ]),
     );
     expect(resourceTypes.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(2);
     expect(coreSaysPermission).toBe('permission');
     const assets = readFileSync(join(app.dir, 'cdk.out', 'UserStack.assets.json'), 'utf8');
     expect(assets).toMatch(/"packaging": "zip"/);
-  }, 60_000);
+  }, 120_000);
 
   it('runs the installed command with npx, its JSON output pure', () => {
     // Act

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_DIR } from '../helpers/fixtures.js';
+import { CORPUS_PATH, EVENTS_DIR, readCorpus } from '../helpers/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -194,6 +194,14 @@ describe('the command in pipes', () => {
     );
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ isPermission: true, fixLocation: 'scp' });
+  });
+
+  it('scores the repository corpus through the score subcommand', () => {
+    const { code, stdout } = command(process.env, 'score', '--corpus', CORPUS_PATH, '--format', 'json');
+    expect(code).toBe(0);
+    const score = JSON.parse(stdout) as { items: number; classificationAccuracy: number };
+    expect(score.items).toBe(readCorpus().length);
+    expect(score.classificationAccuracy).toBeGreaterThan(90);
   });
 
   it('prints the version written in package.json', () => {

@@ -1,0 +1,60 @@
+/**
+ * Counts what the service does, in CloudWatch's embedded metric format (log lines, no API calls),
+ * under the names of metric-names.ts and no others.
+ */
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
+import type { MetricKey } from './metric-names.js';
+import { METRICS } from './metric-names.js';
+import type { RemediationResult } from './remediate.js';
+
+/** One data point: a count of 1 of a metric, with its dimension's value. */
+export interface MetricPoint {
+  readonly metric: MetricKey;
+  readonly value?: string;
+}
+
+/** What one processed failure counts (pure): the breakdowns of the failure and what came of it. */
+export function metricPointsOf(result: RemediationResult): MetricPoint[] {
+  const diagnosed: MetricPoint[] = [
+    { metric: 'failuresByJobType', value: result.jobType },
+    { metric: 'failuresByCategory', value: result.category },
+    ...(result.status === 'not-permission'
+      ? []
+      : [{ metric: 'failuresByFixLocation', value: result.fixLocation } as const]),
+  ];
+  if (result.status === 'not-permission') return diagnosed;
+  const { outcome } = result.autoApply;
+  return [
+    ...diagnosed,
+    { metric: 'proposals' },
+    ...(result.status === 'applied' ? [{ metric: 'autoApplied' } as const] : []),
+    ...(outcome !== null && result.status !== 'applied'
+      ? [{ metric: 'refusals', value: outcome } as const]
+      : []),
+  ];
+}
+
+/** Writes each point as its own EMF record, so each carries only its own dimension. */
+export function emit(metrics: Metrics, points: readonly MetricPoint[]): void {
+  for (const point of points) {
+    const { name, dimension } = METRICS[point.metric];
+    const single = metrics.singleMetric();
+    if (dimension) single.addDimension(dimension, point.value ?? 'none');
+    single.addMetric(name, MetricUnit.Count, 1);
+  }
+}
+
+/**
+ * Counts each processed failure after the handler returns. Skipped and duplicate events end the
+ * request earlier (a returned value in `before`), so they are not counted here.
+ */
+export function countRemediations(metrics: Metrics): MiddlewareObj<unknown, unknown> {
+  return {
+    after: (request) => {
+      emit(metrics, metricPointsOf(request.response as RemediationResult));
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildHandler } from '../../lambdas/remediator/app.js';
+import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
+import { configFromEnv } from '../../lambdas/remediator/config.js';
+import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/remediator/metric-names.js';
+import { metricPointsOf } from '../../lambdas/remediator/metrics.js';
+import type { RemediationResult } from '../../lambdas/remediator/remediate.js';
+import { readEvent } from '../helpers/fixtures.js';
+import { lambdaContext } from '../helpers/lambda.js';
+
+const iam = mockClient(IAMClient);
+const sns = mockClient(SNSClient);
+
+interface Emf {
+  readonly _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  readonly [dimension: string]: unknown;
+}
+
+/** The EMF records the handler writes to standard output for one event: name and dimensions. */
+async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}) {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  try {
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    const handler = buildHandler(
+      {
+        sagemaker: new SageMakerClient({}),
+        iam: new IAMClient({}),
+        sns: new SNSClient({}),
+        config: { ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' }), ...config },
+        logger,
+      },
+      logger,
+      metrics,
+    );
+    await handler(event, lambdaContext());
+  } finally {
+    write.mockRestore();
+  }
+  return lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Emf)
+    .map((record) => {
+      const [directive] = record._aws.CloudWatchMetrics;
+      const dimensions = (directive?.Dimensions[0] ?? []).filter((name) => name !== 'service');
+      return {
+        namespace: directive?.Namespace,
+        service: record.service,
+        name: directive?.Metrics[0]?.Name,
+        ...Object.fromEntries(dimensions.map((name) => [name, record[name]])),
+      };
+    });
+}
+
+beforeEach(() => {
+  iam.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [] });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const common = { namespace: METRICS_NAMESPACE, service: SERVICE_NAME };
+
+describe('the handler counts what it does', () => {
+  it.each([
+    [
+      'a permission proposal',
+      'training-kms-output-denied.json',
+      {},
+      [
+        { name: 'FailuresDiagnosed', JobType: 'training' },
+        { name: 'FailuresDiagnosed', Category: 'permission' },
+        { name: 'FailuresDiagnosed', FixLocation: 'identity-policy' },
+        { name: 'ProposalsPublished' },
+      ],
+    ],
+    [
+      'a failure that is not about permissions',
+      'training-not-permission-oom.json',
+      {},
+      [
+        { name: 'FailuresDiagnosed', JobType: 'training' },
+        { name: 'FailuresDiagnosed', Category: 'out-of-memory' },
+      ],
+    ],
+    [
+      'a fix auto-remediation refused',
+      'training-kms-output-denied.json',
+      { autoRemediate: true, allowedAccounts: ['999988887777'], roleNamePatterns: ['*'] },
+      [
+        { name: 'FailuresDiagnosed', JobType: 'training' },
+        { name: 'FailuresDiagnosed', Category: 'permission' },
+        { name: 'FailuresDiagnosed', FixLocation: 'identity-policy' },
+        { name: 'ProposalsPublished' },
+        { name: 'AutoApplyRefusals', Reason: 'refused' },
+      ],
+    ],
+  ])('%s', async (_name, file, config, expected) => {
+    // Act
+    const emitted = await emittedFor(readEvent(file), config);
+    // Assess
+    expect(emitted).toEqual(expected.map((point) => ({ ...common, ...point })));
+  });
+
+  it('counts nothing for an event it skips', async () => {
+    expect(await emittedFor({ source: 'aws.ec2', 'detail-type': 'x', detail: {} })).toEqual([]);
+  });
+
+  it('emits only names and dimensions of the shared list', async () => {
+    // Prepare: every case above, and an applied fix from the pure mapping.
+    const emitted = [
+      ...(await emittedFor(readEvent('training-kms-output-denied.json'))),
+      ...(await emittedFor(readEvent('training-scp-explicit-deny.json'))),
+      ...(await emittedFor(readEvent('training-not-permission-oom.json'))),
+    ];
+    const declared = Object.values(METRICS)
+      .filter((metric) => !('fromLog' in metric))
+      .map(({ name, dimension }) => `${name}/${dimension ?? ''}`);
+    // Assess
+    for (const { name, namespace, service, ...dimensions } of emitted) {
+      expect({ namespace, service }).toEqual(common);
+      expect(declared).toContain(`${name}/${Object.keys(dimensions)[0] ?? ''}`);
+    }
+    expect(emitted.length).toBeGreaterThan(0);
+  });
+});
+
+describe('metricPointsOf', () => {
+  it('counts an applied fix, and no refusal for it', () => {
+    const applied: RemediationResult = {
+      status: 'applied',
+      jobName: 'j',
+      messageId: 'm',
+      jobType: 'processing',
+      category: 'permission',
+      fixLocation: 'identity-policy',
+      verification: 'verified',
+      autoApply: { eligible: true, outcome: 'applied', refusals: [], policyName: 'p' },
+    };
+    expect(metricPointsOf(applied)).toEqual([
+      { metric: 'failuresByJobType', value: 'processing' },
+      { metric: 'failuresByCategory', value: 'permission' },
+      { metric: 'failuresByFixLocation', value: 'identity-policy' },
+      { metric: 'proposals' },
+      { metric: 'autoApplied' },
+    ]);
+  });
+});
