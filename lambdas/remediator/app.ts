@@ -5,6 +5,8 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { isFlushIncidentsEvent } from '../core/incident.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
@@ -20,7 +22,20 @@ export const IDEMPOTENCY_KEY_PATH =
   '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
   'detail.FailureReason || detail.errorMessage]';
 
+/**
+ * The function's handler: failed-job events, and the scheduled flush of due incidents, which goes
+ * around event validation and idempotency (every flush is a new one).
+ */
 export function buildHandler(deps: Dependencies, logger: Logger) {
+  const failures = failureHandler(deps, logger);
+  const { incidents } = deps;
+  if (!incidents) return failures;
+  const flush = middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }));
+  return (event: unknown, context: Context) =>
+    isFlushIncidentsEvent(event) ? flush(event, context) : failures(event, context);
+}
+
+function failureHandler(deps: Dependencies, logger: Logger) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(skipUnlessFailedJob({ logger }));

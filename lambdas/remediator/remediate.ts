@@ -18,6 +18,7 @@ import { roleNameOf } from '../core/job-context.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import { applyPolicy, roleTags, verifyPolicy } from './aws/iam.js';
+import type { IncidentStore } from './aws/incidents.js';
 import { storeProposal } from './aws/proposals.js';
 import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
@@ -43,6 +44,8 @@ export interface Dependencies {
   readonly accountAccess?: (job: JobContext) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
+  /** Groups failures of one cause into one incident; without it, every failure is published. */
+  readonly incidents?: IncidentStore;
 }
 
 /**
@@ -51,6 +54,8 @@ export interface Dependencies {
  */
 export type RemediationResult =
   | { readonly status: 'not-permission'; readonly jobName: string | null; readonly messageId: string | null }
+  /** A later failure of an open incident: recorded for its digest, not published. */
+  | { readonly status: 'grouped'; readonly jobName: string | null; readonly incidentId: string }
   | {
       readonly status: 'proposed' | 'applied';
       readonly jobName: string | null;
@@ -190,6 +195,9 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   }
 
   const unverified = propose(diagnosis);
+  const incident = await deps.incidents?.record(job, { kind: 'permission', diagnosis, proposal: unverified });
+  if (incident?.role === 'later')
+    return { status: 'grouped', jobName: job.jobName ?? null, incidentId: incident.incidentId };
   const verification: Verification = !local
     ? { status: 'unverified', reason: unavailable ?? 'no access to the job account' }
     : unverified.policy && job.roleArn
