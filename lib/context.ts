@@ -21,6 +21,11 @@ const stringOf = (node: Node, key: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
+const numberOf = (node: Node, key: string): number | undefined => {
+  const value: unknown = node.tryGetContext(key);
+  return value === undefined || value === '' ? undefined : Number(value);
+};
+
 function jobTypesOf(node: Node): JobType[] | undefined {
   const jobTypes = listOf(node.tryGetContext('jobTypes'));
   return jobTypes.length > 0 ? (jobTypes as JobType[]) : undefined;
@@ -37,6 +42,8 @@ export function remediatorPropsFromContext(node: Node): SageMakerPermissionRemed
     dryRun: flagOf(node, 'dryRun'),
     watchApiDenials: flagOf(node, 'watchApiDenials'),
     central: organizationId ? { organizationId } : undefined,
+    incidentWindowMinutes: numberOf(node, 'incidentWindowMinutes'),
+    maxConcurrency: numberOf(node, 'maxConcurrency'),
   };
 }
 
