@@ -80,4 +80,34 @@ describe('an alert storm', () => {
     expect(description).toContain(`and ${STORM_PLAN.stormJobs - 1 - DIGEST_LISTED_JOBS} more`);
     expect(storm?.message.text).toMatch(/^499 more job\(s\) failed with the same cause as storm-shard-\d{3}/);
   }, 120_000);
+
+  it('retries a digest that cannot be published, puts the failure in the DLQ, and sends it later', async () => {
+    // Prepare: three failures of one cause; a flush whose topic does not exist.
+    const rig = await new StormRig(env.world, STORM_PLAN.windowMinutes).create();
+    const broken = await new StormRig(env.world, STORM_PLAN.windowMinutes, {
+      topicArn: env.world.topicArn.replace(/:[^:]+$/, ':no-such-topic'),
+    }).create();
+    const events = stormEvents({ ...STORM_PLAN, stormJobs: 3, otherCauses: [] });
+    await rig.send(
+      events.map(({ event }) => event),
+      1,
+    );
+    const [first] = await allDelivered(env.world);
+    // Act
+    broken.clock = rig.clock + STORM_PLAN.windowMinutes * 60_000;
+    const sentWhileBroken = await broken.flush();
+    rig.clock = broken.clock + 60_000;
+    const sentLater = await rig.flush();
+    // Assess: the failed flush went to the DLQ after its retries; the next one sent the digest.
+    expect(sentWhileBroken).toBe(false);
+    const [deadLetter, ...more] = await rig.deadLetters();
+    expect(more).toEqual([]);
+    expect(deadLetter?.event).toEqual({ action: 'flush-incidents' });
+    expect(deadLetter?.error).toMatch(/digest of incident \d{12}-[0-9a-f]{24} not sent \(attempt 3\)/);
+    expect(sentLater).toBe(true);
+    const digests = await allDelivered(env.world);
+    expect(digests.map(digestOf)).toEqual([
+      expect.objectContaining({ firstJob: first?.attributes.jobName, jobCount: 3, final: true }),
+    ]);
+  });
 });

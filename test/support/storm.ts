@@ -9,12 +9,18 @@
  * concurrency.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FLUSH_INCIDENTS_EVENT } from '../../lambdas/core/incident.js';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
 import { incidentStoreFrom } from '../../lambdas/remediator/aws/incidents.js';
+import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import type { Dependencies } from '../../lambdas/remediator/remediate.js';
 import { lambdaContext } from '../helpers/lambda.js';
 import type { Delivered, World } from './world.js';
@@ -128,9 +134,10 @@ export class StormRig {
   public constructor(
     private readonly world: World,
     windowMinutes: number,
+    overrides: Partial<RemediatorConfig> = {},
   ) {
     const logger = new Logger({ serviceName: 'storm', logLevel: 'SILENT' });
-    const config = world.config({ incidentWindowMinutes: windowMinutes });
+    const config = world.config({ incidentWindowMinutes: windowMinutes, ...overrides });
     const dynamodb = new DynamoDBClient(CLIENT_RETRY);
     serialisePerItem(dynamodb);
     const deps: Dependencies = {
@@ -203,6 +210,14 @@ export class StormRig {
   /** The scheduled flush, as the construct's rule invokes it. */
   public flush(): Promise<boolean> {
     return this.invoke({ ...FLUSH_INCIDENTS_EVENT });
+  }
+
+  /** The bodies of the dead-letter queue's messages: the event and the last error. */
+  public async deadLetters(): Promise<{ event: unknown; error: string }[]> {
+    const { Messages = [] } = await this.world.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: this.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    return Messages.map((message) => JSON.parse(message.Body ?? '{}') as { event: unknown; error: string });
   }
 
   public async deadLetterCount(): Promise<number> {

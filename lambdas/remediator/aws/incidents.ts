@@ -231,11 +231,13 @@ export class IncidentStore {
         }
         digests += 1;
       }
+      // Removes exactly the jobs this digest listed: jobs recorded meanwhile stay for the next one.
       await this.options.dynamodb.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: key,
           UpdateExpression: `${inSet.length > 0 ? 'DELETE jobs :reported ' : ''}ADD reportedCount :count REMOVE leaseUntil`,
+          ConditionExpression: 'attribute_exists(id)',
           ExpressionAttributeValues: {
             ...(inSet.length > 0 ? { ':reported': { SS: inSet } } : {}),
             ':count': { N: String(jobs.length) },
@@ -278,6 +280,7 @@ export class IncidentStore {
         TableName: this.options.tableName,
         Key: key,
         UpdateExpression: 'ADD digestFailures :one REMOVE leaseUntil',
+        ConditionExpression: 'attribute_exists(id)',
         ExpressionAttributeValues: { ':one': { N: '1' } },
         ReturnValues: 'UPDATED_NEW',
       }),
