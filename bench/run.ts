@@ -14,6 +14,16 @@ import { readCorpus } from '../test/helpers/fixtures.js';
 import { ensureBuilt } from '../test/support/pack.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+import { startMoto, useEndpoint } from '../test/support/moto.js';
+import {
+  allDelivered,
+  digestOf,
+  percentile as stormPercentile,
+  STORM_PLAN,
+  StormRig,
+  stormEvents,
+} from '../test/support/storm.js';
+import { World } from '../test/support/world.js';
 
 const COLD_STARTS = 20;
 
@@ -141,12 +151,54 @@ async function benchBundle() {
   };
 }
 
+/**
+ * The storm of the integration test on a local moto server: events in, messages out, jobs no message
+ * accounts for (must be 0), and the handler's time per event while 10 callers keep it busy. moto is
+ * slower than DynamoDB and SNS: the latencies are an upper bound of the handler's own cost.
+ */
+async function benchStorm() {
+  const moto = await startMoto();
+  const restore = useEndpoint(moto.endpoint);
+  try {
+    const world = await new World().create();
+    const rig = await new StormRig(world, STORM_PLAN.windowMinutes).create();
+    const events = stormEvents(STORM_PLAN);
+    const run = await rig.send(
+      events.map(({ event }) => event),
+      STORM_PLAN.concurrency,
+    );
+    rig.clock += (STORM_PLAN.windowMinutes + 1) * 60_000;
+    await rig.flush();
+    const delivered = await allDelivered(world);
+    const accounted = delivered.flatMap(
+      (message) => digestOf(message)?.jobs ?? [message.attributes.jobName ?? ''],
+    );
+    return {
+      events: events.length,
+      causes: 1 + STORM_PLAN.otherCauses.length,
+      concurrency: STORM_PLAN.concurrency,
+      messagesPublished: delivered.length,
+      digests: delivered.filter((message) => digestOf(message)).length,
+      jobsLost: events.filter(({ jobName }) => !accounted.includes(jobName)).length,
+      jobsInTwoMessages: accounted.length - new Set(accounted).size,
+      deadLettered: run.deadLettered + (await rig.deadLetterCount()),
+      handlerP50Ms: Math.round(stormPercentile(run.latenciesMs, 50)),
+      handlerP99Ms: Math.round(stormPercentile(run.latenciesMs, 99)),
+      eventsPerSecond: Math.round(events.length / (run.wallMs / 1000)),
+    };
+  } finally {
+    restore();
+    await moto.stop();
+  }
+}
+
 const results = {
   measuredAt: new Date().toISOString(),
   node: process.version,
   diagnosis: benchDiagnosis(),
   lambdaBundle: await benchBundle(),
   cli: benchCli(),
+  storm: await benchStorm(),
 };
 const target = fileURLToPath(new URL('results.json', import.meta.url));
 writeFileSync(target, `${JSON.stringify(results, null, 2)}\n`);

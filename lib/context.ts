@@ -35,6 +35,8 @@ export const CONTEXT_KEYS = {
   memberOf: 'string',
   memberRoleName: 'string',
   memberRoleRegion: 'string',
+  incidentWindowMinutes: 'number',
+  maxConcurrency: 'number',
 } as const;
 type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -68,7 +70,9 @@ type Values = Partial<{
     ? boolean
     : (typeof CONTEXT_KEYS)[K] extends 'list'
       ? string[]
-      : string;
+      : (typeof CONTEXT_KEYS)[K] extends 'number'
+        ? number
+        : string;
 }>;
 
 /** Parses every key of ours, collecting every problem. */
@@ -94,6 +98,10 @@ function parse(context: Record<string, unknown>): { values: Values; problems: st
           .map((item) => item.trim())
           .filter(Boolean);
       else problems.push(`${key} must be a list of strings (JSON array or comma-separated)`);
+    } else if (kind === 'number') {
+      const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof number === 'number' && Number.isFinite(number)) values[key] = number;
+      else problems.push(`${key} must be a number, not '${String(value)}'`);
     } else if (typeof value === 'string') {
       if (value !== '') values[key] = value;
     } else {
@@ -144,6 +152,8 @@ export function appShapeFromContext(node: Node): AppShape {
     dryRun: values.dryRun,
     notifyNonPermission: values.notifyNonPermission,
     watchApiDenials: values.watchApiDenials,
+    incidentWindowMinutes: values.incidentWindowMinutes,
+    maxConcurrency: values.maxConcurrency,
     central: values.organizationId
       ? { organizationId: values.organizationId, memberRoleName: values.memberRoleName }
       : undefined,

@@ -30,7 +30,9 @@ import {
 } from '../lambdas/core/job-types.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
+import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { RemediatorDashboard } from './dashboard.js';
+import { wireIncidents } from './incidents.js';
 import { iam5Finding } from './nag.js';
 
 export type { JobType } from '../lambdas/core/job-types.js';
@@ -285,6 +287,19 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly autoRemediateResources?: readonly string[];
   /**
+   * Failures with the same cause (account, role, fix) within this many minutes after the first are one
+   * incident: the first is published at once, the others in one digest in its Slack thread when the
+   * window closes. 0 publishes every failure on its own.
+   * @default 15
+   */
+  readonly incidentWindowMinutes?: number;
+  /**
+   * Reserved concurrency of the function: a storm of failures waits in Lambda's and EventBridge's
+   * retries instead of taking the account's concurrency.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -304,11 +319,16 @@ const DEFAULTS = {
   dryRun: false,
   notifyNonPermission: false,
   watchApiDenials: false,
+  incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
+  maxConcurrency: 10,
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
 /** The tag key of the opt-in; mirrors OPT_IN_TAG in lambdas/core/guard.ts. */
 const OPT_IN_TAG_KEY = 'sagemaker-iam-remediator:auto';
+
+const isWholeNumber = (value: number, min: number): boolean =>
+  Token.isUnresolved(value) || (Number.isInteger(value) && value >= min);
 
 /** Every problem with the props at once, so a user fixes them in one pass. */
 export function validateProps(props: SageMakerPermissionRemediatorProps): string[] {
@@ -343,6 +363,14 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
     [
       (props.approvals?.approverFunctionName?.length ?? 0) > APPROVER_NAME_LIMIT,
       `approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters: the chat command that names it is limited to ${CHATBOT_COMMAND_TEXT_LIMIT}`,
+    ],
+    [
+      !isWholeNumber(props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes, 0),
+      'incidentWindowMinutes must be a whole number of minutes, 0 or more',
+    ],
+    [
+      !isWholeNumber(props.maxConcurrency ?? DEFAULTS.maxConcurrency, 1),
+      'maxConcurrency must be a whole number, 1 or more',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -425,6 +453,11 @@ export class SageMakerPermissionRemediator extends Construct {
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       },
+    });
+
+    wireIncidents(this, this.function, this.deadLetterQueue, {
+      windowMinutes: props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes,
+      maxConcurrency: props.maxConcurrency ?? DEFAULTS.maxConcurrency,
     });
 
     const wildcardResources = [

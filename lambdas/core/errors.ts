@@ -40,3 +40,14 @@ export class NotAFailureError extends InvalidInputError {
     this.status = status;
   }
 }
+
+/** An incident's digest could not be published; the invocation fails so that it is retried. */
+export class DigestError extends RemediatorError {
+  public readonly incidentId: string;
+
+  public constructor(message: string, incidentId: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DigestError';
+    this.incidentId = incidentId;
+  }
+}

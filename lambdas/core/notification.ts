@@ -102,7 +102,7 @@ export function approvalNotificationOf(
  * One SNS message for `MessageStructure: json`: plain text for `default` and `email`, the AWS Chatbot
  * notification for `https`, the machine-readable form for `sqs`; attributes for filter policies.
  */
-function assemble(
+export function assemble(
   title: string,
   text: string,
   chatbot: unknown,

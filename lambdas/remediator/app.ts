@@ -6,14 +6,29 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { isFlushIncidentsEvent } from '../core/incident.js';
 import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
 import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
-/** The Middy handler; `metrics` counts each processed failure (tests may leave it out). */
+/**
+ * The function's handler: failed-job events, and the scheduled flush of due incidents, which goes
+ * around event validation and idempotency (every flush is a new one). `metrics` counts each
+ * processed failure (tests may leave it out).
+ */
 export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
+  const failures = failureHandler(deps, logger, metrics);
+  const { incidents } = deps;
+  if (!incidents) return failures;
+  const flush = middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }));
+  return (event: unknown, context: Context) =>
+    isFlushIncidentsEvent(event) ? flush(event, context) : failures(event, context);
+}
+
+function failureHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(skipUnlessFailedJob({ logger, requireEventAccount: deps.config.central !== undefined }));

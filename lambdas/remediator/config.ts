@@ -3,6 +3,7 @@
  * these variables; every default is written once, here.
  */
 import type { GuardConfig } from '../core/guard.js';
+import { INCIDENT_DEFAULTS } from '../core/incident.js';
 
 export interface RemediatorConfig extends GuardConfig {
   /** Where proposals are published. */
@@ -15,11 +16,17 @@ export interface RemediatorConfig extends GuardConfig {
   readonly idempotencyTableName?: string;
   /** DynamoDB table of proposals a human may approve from chat; none disables approvals. */
   readonly proposalsTableName?: string;
+  /**
+   * Failures of one cause within this many minutes are one incident: one message, then one digest.
+   * 0, or no idempotency table, publishes every failure.
+   */
+  readonly incidentWindowMinutes?: number;
   /** Central mode: the role to assume in a member account, and this (the central) account. */
   readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
 }
 
 export const DEFAULTS = {
+  incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
   notifyNonPermission: false,
   dryRun: false,
   autoRemediate: false,
@@ -60,6 +67,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     resourcePatterns: patterns(env.AUTO_REMEDIATE_RESOURCES),
     idempotencyTableName: env.IDEMPOTENCY_TABLE_NAME || undefined,
     proposalsTableName: env.PROPOSALS_TABLE_NAME || undefined,
+    incidentWindowMinutes: env.INCIDENT_WINDOW_MINUTES
+      ? Number(env.INCIDENT_WINDOW_MINUTES)
+      : DEFAULTS.incidentWindowMinutes,
     central:
       env.MEMBER_ROLE_NAME && env.HOME_ACCOUNT_ID
         ? { memberRoleName: env.MEMBER_ROLE_NAME, homeAccountId: env.HOME_ACCOUNT_ID }

@@ -11,6 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { buildHandler } from './app.js';
 import { memberAccountAccess } from './aws/accounts.js';
+import { incidentStoreFrom } from './aws/incidents.js';
 import { CLIENT_RETRY } from './aws/retry.js';
 import { configFromEnv } from './config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
@@ -19,17 +20,20 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 const config = configFromEnv();
 const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
+const sns = new SNSClient(CLIENT_RETRY);
+const dynamodb = new DynamoDBClient(CLIENT_RETRY);
 
 export const handler = buildHandler(
   {
     ...home,
-    sns: new SNSClient(CLIENT_RETRY),
-    dynamodb: new DynamoDBClient(CLIENT_RETRY),
+    sns,
+    dynamodb,
     accountAccess: config.central
       ? memberAccountAccess({ ...config.central, sts: new STSClient(CLIENT_RETRY), home })
       : undefined,
     config,
     logger,
+    incidents: incidentStoreFrom(config, { dynamodb, sns, logger }),
   },
   logger,
   metrics,

@@ -24,7 +24,8 @@ export function metricPointsOf(result: RemediationResult): MetricPoint[] {
       ? []
       : [{ metric: 'failuresByFixLocation', value: result.fixLocation } as const]),
   ];
-  if (result.status === 'not-permission') return diagnosed;
+  // A grouped failure is counted as diagnosed; its incident's first failure counted the proposal.
+  if (result.status === 'not-permission' || result.status === 'grouped') return diagnosed;
   const { outcome } = result.autoApply;
   return [
     ...diagnosed,

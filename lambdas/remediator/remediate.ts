@@ -18,6 +18,7 @@ import { consoleUrlOf } from '../core/render.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import { applyPolicy, optInTags, verifyPolicy } from './aws/iam.js';
+import type { IncidentStore } from './aws/incidents.js';
 import { storeProposal } from './aws/proposals.js';
 import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
@@ -43,6 +44,8 @@ export interface Dependencies {
   readonly accountAccess?: (job: JobContext) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
+  /** Groups failures of one cause into one incident; without it, every failure is published. */
+  readonly incidents?: IncidentStore;
 }
 
 /**
@@ -57,6 +60,15 @@ export type RemediationResult =
       /** What the job was and what kind of failure it had: the breakdowns metrics count. */
       readonly jobType: JobType;
       readonly category: string;
+    }
+  /** A later failure of an open incident: recorded for its digest, not published. */
+  | {
+      readonly status: 'grouped';
+      readonly jobName: string | null;
+      readonly incidentId: string;
+      readonly jobType: JobType;
+      readonly category: 'permission';
+      readonly fixLocation: FixLocation;
     }
   | {
       readonly status: 'proposed' | 'applied';
@@ -178,6 +190,16 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   }
 
   const unverified = propose(diagnosis);
+  const incident = await deps.incidents?.record(job, { kind: 'permission', diagnosis, proposal: unverified });
+  if (incident?.role === 'later')
+    return {
+      status: 'grouped',
+      jobName: job.jobName ?? null,
+      incidentId: incident.incidentId,
+      jobType: job.jobType,
+      category: 'permission',
+      fixLocation: unverified.fixLocation,
+    };
   const verification: Verification = !local
     ? { status: 'unverified', reason: unavailable ?? 'no access to the job account' }
     : unverified.policy && job.roleArn
