@@ -258,7 +258,7 @@ export const CREATE_JOB_CALLS = {
 export const ACCESS_DENIED_ERROR_CODES = ['AccessDenied', 'AccessDeniedException'] as const;
 
 /** CloudTrail records request parameters in camelCase; Describe*Job answers in PascalCase. */
-const pascalKeys = (value: unknown): unknown => {
+export const pascalKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(pascalKeys);
   if (!isObject(value)) return value;
   return Object.fromEntries(
