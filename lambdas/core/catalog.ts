@@ -8,7 +8,7 @@
  * is not a permission problem; they only apply when the text holds no AccessDenied statement.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
-import { ECR_PULL_ACTIONS } from './action-sets.js';
+import { ECR_PULL_ACTIONS } from './actions.js';
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
 interface RuleBase {

@@ -7,32 +7,12 @@
  * resource comes from the job's own configuration in the job's own account. Text the container
  * wrote can therefore only select among permissions the job's configuration already implies.
  */
-import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
+import { AUTO_APPLY_ALLOWLIST } from './actions.js';
 import { assumedRoleNameOf, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
 import type { Finding, JobContext, PermissionDiagnosis, Verification } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
-
-/** Actions a SageMaker job's execution role may be granted without a human. */
-export const AUTO_APPLY_ALLOWLIST: ReadonlySet<string> = new Set([
-  's3:GetObject',
-  's3:PutObject',
-  's3:ListBucket',
-  's3:AbortMultipartUpload',
-  ...ECR_PULL_ACTIONS,
-  'kms:Decrypt',
-  'kms:GenerateDataKey',
-  'kms:CreateGrant',
-  'kms:DescribeKey',
-  ...LOG_WRITE_ACTIONS,
-  'logs:DescribeLogStreams',
-  ...ENI_ACTIONS,
-  'fsx:DescribeFileSystems',
-  'elasticfilesystem:DescribeMountTargets',
-  'elasticfilesystem:DescribeFileSystems',
-  'cloudwatch:PutMetricData',
-]);
 
 /** The tag a role carries to opt in when it matches no configured name pattern. */
 export const OPT_IN_TAG = { key: 'sagemaker-iam-remediator:auto', value: 'true' } as const;

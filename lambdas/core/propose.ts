@@ -4,6 +4,7 @@
  * Allow on the role cannot lift (explicit denies, SCPs, boundaries, resource and trust policies).
  */
 import { createHash } from 'node:crypto';
+import { isEscalation } from './actions.js';
 import { assumedRoleNameOf, roleNameOf } from './job-context.js';
 import type {
   Finding,
@@ -57,16 +58,6 @@ export interface FixProposal {
   readonly advice: readonly string[];
   readonly explanation: string;
 }
-
-/**
- * Services whose actions can widen the role's own power. They are never put in a proposed policy,
- * whatever the text says; a human decides. iam:PassRole is the exception: SageMaker callers need it,
- * and it is always scoped to a role and conditioned on `iam:PassedToService`.
- */
-const ESCALATION_SERVICES: readonly string[] = ['iam', 'sts', 'organizations'];
-
-export const isEscalation = (action: string): boolean =>
-  action !== 'iam:PassRole' && ESCALATION_SERVICES.includes(action.slice(0, action.indexOf(':')));
 
 /** Findings fixed by an Allow on the principal: implicit denies in its identity policy, or unknown. */
 const isIdentityFix = (finding: Finding): boolean =>

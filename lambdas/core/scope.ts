@@ -5,7 +5,15 @@
  * job says nothing (and is marked `message`), and where neither says anything the grant carries a
  * visible placeholder (`placeholder`). `*` appears only for actions IAM cannot scope.
  */
-import { ECR_PULL_ACTIONS, ENI_ACTIONS, LOG_WRITE_ACTIONS } from './action-sets.js';
+import type { ResourceKind } from './actions.js';
+import {
+  actionChannelOf,
+  actionRow,
+  COMPANION_GROUPS,
+  RESOURCE_KINDS,
+  resourceKindOf,
+  S3_CHANNELS,
+} from './actions.js';
 import { JOB_ARN_TYPES, parseArn, parseS3Uri } from './job-context.js';
 import type {
   Channel,
@@ -17,94 +25,6 @@ import type {
   S3Location,
 } from './types.js';
 import { CHANNELS } from './types.js';
-
-/** Actions a senior engineer grants together: when one of a group is missing, the rest usually are. */
-export const COMPANION_GROUPS: readonly { readonly channel: Channel; readonly actions: readonly string[] }[] =
-  [
-    { channel: CHANNELS.inputData, actions: ['s3:GetObject', 's3:ListBucket'] },
-    { channel: CHANNELS.sourceCode, actions: ['s3:GetObject'] },
-    { channel: CHANNELS.output, actions: ['s3:PutObject', 's3:AbortMultipartUpload'] },
-    { channel: CHANNELS.checkpoint, actions: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'] },
-    { channel: CHANNELS.debuggerOutput, actions: ['s3:PutObject'] },
-    { channel: CHANNELS.profilerOutput, actions: ['s3:PutObject'] },
-    { channel: CHANNELS.tensorboardOutput, actions: ['s3:PutObject'] },
-    { channel: CHANNELS.modelData, actions: ['s3:GetObject', 's3:ListBucket'] },
-    { channel: CHANNELS.ecrImage, actions: ECR_PULL_ACTIONS },
-    { channel: CHANNELS.vpcNetwork, actions: ENI_ACTIONS },
-    { channel: CHANNELS.cloudwatchLogs, actions: LOG_WRITE_ACTIONS },
-    { channel: CHANNELS.cloudwatchLogs, actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'] },
-  ];
-
-/** Actions that submit or tag a job: the caller's, not the execution role's. */
-const ACTION_CHANNELS: Readonly<Record<string, Channel>> = {
-  'iam:PassRole': CHANNELS.jobSubmission,
-  'sagemaker:AddTags': CHANNELS.jobSubmission,
-  'sagemaker:CreateTrainingJob': CHANNELS.jobSubmission,
-  'sagemaker:CreateProcessingJob': CHANNELS.jobSubmission,
-  'sagemaker:CreateTransformJob': CHANNELS.jobSubmission,
-};
-
-/** The channel of an action named by a message, by its service, when no S3 location claims it. */
-const SERVICE_CHANNELS: Readonly<Record<string, Channel>> = {
-  kms: CHANNELS.kms,
-  ecr: CHANNELS.ecrImage,
-  logs: CHANNELS.cloudwatchLogs,
-  cloudwatch: CHANNELS.cloudwatchMetrics,
-  fsx: CHANNELS.fsx,
-  elasticfilesystem: CHANNELS.efs,
-};
-
-/** How each action is scoped. Actions not listed are scoped to the resource the message names. */
-type ResourceKind =
-  | 's3-object'
-  | 's3-list'
-  | 'ecr-repository'
-  | 'kms-key'
-  | 'log-group'
-  | 'eni-create'
-  | 'eni'
-  | 'unscoped'
-  | 'metrics'
-  | 'file-system'
-  | 'role'
-  | 'pass-role'
-  | 'job';
-
-const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
-  's3:GetObject': 's3-object',
-  's3:PutObject': 's3-object',
-  's3:AbortMultipartUpload': 's3-object',
-  's3:DeleteObject': 's3-object',
-  's3:ListBucket': 's3-list',
-  'ecr:BatchCheckLayerAvailability': 'ecr-repository',
-  'ecr:BatchGetImage': 'ecr-repository',
-  'ecr:GetDownloadUrlForLayer': 'ecr-repository',
-  'ecr:GetAuthorizationToken': 'unscoped',
-  'ec2:CreateNetworkInterface': 'eni-create',
-  'ec2:CreateNetworkInterfacePermission': 'eni',
-  'ec2:DeleteNetworkInterface': 'eni',
-  'ec2:DeleteNetworkInterfacePermission': 'eni',
-  'ec2:DescribeNetworkInterfaces': 'unscoped',
-  'ec2:DescribeVpcs': 'unscoped',
-  'ec2:DescribeDhcpOptions': 'unscoped',
-  'ec2:DescribeSubnets': 'unscoped',
-  'ec2:DescribeSecurityGroups': 'unscoped',
-  'cloudwatch:PutMetricData': 'metrics',
-  'sts:AssumeRole': 'role',
-  'iam:PassRole': 'pass-role',
-  'sagemaker:CreateTrainingJob': 'job',
-  'sagemaker:CreateProcessingJob': 'job',
-  'sagemaker:CreateTransformJob': 'job',
-  'sagemaker:DescribeTrainingJob': 'job',
-  'sagemaker:AddTags': 'job',
-};
-
-const SERVICE_RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
-  kms: 'kms-key',
-  logs: 'log-group',
-  fsx: 'file-system',
-  elasticfilesystem: 'file-system',
-};
 
 /** The CloudWatch namespace (and log group prefix) SageMaker uses for each job type. */
 const NAMESPACES: Readonly<Record<JobType, string>> = {
@@ -131,14 +51,6 @@ export interface ScopeInput {
   /** The principal the message names, for its account. */
   readonly principalArn?: string;
 }
-
-const serviceOf = (action: string): string => action.slice(0, action.indexOf(':'));
-const resourceKindOf = (action: string): ResourceKind | undefined =>
-  RESOURCE_KINDS[action] ?? SERVICE_RESOURCE_KINDS[serviceOf(action)];
-
-const S3_CHANNELS: ReadonlySet<Channel> = new Set(
-  COMPANION_GROUPS.filter((group) => group.actions.some((a) => a.startsWith('s3:'))).map((g) => g.channel),
-);
 
 /** The job's S3 location that contains an S3 resource ARN or URI, if any. */
 function jobLocationOf(job: JobContext | undefined, resource: string | undefined): S3Location | undefined {
@@ -167,22 +79,24 @@ function s3TargetOf(resource: string): { bucket: string; key: string } | undefin
 export function channelOfAction(action: string, resource: string | undefined, job?: JobContext): Channel {
   if (action.startsWith('s3:')) return jobLocationOf(job, resource)?.channel ?? CHANNELS.namedAction;
   return (
-    COMPANION_GROUPS.find((group) => group.actions.includes(action))?.channel ??
-    ACTION_CHANNELS[action] ??
-    SERVICE_CHANNELS[serviceOf(action)] ??
+    COMPANION_GROUPS.find((group) => (group.actions as readonly string[]).includes(action))?.channel ??
+    actionChannelOf(action) ??
     CHANNELS.namedAction
   );
 }
 
 /** True when the channel's companion groups include the action. */
 export const channelCovers = (channel: Channel, action: string): boolean =>
-  COMPANION_GROUPS.some((group) => group.channel === channel && group.actions.includes(action));
+  COMPANION_GROUPS.some(
+    (group) => group.channel === channel && (group.actions as readonly string[]).includes(action),
+  );
 
 /** The actions to grant for one denied action: its companion group on identity-policy fixes. */
 export function withCompanions(action: string, channel: Channel): readonly string[] {
   return (
-    COMPANION_GROUPS.find((group) => group.channel === channel && group.actions.includes(action))
-      ?.actions ?? [action]
+    COMPANION_GROUPS.find(
+      (group) => group.channel === channel && (group.actions as readonly string[]).includes(action),
+    )?.actions ?? [action]
   );
 }
 
@@ -338,25 +252,25 @@ const messageScope = (input: ScopeInput): Scoped =>
 function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const jobType = input.job?.jobType ?? 'training';
   switch (kind) {
-    case 's3-object':
+    case RESOURCE_KINDS.s3Object:
       return [s3ObjectScope(input, env.partition)];
-    case 's3-list':
+    case RESOURCE_KINDS.s3Bucket:
       return s3ListScopes(input, env.partition);
-    case 'ecr-repository':
+    case RESOURCE_KINDS.ecrRepository:
       return [ecrScope(input, env.partition)];
-    case 'kms-key':
+    case RESOURCE_KINDS.kmsKey:
       return kmsScopes(input, env);
-    case 'log-group': {
+    case RESOURCE_KINDS.logGroup: {
       const group = `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${logGroupOf(input.job)}`;
       return [{ resources: [group, `${group}:log-stream:*`], resourceSource: env.source }];
     }
-    case 'eni-create':
+    case RESOURCE_KINDS.network:
       return [eniScope(input, env, true)];
-    case 'eni':
+    case RESOURCE_KINDS.networkInterface:
       return [eniScope(input, env, false)];
-    case 'unscoped':
+    case RESOURCE_KINDS.none:
       return [{ resources: ['*'], resourceSource: 'not-resource-scoped' }];
-    case 'metrics':
+    case RESOURCE_KINDS.metrics:
       // PutMetricData cannot be scoped by resource; the namespace condition keeps it to SageMaker's.
       return [
         {
@@ -365,7 +279,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
           resourceSource: 'not-resource-scoped',
         },
       ];
-    case 'file-system': {
+    case RESOURCE_KINDS.fileSystem: {
       const own = input.job?.fileSystems.filter((fs) =>
         input.channel === CHANNELS.efs ? fs.type === 'efs' : fs.type === 'fsx',
       );
@@ -382,16 +296,10 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       }
       return [messageScope(input)];
     }
-    case 'role':
+    case RESOURCE_KINDS.role:
+    case RESOURCE_KINDS.passRole:
       return [roleScope(input)];
-    case 'pass-role':
-      return [
-        {
-          ...roleScope(input),
-          condition: { StringEquals: { 'iam:PassedToService': ['sagemaker.amazonaws.com'] } },
-        },
-      ];
-    case 'job':
+    case RESOURCE_KINDS.job:
       return [
         {
           resources: [
@@ -405,12 +313,28 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
   }
 }
 
+/** Both conditions, operator by operator: every key of either must hold. */
+export function mergeConditions(
+  a: PolicyCondition | undefined,
+  b: PolicyCondition | undefined,
+): PolicyCondition | undefined {
+  if (!a || !b) return a ?? b;
+  const merged: Record<string, Record<string, readonly string[]>> = {};
+  for (const condition of [a, b]) {
+    for (const [operator, keys] of Object.entries(condition))
+      merged[operator] = { ...merged[operator], ...keys };
+  }
+  return merged;
+}
+
 /** Grants for the actions of one finding, one per distinct resource scope. */
 export function grantsFor(actions: readonly string[], input: ScopeInput): Grant[] {
   const grants = new Map<string, Grant>();
   const env = arnEnvironment(input);
   for (const action of actions) {
-    for (const scope of scopesFor(resourceKindOf(action), input, env)) {
+    const required = actionRow(action)?.requiredCondition;
+    for (const scoped of scopesFor(resourceKindOf(action), input, env)) {
+      const scope = required ? { ...scoped, condition: mergeConditions(scoped.condition, required) } : scoped;
       const key = JSON.stringify([scope.resources, scope.condition ?? null]);
       const existing = grants.get(key);
       // One object shape for every grant keeps the property accesses downstream monomorphic.

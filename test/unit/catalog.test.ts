@@ -4,8 +4,7 @@ import { OPERATION_ACTIONS } from '../../lambdas/core/access-denied.js';
 import { CATALOG, NON_PERMISSION_RULES, PERMISSION_RULES } from '../../lambdas/core/catalog.js';
 import { diagnose } from '../../lambdas/core/diagnose.js';
 import { canonicalAction, unpackIamActions } from '../../lambdas/core/iam-actions.js';
-import { AUTO_APPLY_ALLOWLIST } from '../../lambdas/core/guard.js';
-import { COMPANION_GROUPS } from '../../lambdas/core/scope.js';
+import { ACTIONS, COMPANION_GROUPS } from '../../lambdas/core/actions.js';
 import { vettedActionLines } from '../../scripts/generate-iam-actions.js';
 
 const ruleIdsOf = (text: string): (string | undefined)[] => {
@@ -50,7 +49,7 @@ describe('catalog', () => {
 
 describe('every action string is a published IAM action', () => {
   const actions = new Set([
-    ...AUTO_APPLY_ALLOWLIST,
+    ...Object.keys(ACTIONS),
     ...PERMISSION_RULES.flatMap((rule) => rule.actions),
     ...COMPANION_GROUPS.flatMap((group) => group.actions),
     ...Object.values(OPERATION_ACTIONS),

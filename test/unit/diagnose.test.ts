@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actionsOf, analyse, diagnose, failedJobFromInput, fixLocationOf } from '../../lambdas/core/index.js';
 import type { JobContext } from '../../lambdas/core/index.js';
-import { isEscalation } from '../../lambdas/core/propose.js';
+import { isEscalation } from '../../lambdas/core/actions.js';
 import { readCorpus, readEvent } from '../helpers/fixtures.js';
 
 const outcomeOf = (file: string) => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GuardConfig } from '../../lambdas/core/guard.js';
-import { AUTO_APPLY_ALLOWLIST, decideAutoApply, globMatches } from '../../lambdas/core/guard.js';
+import { AUTO_APPLY_ALLOWLIST } from '../../lambdas/core/actions.js';
+import { decideAutoApply, globMatches } from '../../lambdas/core/guard.js';
 import { diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
 import { readEvent } from '../helpers/fixtures.js';
 
