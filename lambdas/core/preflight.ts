@@ -17,7 +17,9 @@ import {
 } from './job-context.js';
 import type { FixProposal } from './propose.js';
 import { propose } from './propose.js';
-import { COMPANION_GROUPS, grantsFor } from './scope.js';
+import type { ConfigRole } from './actions.js';
+import { ACTIONS, CONFIG_ROLES, S3_CHANNEL_ROLES, serviceOf } from './actions.js';
+import { grantsFor } from './scope.js';
 import type {
   Channel,
   Finding,
@@ -109,18 +111,25 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
   };
 }
 
-/**
- * The actions a channel of the configuration needs: its companion group, the set the scoping grants
- * together when one of them is denied.
- */
-const actionsServing = (channel: Channel): readonly string[] =>
-  COMPANION_GROUPS.find((group) => group.channel === channel)?.actions ?? [];
+/** The actions the action table says a configuration role needs, on the service holding the resource. */
+const actionsServing = (role: ConfigRole, service?: string): string[] =>
+  Object.entries(ACTIONS)
+    .filter(
+      ([action, row]) =>
+        (row.serves as readonly ConfigRole[]).includes(role) && (!service || serviceOf(action) === service),
+    )
+    .map(([action]) => action);
 
 /** One part of the configuration that gives a resource a role, as a slice of the job. */
 interface Need {
   readonly channel: Channel;
+  readonly role: ConfigRole;
+  /** The service of the resource, where the role spans several (FSx, EFS). */
+  readonly service?: string;
   readonly job: JobContext;
   readonly why: string;
+  /** A narrower why for one resource (the S3 location it lies in); the need's why otherwise. */
+  readonly whyOf?: (resource: string) => string;
 }
 
 /** What each S3 channel does with its location, for the `why` of a requirement. */
@@ -151,44 +160,62 @@ function needsOf(job: JobContext): Need[] {
   });
   const s3Channels = [...new Set(job.s3Locations.map((location) => location.channel))];
   const ecrImages = job.images.filter((image) => ECR_IMAGE_REGION.test(image));
+  const jobWide = (channel: Channel, role: ConfigRole, why: string): Need => ({
+    channel,
+    role,
+    job: only({}),
+    why,
+  });
   return [
-    ...s3Channels.map((channel) => {
+    ...s3Channels.map((channel): Need => {
       const locations = job.s3Locations.filter((location) => location.channel === channel);
       return {
         channel,
+        role: S3_CHANNEL_ROLES[channel] ?? CONFIG_ROLES.inputRead,
         job: only({ s3Locations: locations }),
         why: `${S3_USES[channel] ?? channel} ${locations.map((l) => l.uri).join(', ')}`,
+        whyOf: (resource) => {
+          const on = locations.filter((l) =>
+            `${resource}/`.startsWith(`arn:${job.partition}:s3:::${l.bucket}/${l.prefix}`),
+          );
+          return `${S3_USES[channel] ?? channel} ${(on.length > 0 ? on : locations).map((l) => l.uri).join(', ')}`;
+        },
       };
     }),
     ...(ecrImages.length > 0
       ? [
           {
             channel: CHANNELS.ecrImage,
+            role: CONFIG_ROLES.imagePull,
             job: only({ images: ecrImages }),
             why: `pulls ${ecrImages.join(', ')}`,
           },
         ]
       : []),
-    ...job.kmsKeys.map((key) => ({
+    ...job.kmsKeys.map((key): Need => ({
       channel: CHANNELS.kms,
+      role: CONFIG_ROLES.keyUse,
       job: only({ kmsKeys: [key] }),
       why: `uses the ${key.use} key ${key.keyId}`,
     })),
     ...(job.subnets.length > 0
       ? [
-          {
-            channel: CHANNELS.vpcNetwork,
-            job: only({}),
-            why: `attaches to VPC subnets ${job.subnets.join(', ')} with security groups ${job.securityGroups.join(', ') || 'none'}`,
-          },
+          jobWide(
+            CHANNELS.vpcNetwork,
+            CONFIG_ROLES.vpc,
+            `attaches to VPC subnets ${job.subnets.join(', ')} with security groups ${job.securityGroups.join(', ') || 'none'}`,
+          ),
         ]
       : []),
-    ...job.fileSystems.map((fs) => ({
+    ...job.fileSystems.map((fs): Need => ({
       channel: fs.type === 'efs' ? CHANNELS.efs : CHANNELS.fsx,
+      role: CONFIG_ROLES.fileSystem,
+      service: fs.type === 'efs' ? 'elasticfilesystem' : 'fsx',
       job: only({ fileSystems: [fs] }),
       why: `mounts ${fs.type} file system ${fs.id}`,
     })),
-    { channel: CHANNELS.cloudwatchLogs, job: only({}), why: `writes its logs (${job.jobType} job)` },
+    jobWide(CHANNELS.cloudwatchLogs, CONFIG_ROLES.logs, `writes its logs (${job.jobType} job)`),
+    jobWide(CHANNELS.cloudwatchMetrics, CONFIG_ROLES.metrics, `publishes its metrics (${job.jobType} job)`),
   ];
 }
 
@@ -203,21 +230,21 @@ const keyOf = (p: Pick<RequiredPermission, 'action' | 'resource' | 'condition'>)
 export function requiredPermissions(job: JobContext): RequiredPermission[] {
   const required = new Map<string, RequiredPermission>();
   for (const need of needsOf(job)) {
-    for (const grant of grantsFor(actionsServing(need.channel), { job: need.job, channel: need.channel })) {
+    for (const grant of grantsFor(actionsServing(need.role, need.service), {
+      job: need.job,
+      channel: need.channel,
+    })) {
       for (const action of grant.actions) {
         for (const resource of grant.resources) {
-          const permission = {
-            action,
-            resource,
-            condition: grant.condition,
-            why: need.why,
-            channel: need.channel,
-          };
+          const why = need.whyOf?.(resource) ?? need.why;
+          const permission = { action, resource, condition: grant.condition, why, channel: need.channel };
           const existing = required.get(keyOf(permission));
           // One requirement per action, resource and condition; each use of it is a reason.
           required.set(
             keyOf(permission),
-            existing ? { ...existing, why: `${existing.why}; ${need.why}` } : permission,
+            existing && !existing.why.includes(why)
+              ? { ...existing, why: `${existing.why}; ${why}` }
+              : (existing ?? permission),
           );
         }
       }
@@ -379,12 +406,22 @@ export function predict(
   return { ...base, prediction: PREDICTIONS.willFail, definite, diagnosis, proposal: propose(diagnosis) };
 }
 
+/** What the failure will be: the Allow the role lacks, or where the block lives. */
+function failureOf(proposal: FixProposal | undefined): string {
+  if (!proposal) return 'permissions are missing';
+  if (proposal.policy) {
+    const actions = new Set(proposal.policy.Statement.flatMap((statement) => statement.Action));
+    return `${proposal.roleName} needs ${actions.size} permission(s)`;
+  }
+  return `blocked by the ${proposal.fixLocation}`;
+}
+
 /** The headline of a notification or of the CLI's text output. */
 export function headline(report: PreflightReport): string {
   const job = report.jobName ?? 'SageMaker job';
   switch (report.prediction) {
     case PREDICTIONS.willFail:
-      return `${job}: this job will fail: ${report.proposal?.title.slice(job.length + 2) ?? 'permissions are missing'}${
+      return `${job}: this job will fail: ${failureOf(report.proposal)}${
         report.definite
           ? ''
           : ' (unless a bucket, key or repository policy grants the role what its own policies do not)'
