@@ -403,7 +403,10 @@ export function predict(
   };
   const definite =
     evidence.trustAllowsSageMaker === false || blocked.some((entry) => entry.decision === 'explicitDeny');
-  return { ...base, prediction: PREDICTIONS.willFail, definite, diagnosis, proposal: propose(diagnosis) };
+  const proposal = propose(diagnosis);
+  // The title says what is coming, in every rendering: the subject, the chat title, the JSON.
+  const title = `${job.jobName ?? 'SageMaker job'}: this job will fail: ${failureOf(proposal)}`;
+  return { ...base, prediction: PREDICTIONS.willFail, definite, diagnosis, proposal: { ...proposal, title } };
 }
 
 /** What the failure will be: the Allow the role lacks, or where the block lives. */
@@ -421,7 +424,7 @@ export function headline(report: PreflightReport): string {
   const job = report.jobName ?? 'SageMaker job';
   switch (report.prediction) {
     case PREDICTIONS.willFail:
-      return `${job}: this job will fail: ${failureOf(report.proposal)}${
+      return `${report.proposal?.title ?? `${job}: this job will fail`}${
         report.definite
           ? ''
           : ' (unless a bucket, key or repository policy grants the role what its own policies do not)'
