@@ -17,6 +17,7 @@ import {
 } from './job-context.js';
 import type { FixProposal } from './propose.js';
 import { propose } from './propose.js';
+import { renderText } from './render.js';
 import type { ConfigRole } from './actions.js';
 import { ACTIONS, CONFIG_ROLES, S3_CHANNEL_ROLES, serviceOf } from './actions.js';
 import { grantsFor } from './scope.js';
@@ -462,4 +463,18 @@ export function trustAllowsSageMaker(document: string): boolean {
     isObject(s.Principal) &&
     listOf(s.Principal.Service).includes(SAGEMAKER_PRINCIPAL);
   return statements.some(allows) && !statements.some(denies);
+}
+
+/** The report as text: the fix as a failure's proposal reads, then what was not checked. */
+export function renderPreflightText(report: PreflightReport): string {
+  const unchecked = report.unchecked.map((line) => `Not checked: ${line}.`);
+  if (!report.diagnosis || !report.proposal) return [headline(report), ...unchecked].join('\n');
+  const caveat = report.definite
+    ? []
+    : [
+        'Predicted from the role, its permissions boundary and SCPs (SimulatePrincipalPolicy); a bucket, key or ' +
+          'repository policy that names the role could still grant what is missing.',
+      ];
+  const outcome = { kind: 'permission', diagnosis: report.diagnosis, proposal: report.proposal } as const;
+  return [renderText(outcome), '', ...caveat, ...unchecked].join('\n');
 }
