@@ -37,6 +37,9 @@ export function remediatorPropsFromContext(node: Node): SageMakerPermissionRemed
     dryRun: flagOf(node, 'dryRun'),
     watchApiDenials: flagOf(node, 'watchApiDenials'),
     central: organizationId ? { organizationId } : undefined,
+    preflight: flagOf(node, 'preflight')
+      ? { stopOnPreflightFailure: flagOf(node, 'stopOnPreflightFailure') }
+      : undefined,
   };
 }
 

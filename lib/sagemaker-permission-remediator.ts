@@ -27,6 +27,7 @@ import {
 import type { JobType } from '../lambdas/core/types.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { iam5Finding } from './nag.js';
+import { PreflightCheck } from './preflight-check.js';
 
 /**
  * What the construct adds to the core's facts about each job type (its state change detail-type and
@@ -228,6 +229,13 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly central?: { readonly organizationId: string; readonly memberRoleName?: string };
   /**
+   * Pre-flight: check every submitted training job's execution role (CloudTrail `CreateTrainingJob`)
+   * and publish "this job will fail" with the fix before it runs. `stopOnPreflightFailure` also stops
+   * a job whose failure is certain. Needs a CloudTrail trail in the account.
+   * @default - no pre-flight check
+   */
+  readonly preflight?: { readonly stopOnPreflightFailure?: boolean };
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -291,6 +299,7 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly rules: readonly events.Rule[];
+  public readonly preflight?: PreflightCheck;
 
   public constructor(scope: Construct, id: string, props: SageMakerPermissionRemediatorProps = {}) {
     super(scope, id);
@@ -365,6 +374,16 @@ export class SageMakerPermissionRemediator extends Construct {
       maxEventAge: Duration.hours(2),
     });
     this.rules = failureEventRules(this, jobTypes, props.watchApiDenials ?? DEFAULTS.watchApiDenials, target);
+    if (props.preflight) {
+      this.preflight = new PreflightCheck(this, 'Preflight', {
+        topicArn: this.topic.topicArn,
+        deadLetterQueue: this.deadLetterQueue,
+        stopOnPreflightFailure: props.preflight.stopOnPreflightFailure,
+        createFunction: (fnId, entry, fnRole, environment) =>
+          this.bundledFunction(fnId, entry, fnRole, logRetention, { environment }),
+      });
+      this.grantPublish(this.preflight.role);
+    }
 
     // Skipped events (other event types, malformed input) are counted from the handler's log line.
     new logs.MetricFilter(this, 'SkippedEventsMetric', {
