@@ -1,12 +1,15 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnCondition, CfnResource, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { iam5Finding } from './nag.js';
-import type { JobType } from './sagemaker-permission-remediator.js';
+import type { CentralRoleNames, JobType } from './sagemaker-permission-remediator.js';
 import {
+  CENTRAL_ROLE_NAMES,
+  denyWritingOwnRoles,
   failureEventRules,
   grantAttachFixes,
   grantReadFailures,
@@ -47,6 +50,18 @@ export interface MemberAccountForwarderProps {
    * @default 'sagemaker-iam-remediator-member'
    */
   readonly memberRoleName?: string;
+  /**
+   * Names of the central account's function and approver roles: the member role trusts exactly these
+   * (`aws:PrincipalArn`), not the whole central account.
+   * @default - the central construct's defaults, see CENTRAL_ROLE_NAMES
+   */
+  readonly centralRoleNames?: CentralRoleNames;
+  /**
+   * IAM names are account-wide: when one template is deployed to several regions of an account (a
+   * StackSet), create the member role only in this region. The rules of every region still forward.
+   * @default - the role is created wherever the stack is deployed
+   */
+  readonly memberRoleRegion?: string;
 }
 
 export function validateForwarderProps(props: MemberAccountForwarderProps): string[] {
@@ -63,24 +78,31 @@ export function validateForwarderProps(props: MemberAccountForwarderProps): stri
       (props.roleNamePatterns ?? []).some((pattern) => !/^[\w+=,.@*-]+$/.test(pattern)),
       'roleNamePatterns may use role-name characters and * only',
     ],
+    [
+      props.memberRoleRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.memberRoleRegion),
+      'memberRoleRegion must be a region name such as us-east-1',
+    ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
 }
 
 /**
  * Deployed in each member account of an organization: forwards SageMaker failure events to the
- * central remediator's bus, and gives the central function a role here: read-only by default,
- * PutRolePolicy on matching roles only when this account opts in.
+ * central remediator's bus (undeliverable ones wait in a dead-letter queue here), and gives the
+ * central function and approver a role here: read-only by default, PutRolePolicy on matching roles
+ * only when this account opts in.
  */
 export class MemberAccountForwarder extends Construct {
   public readonly role: iam.Role;
   public readonly rules: readonly events.Rule[];
+  /** Failure events the central bus did not accept after retries. */
+  public readonly deadLetterQueue: sqs.Queue;
 
   public constructor(scope: Construct, id: string, props: MemberAccountForwarderProps) {
     super(scope, id);
     const problems = validateForwarderProps(props);
     if (problems.length > 0) throw new Error(`MemberAccountForwarder: ${problems.join('; ')}`);
-    const { region, partition } = Stack.of(this);
+    const { account, region, partition } = Stack.of(this);
     const jobTypes = props.jobTypes ?? ['training'];
 
     const centralBus = events.EventBus.fromEventBusArn(
@@ -89,22 +111,44 @@ export class MemberAccountForwarder extends Construct {
       props.centralEventBusArn ??
         `arn:${partition}:events:${region}:${props.centralAccountId}:event-bus/default`,
     );
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
+    });
     this.rules = failureEventRules(
       this,
       jobTypes,
       props.watchApiDenials ?? false,
-      new targets.EventBus(centralBus),
+      new targets.EventBus(centralBus, { deadLetterQueue: this.deadLetterQueue }),
     );
 
+    const centralRole = (name: string) => `arn:${partition}:iam::${props.centralAccountId}:role/${name}`;
+    const memberRoleName = props.memberRoleName ?? MEMBER_ROLE_NAME;
     this.role = new iam.Role(this, 'CentralAccessRole', {
-      roleName: props.memberRoleName ?? MEMBER_ROLE_NAME,
-      assumedBy: new iam.AccountPrincipal(props.centralAccountId),
+      roleName: memberRoleName,
+      // The account principal only names where callers come from; the condition says which ones.
+      assumedBy: new iam.AccountPrincipal(props.centralAccountId).withConditions({
+        ArnEquals: {
+          'aws:PrincipalArn': [
+            centralRole(props.centralRoleNames?.function ?? CENTRAL_ROLE_NAMES.function),
+            centralRole(props.centralRoleNames?.approver ?? CENTRAL_ROLE_NAMES.approver),
+          ],
+        },
+      }),
       description: 'sagemaker-iam-remediator (central account) reads failed jobs and roles here',
     });
     const wildcards = [
       ...grantReadFailures(this.role, jobTypes),
       ...(props.allowRemediation ? grantAttachFixes(this.role, props.roleNamePatterns ?? []) : []),
     ];
+    if (props.allowRemediation)
+      denyWritingOwnRoles(this.role, [`arn:${partition}:iam::${account}:role/${memberRoleName}`]);
+    if (props.memberRoleRegion) this.createRoleOnlyIn(props.memberRoleRegion);
     for (const resource of wildcards) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
@@ -112,6 +156,15 @@ export class MemberAccountForwarder extends Construct {
           "Failed jobs and their roles are not known at deploy time; reads cover this account's jobs and roles, writes only opted-in role names.",
       });
     }
+  }
+
+  /** The member role and its policies exist only in one region; the stack's other resources everywhere. */
+  private createRoleOnlyIn(region: string): void {
+    const condition = new CfnCondition(this, 'MemberRoleRegion', {
+      expression: Fn.conditionEquals(Stack.of(this).region, region),
+    });
+    for (const child of this.role.node.findAll())
+      if (child instanceof CfnResource) child.cfnOptions.condition = condition;
   }
 }
 

@@ -6,7 +6,12 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { API_CALL_DETAIL_TYPE, JOB_FIELDS } from '../lambdas/core/job-context.js';
+import {
+  API_CALL_DETAIL_TYPE,
+  JOB_TYPES,
+  SAGEMAKER_API_SOURCE,
+  SAGEMAKER_EVENT_SOURCE,
+} from '../lambdas/core/job-types.js';
 import { iam5Finding } from './nag.js';
 
 /** Builds a function the way the rest of the stack builds its functions. */
@@ -58,7 +63,7 @@ export class PreflightCheck extends Construct {
     const roles = `arn:${partition}:iam::${account}:role/*`;
     // Images may come from other accounts' registries: their repository policies are read where allowed.
     const repositories = `arn:${partition}:ecr:*:*:repository/*`;
-    const trainingJobs = `arn:${partition}:sagemaker:${region}:${account}:${JOB_FIELDS.training.arnType}/*`;
+    const trainingJobs = `arn:${partition}:sagemaker:${region}:${account}:${JOB_TYPES.training.arnResourceType}/*`;
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'SimulateExecutionRoles',
@@ -98,11 +103,11 @@ export class PreflightCheck extends Construct {
       description:
         'Submitted SageMaker training jobs (CloudTrail) to the sagemaker-iam-remediator pre-flight check',
       eventPattern: {
-        source: ['aws.sagemaker'],
+        source: [SAGEMAKER_EVENT_SOURCE],
         detailType: [API_CALL_DETAIL_TYPE],
         detail: {
-          eventSource: ['sagemaker.amazonaws.com'],
-          eventName: ['CreateTrainingJob'],
+          eventSource: [SAGEMAKER_API_SOURCE],
+          eventName: [JOB_TYPES.training.createCall],
           errorCode: events.Match.doesNotExist(),
         },
       },

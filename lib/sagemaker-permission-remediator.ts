@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,42 +18,29 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import type { DescribeRead, JobType } from '../lambdas/core/job-types.js';
 import {
   ACCESS_DENIED_ERROR_CODES,
   API_CALL_DETAIL_TYPE,
-  CREATE_JOB_CALLS,
-  JOB_FIELDS,
-  JOB_STATE_CHANGE_DETAIL_TYPES,
-} from '../lambdas/core/job-context.js';
-import type { JobType } from '../lambdas/core/types.js';
+  CREATE_CALLS,
+  JOB_TYPE_NAMES,
+  JOB_TYPES,
+  SAGEMAKER_API_SOURCE,
+  SAGEMAKER_EVENT_SOURCE,
+  SAGEMAKER_SERVICE,
+} from '../lambdas/core/job-types.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { iam5Finding } from './nag.js';
 import { PreflightCheck } from './preflight-check.js';
 
-/**
- * What the construct adds to the core's facts about each job type (its state change detail-type and
- * status field live in lambdas/core/job-context.ts): the status a failure has in its state change,
- * and how to describe it: the actions and the ARN types they act on.
- */
-export const JOB_TYPES = {
-  training: { failedStatus: 'Failed', describe: { DescribeTrainingJob: 'training-job' } },
-  processing: { failedStatus: 'Failed', describe: { DescribeProcessingJob: 'processing-job' } },
-  transform: { failedStatus: 'Failed', describe: { DescribeTransformJob: 'transform-job' } },
-  tuning: {
-    failedStatus: 'Failed',
-    describe: { DescribeHyperParameterTuningJob: 'hyper-parameter-tuning-job' },
-  },
-  endpoint: {
-    // Endpoint state changes spell statuses in capitals.
-    failedStatus: 'FAILED',
-    describe: {
-      DescribeEndpoint: 'endpoint',
-      DescribeEndpointConfig: 'endpoint-config',
-      DescribeModel: 'model',
-    },
-  },
-} as const satisfies Record<JobType, { failedStatus: string; describe: Record<string, string> }>;
-export type { JobType } from '../lambdas/core/types.js';
+export type { JobType } from '../lambdas/core/job-types.js';
+
+/** The pattern of one job type's failed state change, from the job-type table. */
+export const stateChangePattern = (type: JobType): events.EventPattern => ({
+  source: [SAGEMAKER_EVENT_SOURCE],
+  detailType: [JOB_TYPES[type].detailType],
+  detail: { [JOB_TYPES[type].statusField]: [JOB_TYPES[type].failedStatus] },
+});
 
 /**
  * The rules that catch what the remediator diagnoses: one per enabled job type's failed state change,
@@ -69,11 +57,7 @@ export function failureEventRules(
     (type) =>
       new events.Rule(scope, `${type[0]?.toUpperCase()}${type.slice(1)}JobFailedRule`, {
         description: `Failed SageMaker ${type} jobs to sagemaker-iam-remediator`,
-        eventPattern: {
-          source: ['aws.sagemaker'],
-          detailType: [JOB_STATE_CHANGE_DETAIL_TYPES[type]],
-          detail: { [JOB_FIELDS[type].status]: [JOB_TYPES[type].failedStatus] },
-        },
+        eventPattern: stateChangePattern(type),
         targets: [target],
       }),
   );
@@ -81,11 +65,11 @@ export function failureEventRules(
   const deniedCalls = new events.Rule(scope, 'CreateJobDeniedRule', {
     description: 'Denied SageMaker Create*Job calls (CloudTrail) to sagemaker-iam-remediator',
     eventPattern: {
-      source: ['aws.sagemaker'],
+      source: [SAGEMAKER_EVENT_SOURCE],
       detailType: [API_CALL_DETAIL_TYPE],
       detail: {
-        eventSource: ['sagemaker.amazonaws.com'],
-        eventName: Object.entries(CREATE_JOB_CALLS).flatMap(([call, type]) =>
+        eventSource: [SAGEMAKER_API_SOURCE],
+        eventName: Object.entries(CREATE_CALLS).flatMap(([call, type]) =>
           jobTypes.includes(type) ? [call] : [],
         ),
         errorCode: [...ACCESS_DENIED_ERROR_CODES],
@@ -103,17 +87,19 @@ export function failureEventRules(
  */
 export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]): string[] {
   const { account, region, partition } = Stack.of(role);
-  const describes = jobTypes.flatMap((type) => Object.entries(JOB_TYPES[type].describe));
+  const describes = jobTypes.flatMap((type): readonly DescribeRead[] => JOB_TYPES[type].describe);
   const jobs = [
     ...new Set(
-      describes.map(([, arnType]) => `arn:${partition}:sagemaker:${region}:${account}:${arnType}/*`),
+      describes.map(
+        ({ resourceType }) => `arn:${partition}:${SAGEMAKER_SERVICE}:${region}:${account}:${resourceType}/*`,
+      ),
     ),
   ];
   const roles = `arn:${partition}:iam::${account}:role/*`;
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'DescribeFailedJobs',
-      actions: describes.map(([action]) => `sagemaker:${action}`),
+      actions: describes.map(({ operation }) => `${SAGEMAKER_SERVICE}:${operation}`),
       resources: jobs,
     }),
   );
@@ -157,8 +143,53 @@ export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly stri
   return resources;
 }
 
+/**
+ * However wide the role-name patterns (`*` included), the service never writes the policies of its
+ * own roles: an explicit Deny, which no Allow overrides. `ownRoles` are role ARNs or ARN globs.
+ */
+export function denyWritingOwnRoles(role: iam.Role, ownRoles: readonly string[]): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'NeverWriteTheServicesOwnRoles',
+      effect: iam.Effect.DENY,
+      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      resources: [...ownRoles],
+    }),
+  );
+}
+
 /** The role MemberAccountForwarder creates in every member account, for the central function. */
 export const MEMBER_ROLE_NAME = 'sagemaker-iam-remediator-member';
+
+/**
+ * The names the central account's function and approver roles get in central mode: each member
+ * role trusts exactly these (`aws:PrincipalArn`), so both ends must agree on them.
+ */
+export const CENTRAL_ROLE_NAMES = {
+  function: 'sagemaker-iam-remediator-central',
+  approver: 'sagemaker-iam-remediator-central-approver',
+} as const;
+
+/** The names of the central account's roles that member roles trust. */
+export interface CentralRoleNames {
+  /** @default 'sagemaker-iam-remediator-central' */
+  readonly function?: string;
+  /** @default 'sagemaker-iam-remediator-central-approver' */
+  readonly approver?: string;
+}
+
+/**
+ * The AWS Chatbot API limits a custom action's `CommandText` to 100 characters (the CloudFormation
+ * schema allows 5,000, so no linter sees it).
+ */
+export const CHATBOT_COMMAND_TEXT_LIMIT = 100;
+
+/** The chat command of the "Apply this fix" button: invokes the approver with the proposal id. */
+export const approveCommandText = (functionName: string): string =>
+  `lambda invoke --function-name ${functionName} --payload {"proposalId":"$proposalId"}`;
+
+/** The longest approver function name whose command fits Chatbot's limit. */
+export const APPROVER_NAME_LIMIT = CHATBOT_COMMAND_TEXT_LIMIT - approveCommandText('').length;
 
 /** Properties of {@link SageMakerPermissionRemediator}. */
 export interface SageMakerPermissionRemediatorProps {
@@ -219,7 +250,20 @@ export interface SageMakerPermissionRemediatorProps {
    * subscribed to the topic.
    * @default - no approvals
    */
-  readonly approvals?: { readonly slackChannel: chatbot.SlackChannelConfiguration };
+  readonly approvals?: {
+    readonly slackChannel: chatbot.SlackChannelConfiguration;
+    /**
+     * Name of the approval Lambda; the chat button's command names it and must stay within
+     * Chatbot's 100 characters, so at most {@link APPROVER_NAME_LIMIT} characters.
+     * @default - `sir-approve-` and a hash of this construct's path: short and unique per stack
+     */
+    readonly approverFunctionName?: string;
+    /**
+     * Name of the AWS Chatbot custom action (account-wide).
+     * @default - `sir-apply-fix-` and a hash of this construct's path
+     */
+    readonly customActionName?: string;
+  };
   /**
    * Central mode for an AWS Organization: this account's default event bus accepts the failure
    * events that `MemberAccountForwarder` sends from every account of the organization, and the
@@ -227,7 +271,19 @@ export interface SageMakerPermissionRemediatorProps {
    * carries the account id; auto-remediation still needs the account in `allowedAccounts`.
    * @default - this account only
    */
-  readonly central?: { readonly organizationId: string; readonly memberRoleName?: string };
+  readonly central?: {
+    readonly organizationId: string;
+    /** @default 'sagemaker-iam-remediator-member' */
+    readonly memberRoleName?: string;
+    /** Names of this account's function and approver roles, which member roles trust. */
+    readonly roleNames?: CentralRoleNames;
+  };
+  /**
+   * ARN globs (`*`, `?`) of the resources auto-remediation and chat approval may grant access to;
+   * passed to the function as `AUTO_REMEDIATE_RESOURCES` (a JSON array).
+   * @default - the function's default: only the account's SageMaker default bucket
+   */
+  readonly autoRemediateResources?: readonly string[];
   /**
    * Pre-flight: check every submitted training job's execution role (CloudTrail `CreateTrainingJob`)
    * and publish "this job will fail" with the fix before it runs. `stopOnPreflightFailure` also stops
@@ -272,17 +328,29 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'notifyEmails entries must be email addresses',
     ],
     [
-      (props.jobTypes ?? DEFAULTS.jobTypes).some((type) => !(type in JOB_TYPES)),
-      `jobTypes must be among ${Object.keys(JOB_TYPES).join(', ')}`,
+      (props.jobTypes ?? DEFAULTS.jobTypes).some((type) => !JOB_TYPE_NAMES.includes(type)),
+      `jobTypes must be among ${JOB_TYPE_NAMES.join(', ')}`,
     ],
     [(props.jobTypes ?? DEFAULTS.jobTypes).length === 0, 'jobTypes must name at least one job type'],
     [
       (props.roleNamePatterns ?? []).some((pattern) => !/^[\w+=,.@*-]+$/.test(pattern)),
       'roleNamePatterns may use role-name characters and * only',
     ],
+    [
+      (props.autoRemediateResources ?? []).some((glob) => !/^arn:[^\s]+$/.test(glob)),
+      'autoRemediateResources entries must be ARN globs (arn:...)',
+    ],
+    [
+      (props.approvals?.approverFunctionName?.length ?? 0) > APPROVER_NAME_LIMIT,
+      `approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters: the chat command that names it is limited to ${CHATBOT_COMMAND_TEXT_LIMIT}`,
+    ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
 }
+
+/** A short name unique to this construct in its app (and so in its stack), for account-wide names. */
+const shortUniqueName = (scope: Construct, prefix: string): string =>
+  `${prefix}${createHash('sha256').update(Names.uniqueId(scope)).digest('hex').slice(0, 10)}`;
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../lambdas/remediator/handler.ts', import.meta.url));
 const APPROVER_ENTRY = fileURLToPath(new URL('../lambdas/approver/handler.ts', import.meta.url));
@@ -296,10 +364,14 @@ export class SageMakerPermissionRemediator extends Construct {
   /** The key of the topic this construct created; undefined for a topic passed in. */
   private topicKey?: kms.IKey;
   public readonly function: nodejs.NodejsFunction;
+  /** The approval Lambda the chat button invokes; undefined without approvals. */
+  public readonly approver?: nodejs.NodejsFunction;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly rules: readonly events.Rule[];
   public readonly preflight?: PreflightCheck;
+  /** What the guard reads, for the function and the approver alike. */
+  private readonly guardEnvironment: Record<string, string>;
 
   public constructor(scope: Construct, id: string, props: SageMakerPermissionRemediatorProps = {}) {
     super(scope, id);
@@ -327,16 +399,26 @@ export class SageMakerPermissionRemediator extends Construct {
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'sagemaker-iam-remediator: reads failed jobs and roles, publishes proposals',
+      // Member roles trust the central roles by name.
+      roleName: props.central
+        ? (props.central.roleNames?.function ?? CENTRAL_ROLE_NAMES.function)
+        : undefined,
     });
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    this.guardEnvironment = {
+      ALLOWED_ACCOUNTS: (props.allowedAccounts ?? []).join(','),
+      ROLE_NAME_PATTERNS: (props.roleNamePatterns ?? []).join(','),
+      ...(props.autoRemediateResources
+        ? { AUTO_REMEDIATE_RESOURCES: JSON.stringify(props.autoRemediateResources) }
+        : {}),
+    };
     this.function = this.bundledFunction('Function', HANDLER_ENTRY, role, logRetention, {
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       environment: {
         TOPIC_ARN: this.topic.topicArn,
         AUTO_REMEDIATE: String(autoRemediate),
-        ALLOWED_ACCOUNTS: (props.allowedAccounts ?? []).join(','),
-        ROLE_NAME_PATTERNS: (props.roleNamePatterns ?? []).join(','),
+        ...this.guardEnvironment,
         DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
         NOTIFY_NON_PERMISSION: String(props.notifyNonPermission ?? DEFAULTS.notifyNonPermission),
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
@@ -350,13 +432,30 @@ export class SageMakerPermissionRemediator extends Construct {
     ];
     this.grantPublish(role);
     this.idempotencyTable.grantReadWriteData(role);
-    if (props.approvals) this.wireApprovals(props.approvals.slackChannel, role, logRetention);
-    if (props.central)
-      this.acceptOrganization(
-        props.central.organizationId,
-        props.central.memberRoleName ?? MEMBER_ROLE_NAME,
-        role,
-      );
+    const roleNamePatterns = props.roleNamePatterns ?? [];
+    const memberRoleName = props.central?.memberRoleName ?? MEMBER_ROLE_NAME;
+    this.approver = props.approvals
+      ? this.wireApprovals(props.approvals, role, logRetention, roleNamePatterns, props.central)
+      : undefined;
+    const approverRole = this.approver?.role as iam.Role | undefined;
+    const { account, partition } = Stack.of(this);
+    const ownRoles = [
+      role.roleArn,
+      ...(approverRole ? [approverRole.roleArn] : []),
+      // Roles CloudFormation names after this stack, and the member role if this account has one.
+      `arn:${partition}:iam::${account}:role/${Stack.of(this).stackName}-*`,
+      `arn:${partition}:iam::${account}:role/${memberRoleName}`,
+    ];
+    for (const writer of [role, approverRole]) if (writer) denyWritingOwnRoles(writer, ownRoles);
+    if (props.central) {
+      const detailTypes = [
+        ...jobTypes.map((type) => JOB_TYPES[type].detailType),
+        ...(props.watchApiDenials ? [API_CALL_DETAIL_TYPE] : []),
+      ];
+      this.acceptOrganization(props.central.organizationId, detailTypes);
+      for (const actor of [this.function, this.approver])
+        if (actor) this.actInMemberAccounts(actor, props.central);
+    }
     const wildcards = [...new Set(wildcardResources.map((resource) => `Resource::${resource}`))];
     for (const finding of wildcards) {
       Validations.of(role).acknowledge({
@@ -438,7 +537,7 @@ export class SageMakerPermissionRemediator extends Construct {
     entry: string,
     role: iam.IRole,
     retention: logs.RetentionDays,
-    options: Pick<nodejs.NodejsFunctionProps, 'environment' | 'retryAttempts' | 'onFailure'>,
+    options: Pick<nodejs.NodejsFunctionProps, 'environment' | 'retryAttempts' | 'onFailure' | 'functionName'>,
   ): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
       retention,
@@ -470,13 +569,15 @@ export class SageMakerPermissionRemediator extends Construct {
 
   /**
    * Stored proposals, an approval Lambda, and the AWS Chatbot custom action that invokes it from the
-   * channel's notifications.
+   * channel's notifications. The approver may write exactly the roles the remediator may.
    */
   private wireApprovals(
-    slackChannel: chatbot.SlackChannelConfiguration,
+    approvals: NonNullable<SageMakerPermissionRemediatorProps['approvals']>,
     remediatorRole: iam.Role,
     logRetention: logs.RetentionDays,
-  ): void {
+    roleNamePatterns: readonly string[],
+    central: SageMakerPermissionRemediatorProps['central'],
+  ): nodejs.NodejsFunction {
     const { account, partition } = Stack.of(this);
     const proposals = this.expiringTable('ProposalsTable');
     proposals.grant(remediatorRole, 'dynamodb:PutItem');
@@ -485,34 +586,40 @@ export class SageMakerPermissionRemediator extends Construct {
     const approverRole = new iam.Role(this, 'ApproverRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'sagemaker-iam-remediator: attaches fixes a human approved in chat, after the guard',
+      roleName: central ? (central.roleNames?.approver ?? CENTRAL_ROLE_NAMES.approver) : undefined,
     });
     const roles = `arn:${partition}:iam::${account}:role/*`;
     approverRole.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'AttachApprovedFixes',
-        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
+        sid: 'ReadRolePoliciesBeforeAttaching',
+        actions: ['iam:ListRolePolicies', 'iam:GetRolePolicy'],
         resources: [roles],
       }),
     );
-    proposals.grant(approverRole, 'dynamodb:GetItem');
+    const writable = grantAttachFixes(approverRole, roleNamePatterns);
+    proposals.grant(approverRole, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.grantPublish(approverRole);
-    for (const finding of [`Resource::${roles}`]) {
+    for (const resource of new Set([roles, ...writable])) {
       Validations.of(approverRole).acknowledge({
-        id: iam5Finding(finding),
+        id: iam5Finding(`Resource::${resource}`),
         reason:
-          'A human approves a fix for whichever execution role failed, so any role of this account may be the ' +
-          'target; the guard re-checks every approval.',
+          'A human approves a fix for whichever execution role failed: reads cover any role of this account, ' +
+          'writes only the roles the remediator may write (name patterns or the opt-in tag); the guard re-checks every approval.',
       });
     }
+    const functionName = approvals.approverFunctionName ?? shortUniqueName(this, 'sir-approve-');
     const approver = this.bundledFunction('Approver', APPROVER_ENTRY, approverRole, logRetention, {
-      environment: { PROPOSALS_TABLE_NAME: proposals.tableName, TOPIC_ARN: this.topic.topicArn },
+      functionName,
+      environment: {
+        PROPOSALS_TABLE_NAME: proposals.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        ...this.guardEnvironment,
+      },
     });
 
     const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
-      actionName: 'apply-sagemaker-permission-fix',
-      definition: {
-        commandText: `lambda invoke --function-name ${approver.functionName} --payload {"proposalId": "$proposalId"}`,
-      },
+      actionName: approvals.customActionName ?? shortUniqueName(this, 'sir-apply-fix-'),
+      definition: { commandText: approveCommandText(functionName) },
       attachments: [
         {
           notificationType: 'Custom',
@@ -522,6 +629,7 @@ export class SageMakerPermissionRemediator extends Construct {
         },
       ],
     });
+    const { slackChannel } = approvals;
     slackChannel.addNotificationTopic(this.topic);
     const channel = slackChannel.node.defaultChild as chatbot.CfnSlackChannelConfiguration;
     channel.customizationResourceArns = [
@@ -532,13 +640,16 @@ export class SageMakerPermissionRemediator extends Construct {
     slackChannel.role?.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [approver.functionArn] }),
     );
+    return approver;
   }
 
   /**
-   * The organization's accounts may put events on this account's default bus, and the function may
-   * assume the member role in any account of the organization.
+   * The organization's accounts may put SageMaker failure events (and nothing else) on this account's
+   * default bus. What else it admits: any principal of any account of the organization may put an
+   * event with that source and those detail-types; the function acts only in the account the event
+   * names, through the member role, and only within the guard.
    */
-  private acceptOrganization(organizationId: string, memberRoleName: string, role: iam.Role): void {
+  private acceptOrganization(organizationId: string, detailTypes: readonly string[]): void {
     const { account, region, partition } = Stack.of(this);
     // The L2 EventBusPolicy cannot render a statement for the imported default bus; the L1 can.
     new events.CfnEventBusPolicy(this, 'OrganizationBusPolicy', {
@@ -548,16 +659,33 @@ export class SageMakerPermissionRemediator extends Construct {
         Principal: '*',
         Action: 'events:PutEvents',
         Resource: `arn:${partition}:events:${region}:${account}:event-bus/default`,
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalOrgID': organizationId,
+            'events:source': [SAGEMAKER_EVENT_SOURCE],
+            'events:detail-type': [...detailTypes],
+          },
+        },
       },
     });
+  }
+
+  /** A central role may assume the member role, only in accounts of the organization. */
+  private actInMemberAccounts(
+    fn: nodejs.NodejsFunction,
+    central: NonNullable<SageMakerPermissionRemediatorProps['central']>,
+  ): void {
+    const { account, partition } = Stack.of(this);
+    const memberRoleName = central.memberRoleName ?? MEMBER_ROLE_NAME;
     const memberRoles = `arn:${partition}:iam::*:role/${memberRoleName}`;
-    role.addToPolicy(
+    const role = fn.role;
+    if (!role) return;
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ActInMemberAccounts',
         actions: ['sts:AssumeRole'],
         resources: [memberRoles],
-        conditions: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
+        conditions: { StringEquals: { 'aws:ResourceOrgID': central.organizationId } },
       }),
     );
     Validations.of(role).acknowledge({
@@ -565,11 +693,10 @@ export class SageMakerPermissionRemediator extends Construct {
       reason:
         'The member role has one name in every account of the organization; aws:ResourceOrgID limits it to the organization.',
     });
-    this.function.addEnvironment('MEMBER_ROLE_NAME', memberRoleName);
-    this.function.addEnvironment('HOME_ACCOUNT_ID', account);
+    fn.addEnvironment('MEMBER_ROLE_NAME', memberRoleName);
+    fn.addEnvironment('HOME_ACCOUNT_ID', account);
   }
 
-  /** CloudWatch alarms can publish to an encrypted topic only with a customer managed key they may use. */
   /**
    * sns:Publish on the topic and, for the topic this construct encrypts, exactly the two key actions
    * publishing needs (CDK's grantPublish would add the wildcard kms:GenerateDataKey*). A topic passed in
@@ -594,18 +721,46 @@ export class SageMakerPermissionRemediator extends Construct {
     }
   }
 
+  /**
+   * The proposal topic and its key. `enforceSSL` writes a topic policy, which replaces SNS's default
+   * one: without an Allow for CloudWatch, the construct's own alarms could not publish. Both the topic
+   * and the key admit CloudWatch only for this account's alarms.
+   */
   private createTopic(): sns.Topic {
+    const { account, region, partition } = Stack.of(this);
     const key = new kms.Key(this, 'TopicKey', {
       description: 'sagemaker-iam-remediator proposal topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.topicKey = key;
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    return new sns.Topic(this, 'Topic', {
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisAccountEncrypt',
+        principals: [cloudwatchService],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'Topic', {
       displayName: 'SageMaker permission fixes',
       masterKey: key,
       enforceSSL: true,
     });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisAccountPublish',
+        principals: [cloudwatchService],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
+    return topic;
   }
 }

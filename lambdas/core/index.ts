@@ -16,11 +16,8 @@ export function analyse(reason: string, job?: JobContext): Outcome {
 
 export { actionsOf, diagnose, fixLocationOf, MAX_ANALYSED_LENGTH } from './diagnose.js';
 export { InvalidInputError, NotAFailureError, RemediatorError } from './errors.js';
-export {
-  failedJobFromInput,
-  jobContextFromDescription,
-  JOB_STATE_CHANGE_DETAIL_TYPES,
-} from './job-context.js';
+export { failedJobFromInput, jobContextFromDescription } from './job-context.js';
+export { JOB_TYPE_NAMES, JOB_TYPES } from './job-types.js';
 export { propose } from './propose.js';
 export type { FixProposal, PolicyDocument, PolicyStatement } from './propose.js';
 export { OUTPUT_FORMATS, render, renderChatbot, renderJson, renderText } from './render.js';

@@ -3,51 +3,21 @@
  * `detail`, or a Describe*Job response) into one {@link JobContext}.
  */
 import { InvalidInputError, NotAFailureError } from './errors.js';
-import type { Channel, JobContext, JobType, KmsKeyReference, S3Location } from './types.js';
+import type { JobType } from './job-types.js';
+import {
+  ACCESS_DENIED_ERROR_CODES,
+  API_CALL_DETAIL_TYPE,
+  CREATE_CALLS,
+  isFailedStatus,
+  JOB_TYPE_NAMES,
+  JOB_TYPES,
+  jobArnOf,
+  jobTypeOfDetailType,
+  SAGEMAKER_API_SOURCE,
+  SAGEMAKER_EVENT_SOURCE,
+} from './job-types.js';
+import type { Channel, JobContext, KmsKeyReference, S3Location } from './types.js';
 import { CHANNELS } from './types.js';
-
-/** The EventBridge detail-type of each job type's state change. */
-export const JOB_STATE_CHANGE_DETAIL_TYPES = {
-  training: 'SageMaker Training Job State Change',
-  processing: 'SageMaker Processing Job State Change',
-  transform: 'SageMaker Transform Job State Change',
-  tuning: 'SageMaker HyperParameter Tuning Job State Change',
-  endpoint: 'SageMaker Endpoint State Change',
-} as const satisfies Record<JobType, string>;
-
-/** The fields that name a job and its status, by job type. */
-export const JOB_FIELDS = {
-  training: {
-    name: 'TrainingJobName',
-    arn: 'TrainingJobArn',
-    status: 'TrainingJobStatus',
-    arnType: 'training-job',
-  },
-  processing: {
-    name: 'ProcessingJobName',
-    arn: 'ProcessingJobArn',
-    status: 'ProcessingJobStatus',
-    arnType: 'processing-job',
-  },
-  transform: {
-    name: 'TransformJobName',
-    arn: 'TransformJobArn',
-    status: 'TransformJobStatus',
-    arnType: 'transform-job',
-  },
-  tuning: {
-    name: 'HyperParameterTuningJobName',
-    arn: 'HyperParameterTuningJobArn',
-    status: 'HyperParameterTuningJobStatus',
-    arnType: 'hyper-parameter-tuning-job',
-  },
-  endpoint: { name: 'EndpointName', arn: 'EndpointArn', status: 'EndpointStatus', arnType: 'endpoint' },
-} as const satisfies Record<JobType, { name: string; arn: string; status: string; arnType: string }>;
-
-/** The resource type of each job type in SageMaker ARNs (`training-job/NAME`). */
-export const JOB_ARN_TYPES = Object.fromEntries(
-  Object.entries(JOB_FIELDS).map(([type, fields]) => [type, fields.arnType]),
-) as Readonly<Record<JobType, string>>;
 
 type Json = Record<string, unknown>;
 
@@ -95,7 +65,7 @@ export const assumedRoleNameOf = (arn: string | undefined): string | undefined =
 
 /** Detects the job type from a detail or Describe*Job response by its name field. */
 function jobTypeOf(detail: Json): JobType | undefined {
-  return (Object.keys(JOB_FIELDS) as JobType[]).find((type) => str(detail[JOB_FIELDS[type].name]));
+  return JOB_TYPE_NAMES.find((type) => str(detail[JOB_TYPES[type].nameField]));
 }
 
 /** The hyperparameter SageMaker's framework containers read the source tarball from (JSON-quoted). */
@@ -198,23 +168,21 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
   const jobType = jobTypeOf(detail);
   if (!jobType) {
     throw new InvalidInputError(
-      `the job description names no job (${Object.values(JOB_FIELDS)
-        .map((f) => f.name)
-        .join(', ')})`,
+      `the job description names no job (${JOB_TYPE_NAMES.map((type) => JOB_TYPES[type].nameField).join(', ')})`,
     );
   }
-  const fields = JOB_FIELDS[jobType];
-  const jobArn = str(detail[fields.arn]);
+  const fields = JOB_TYPES[jobType];
+  const jobArn = str(detail[fields.arnField]);
   const arn = jobArn ? parseArn(jobArn) : undefined;
   const configurations = configurationsOf(detail, jobType);
   const vpcs = configurations.flatMap((c) => [at(c, 'VpcConfig'), at(c, 'NetworkConfig', 'VpcConfig')]);
   const strings = (values: unknown[]): string[] =>
     unique(values.filter((v): v is string => typeof v === 'string' && v !== ''));
-  const status = str(detail[fields.status]);
+  const status = str(detail[fields.statusField]);
   const context: JobContext = {
     origin: 'job-state-change',
     jobType,
-    jobName: str(detail[fields.name]),
+    jobName: str(detail[fields.nameField]),
     jobArn,
     partition: arn?.partition ?? 'aws',
     region: arn?.region ?? str(envelope?.region),
@@ -239,23 +207,9 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
     securityGroups: strings(vpcs.flatMap((vpc) => list(at(vpc, 'SecurityGroupIds')))),
     fileSystems: configurations.flatMap(fileSystemsOf),
   };
-  // Endpoint state change events spell statuses in capitals (FAILED).
-  return { context, status: status && /^failed$/i.test(status) ? 'Failed' : status };
+  // Endpoint state changes spell it FAILED, DescribeEndpoint Failed: one spelling for callers.
+  return { context, status: isFailedStatus(jobType, status) ? 'Failed' : status };
 }
-
-/** The EventBridge detail-type of CloudTrail-recorded API calls. */
-export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-
-/** The Create*Job calls whose denials are diagnosed, by the job type they would have created. */
-export const CREATE_JOB_CALLS = {
-  CreateTrainingJob: 'training',
-  CreateProcessingJob: 'processing',
-  CreateTransformJob: 'transform',
-  CreateHyperParameterTuningJob: 'tuning',
-} as const satisfies Record<string, JobType>;
-
-/** CloudTrail error codes of an authorization failure. */
-export const ACCESS_DENIED_ERROR_CODES = ['AccessDenied', 'AccessDeniedException'] as const;
 
 /** CloudTrail records request parameters in camelCase; Describe*Job answers in PascalCase. */
 export const pascalKeys = (value: unknown): unknown => {
@@ -274,7 +228,8 @@ export const pascalKeys = (value: unknown): unknown => {
 function deniedCreateJob(detail: Json, envelope: { region?: string; account?: string }): JobContext {
   const eventName = str(detail.eventName) ?? '';
   const errorCode = str(detail.errorCode) ?? '';
-  if (detail.eventSource !== 'sagemaker.amazonaws.com' || !Object.hasOwn(CREATE_JOB_CALLS, eventName)) {
+  const jobType = Object.hasOwn(CREATE_CALLS, eventName) ? CREATE_CALLS[eventName] : undefined;
+  if (detail.eventSource !== SAGEMAKER_API_SOURCE || !jobType) {
     throw new InvalidInputError(
       `not a SageMaker Create*Job call (${String(detail.eventSource)} ${eventName})`,
     );
@@ -282,20 +237,17 @@ function deniedCreateJob(detail: Json, envelope: { region?: string; account?: st
   if (!(ACCESS_DENIED_ERROR_CODES as readonly string[]).includes(errorCode)) {
     throw new InvalidInputError(`the ${eventName} call was not denied (errorCode ${errorCode || 'none'})`);
   }
-  const jobType = CREATE_JOB_CALLS[eventName as keyof typeof CREATE_JOB_CALLS];
-  const fields = JOB_FIELDS[jobType];
+  const fields = JOB_TYPES[jobType];
   const request = pascalKeys(detail.requestParameters);
-  const name = str(at(request, fields.name));
+  const name = str(at(request, fields.nameField));
   const region = str(detail.awsRegion) ?? envelope.region;
   const account = str(detail.recipientAccountId) ?? envelope.account;
   const description = {
     ...(isObject(request) ? request : {}),
-    [fields.name]: name ?? `(denied ${eventName})`,
-    [fields.arn]:
-      name && region && account
-        ? `arn:aws:sagemaker:${region}:${account}:${fields.arnType}/${name}`
-        : undefined,
-    [fields.status]: 'Failed',
+    [fields.nameField]: name ?? `(denied ${eventName})`,
+    [fields.arnField]:
+      name && region && account ? jobArnOf(jobType, { partition: 'aws', region, account }, name) : undefined,
+    [fields.statusField]: fields.failedStatus,
     FailureReason: `${errorCode}: ${str(detail.errorMessage) ?? 'no message'}`,
   };
   return { ...jobContextFromDescription(description, { region, account }).context, origin: 'api-call' };
@@ -310,14 +262,13 @@ export function failedJobFromInput(input: unknown): JobContext {
   if (!isObject(input)) throw new InvalidInputError('the input is not a JSON object');
   const isEvent = 'detail-type' in input || 'detail' in input;
   const envelope = { region: str(input.region), account: str(input.account) };
-  if (isEvent && input.source === 'aws.sagemaker' && input['detail-type'] === API_CALL_DETAIL_TYPE) {
+  if (isEvent && input.source === SAGEMAKER_EVENT_SOURCE && input['detail-type'] === API_CALL_DETAIL_TYPE) {
     if (!isObject(input.detail)) throw new InvalidInputError('the CloudTrail event has no detail');
     return deniedCreateJob(input.detail, envelope);
   }
   if (isEvent) {
     const detailType = str(input['detail-type']);
-    const knownTypes: readonly string[] = Object.values(JOB_STATE_CHANGE_DETAIL_TYPES);
-    if (input.source !== 'aws.sagemaker' || !detailType || !knownTypes.includes(detailType)) {
+    if (input.source !== SAGEMAKER_EVENT_SOURCE || !jobTypeOfDetailType(detailType)) {
       throw new InvalidInputError(
         `not a SageMaker job state change event (source ${String(input.source)}, detail-type ${String(detailType)})`,
       );

@@ -132,7 +132,11 @@ export function notificationOf(
 ): SnsNotification {
   const { category, severity } = classify(outcome, options.applied ?? false);
   const text = options.extraText ? `${renderText(outcome)}\n\n${options.extraText}` : renderText(outcome);
-  const chatbot = renderChatbot(outcome, options.proposalId);
+  const rendered = renderChatbot(outcome, options.proposalId);
+  // Chatbot shows custom action buttons only on notifications that enable them.
+  const chatbot = options.proposalId
+    ? { ...rendered, metadata: { ...rendered.metadata, enableCustomActions: true } }
+    : rendered;
   const { diagnosis } = outcome;
   const title =
     outcome.kind === 'permission'

@@ -8,13 +8,8 @@
  * failure is always part of what pre-flight requires.
  */
 import { InvalidInputError } from './errors.js';
-import {
-  API_CALL_DETAIL_TYPE,
-  JOB_FIELDS,
-  jobContextFromDescription,
-  parseArn,
-  pascalKeys,
-} from './job-context.js';
+import { jobContextFromDescription, parseArn, pascalKeys } from './job-context.js';
+import { API_CALL_DETAIL_TYPE, CREATE_CALLS, JOB_TYPE_NAMES, JOB_TYPES } from './job-types.js';
 import type { FixProposal } from './propose.js';
 import { propose } from './propose.js';
 import { renderText } from './render.js';
@@ -35,8 +30,13 @@ import { CHANNELS, FIX_LOCATIONS } from './types.js';
 /** The service principal that assumes a job's execution role. */
 export const SAGEMAKER_PRINCIPAL = 'sagemaker.amazonaws.com';
 
-/** Job types whose whole configuration is in their Create request (an endpoint's lives on its models). */
-export const PREFLIGHT_JOB_TYPES: readonly JobType[] = ['training', 'processing', 'transform', 'tuning'];
+/**
+ * Job types whose Create request holds their whole configuration, role included: those with a Create
+ * call in the job-type table (an endpoint's configuration lives on its models).
+ */
+export const PREFLIGHT_JOB_TYPES: readonly JobType[] = JOB_TYPE_NAMES.filter((type) =>
+  Boolean((JOB_TYPES[type] as { createCall?: string }).createCall),
+);
 
 /** One action the execution role needs on one resource, and the part of the configuration that needs it. */
 export interface RequiredPermission {
@@ -77,6 +77,9 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
   if (!isObject(input)) throw new InvalidInputError('the job configuration is not a JSON object');
   const fromTrail = input['detail-type'] === API_CALL_DETAIL_TYPE && isObject(input.detail);
   const detail = fromTrail ? (input.detail as Json) : undefined;
+  if (detail && !Object.hasOwn(CREATE_CALLS, str(detail.eventName) ?? '')) {
+    throw new InvalidInputError(`not a SageMaker Create*Job call (${String(detail.eventName)})`);
+  }
   if (detail && str(detail.errorCode)) {
     throw new InvalidInputError(`the ${String(detail.eventName)} call failed (${String(detail.errorCode)})`);
   }
@@ -100,7 +103,7 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
     );
   }
   const imageRegion = context.images.map((image) => ECR_IMAGE_REGION.exec(image)?.[1]).find(Boolean);
-  const name = context.jobName ?? str(configuration[JOB_FIELDS[context.jobType].name]);
+  const name = context.jobName ?? str(configuration[JOB_TYPES[context.jobType].nameField]);
   return {
     ...context,
     origin: 'api-call',

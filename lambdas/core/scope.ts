@@ -14,31 +14,14 @@ import {
   resourceKindOf,
   S3_CHANNELS,
 } from './actions.js';
-import { JOB_ARN_TYPES, parseArn, parseS3Uri } from './job-context.js';
-import type {
-  Channel,
-  Grant,
-  JobContext,
-  JobType,
-  PolicyCondition,
-  ResourceSource,
-  S3Location,
-} from './types.js';
+import { parseArn, parseS3Uri } from './job-context.js';
+import { JOB_TYPES, jobArnOf } from './job-types.js';
+import type { Channel, Grant, JobContext, PolicyCondition, ResourceSource, S3Location } from './types.js';
 import { CHANNELS } from './types.js';
-
-/** The CloudWatch namespace (and log group prefix) SageMaker uses for each job type. */
-const NAMESPACES: Readonly<Record<JobType, string>> = {
-  training: '/aws/sagemaker/TrainingJobs',
-  processing: '/aws/sagemaker/ProcessingJobs',
-  transform: '/aws/sagemaker/TransformJobs',
-  // A tuning job's training jobs log as training jobs.
-  tuning: '/aws/sagemaker/TrainingJobs',
-  endpoint: '/aws/sagemaker/Endpoints',
-};
 
 /** Endpoints log to a group of their own; jobs share one group per type. */
 const logGroupOf = (job: JobContext | undefined): string => {
-  const namespace = NAMESPACES[job?.jobType ?? 'training'];
+  const namespace = JOB_TYPES[job?.jobType ?? 'training'].cloudWatchNamespace;
   return job?.jobType === 'endpoint' ? `${namespace}/${job.jobName ?? '<endpoint-name>'}` : namespace;
 };
 
@@ -275,7 +258,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [
         {
           resources: ['*'],
-          condition: { StringEquals: { 'cloudwatch:namespace': [NAMESPACES[jobType]] } },
+          condition: { StringEquals: { 'cloudwatch:namespace': [JOB_TYPES[jobType].cloudWatchNamespace] } },
           resourceSource: 'not-resource-scoped',
         },
       ];
@@ -302,9 +285,7 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
     case RESOURCE_KINDS.job:
       return [
         {
-          resources: [
-            `arn:${env.partition}:sagemaker:${env.region}:${env.account}:${JOB_ARN_TYPES[jobType]}/*`,
-          ],
+          resources: [jobArnOf(jobType, env, '*')],
           resourceSource: env.source,
         },
       ];

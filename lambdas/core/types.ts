@@ -1,3 +1,4 @@
+import type { JobType } from './job-types.js';
 /**
  * The vocabulary of the diagnosis core. Everything here is plain data: readonly, serialisable, and
  * free of SDK types, so the Lambda, the CLI and the tests share it.
@@ -43,8 +44,8 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 /** How sure the text makes us: `possible` when the message itself names several causes. */
 export type Certainty = 'certain' | 'possible';
 
-/** The kind of SageMaker job a context describes. */
-export type JobType = 'training' | 'processing' | 'transform' | 'tuning' | 'endpoint';
+/** A kind of SageMaker job: the rows of lambdas/core/job-types.ts. */
+export type { JobType };
 
 /** An S3 location the job reads or writes, by the channel that uses it. */
 export interface S3Location {

@@ -5,20 +5,12 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
 export const SERVICE_NAME = 'sagemaker-iam-remediator';
-
-/**
- * SageMaker may send one state change several times: the job ARN and its reason identify a
- * failure, whichever job type it is. A denied Create*Job call has no job: its CloudTrail event id
- * and error message identify it.
- */
-export const IDEMPOTENCY_KEY_PATH =
-  '[detail.TrainingJobArn || detail.ProcessingJobArn || detail.TransformJobArn || detail.eventID, ' +
-  'detail.FailureReason || detail.errorMessage]';
 
 export function buildHandler(deps: Dependencies, logger: Logger) {
   const handler = middy(async (event: unknown) => remediate(event, deps))
@@ -31,6 +23,7 @@ export function buildHandler(deps: Dependencies, logger: Logger) {
         tableName: deps.config.idempotencyTableName,
         awsSdkV3Client: deps.dynamodb,
       }),
+      // SageMaker may send one state change several times: see IDEMPOTENCY_KEY_PATH for what one failure is.
       config: new IdempotencyConfig({
         eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,
         expiresAfterSeconds: 24 * 60 * 60,

@@ -42,20 +42,44 @@ describe('MemberAccountForwarder', () => {
     );
   });
 
-  it('gives the central account a read-only role by default', () => {
+  it('gives a dead-letter queue to the forwarding target', () => {
+    const rule = Object.values(memberTemplate().findResources('AWS::Events::Rule'))[0] as {
+      Properties: { Targets: { DeadLetterConfig?: { Arn: unknown } }[] };
+    };
+    expect(JSON.stringify(rule.Properties.Targets[0]?.DeadLetterConfig?.Arn)).toMatch(/DeadLetterQueue/);
+  });
+
+  it('lets only the central function and approver roles assume the member role, not the whole account', () => {
     const template = memberTemplate();
+    const centralRole = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${CENTRAL}:role/${name}`]],
+    });
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'sagemaker-iam-remediator-member',
       AssumeRolePolicyDocument: {
         Statement: [
-          Match.objectLike({
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
             Principal: {
               AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${CENTRAL}:root`]] },
             },
-          }),
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': [
+                  centralRole('sagemaker-iam-remediator-central'),
+                  centralRole('sagemaker-iam-remediator-central-approver'),
+                ],
+              },
+            },
+          },
         ],
       },
     });
+  });
+
+  it('gives the central account a read-only role by default', () => {
+    const template = memberTemplate();
     const granted = actions(statementsOf(template));
     expect(granted).toEqual(
       expect.arrayContaining([
@@ -75,6 +99,41 @@ describe('MemberAccountForwarder', () => {
     const attach = statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles');
     expect(attach?.Action).toEqual(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
     expect(JSON.stringify(attach?.Resource)).toContain(`:iam::${MEMBER}:role/SageMakerDev*`);
+    const deny = statements.find((s) => s.Sid === 'NeverWriteTheServicesOwnRoles');
+    expect(JSON.stringify(deny?.Resource)).toContain(`:iam::${MEMBER}:role/sagemaker-iam-remediator-member`);
+  });
+
+  it('StackSet over two regions of one account: the member role exists once, the rules in both', () => {
+    // Prepare: one environment-agnostic template, as a StackSet deploys it.
+    const app = new App();
+    const stack = new Stack(app, 'StackSet');
+    new MemberAccountForwarder(stack, 'Forwarder', {
+      centralAccountId: CENTRAL,
+      memberRoleRegion: 'us-east-1',
+      memberRoleName: 'custom-member',
+    });
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON() as {
+      Conditions: Record<string, { 'Fn::Equals': [unknown, string] }>;
+      Resources: Record<string, { Type: string; Condition?: string }>;
+    };
+    // Act: evaluate the template's conditions in each region.
+    const created = (region: string) =>
+      Object.values(resources.Resources).filter((resource) => {
+        if (!resource.Condition) return true;
+        const [left, right] = resources.Conditions[resource.Condition]?.['Fn::Equals'] ?? [];
+        return JSON.stringify(left) === JSON.stringify({ Ref: 'AWS::Region' }) && right === region;
+      });
+    // Assess
+    const roles = (region: string) =>
+      created(region).filter(
+        (r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r).includes('custom-member'),
+      );
+    expect([...roles('us-east-1'), ...roles('eu-west-1')]).toHaveLength(1);
+    const rules = (region: string) => created(region).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules('eu-west-1')).toHaveLength(1);
+    expect(rules('us-east-1')).toHaveLength(1);
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'custom-member' });
   });
 
   it('reports every props problem at once', () => {
@@ -101,9 +160,20 @@ describe('central mode', () => {
         Effect: 'Allow',
         Principal: '*',
         Action: 'events:PutEvents',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } },
+        // Only the organization, and only the SageMaker failure events the rules catch.
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalOrgID': 'o-abc123def4',
+            'events:source': ['aws.sagemaker'],
+            'events:detail-type': ['SageMaker Training Job State Change'],
+          },
+        },
       },
     });
+  });
+
+  it('gives the function role the name member roles trust', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'sagemaker-iam-remediator-central' });
   });
 
   it('may assume the member role only in accounts of the organization', () => {

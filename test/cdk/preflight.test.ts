@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { remediatorPropsFromContext } from '../../lib/context.js';
+import { appShapeFromContext } from '../../lib/context.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
 import type { SageMakerPermissionRemediatorProps } from '../../lib/sagemaker-permission-remediator.js';
 
@@ -51,10 +51,16 @@ describe('the pre-flight check in the stack', () => {
     expect(actions(template)).not.toContain('sagemaker:StopTrainingJob');
   });
 
+  it('refuses stopOnPreflightFailure without preflight', () => {
+    const app = new App({ context: { stopOnPreflightFailure: 'true' } });
+    expect(() => appShapeFromContext(app.node)).toThrow('stopOnPreflightFailure needs preflight=true');
+  });
+
   it('may stop training jobs only with stopOnPreflightFailure, from context too', () => {
     // Prepare
     const app = new App({ context: { preflight: 'true', stopOnPreflightFailure: 'true' } });
-    const props = remediatorPropsFromContext(app.node);
+    const shape = appShapeFromContext(app.node);
+    const props = shape.kind === 'remediator' ? (shape.props.remediator ?? {}) : {};
     // Act
     const template = templateOf(props);
     // Assess

@@ -9,7 +9,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
 import type { SageMakerPermissionRemediatorProps } from '../../lib/sagemaker-permission-remediator.js';
-import { SageMakerPermissionRemediator, validateProps } from '../../lib/sagemaker-permission-remediator.js';
+import {
+  APPROVER_NAME_LIMIT,
+  SageMakerPermissionRemediator,
+  validateProps,
+} from '../../lib/sagemaker-permission-remediator.js';
 import { pythonTools } from '../support/python-tools.js';
 
 const ENV = { account: '111122223333', region: 'us-east-1' };
@@ -113,11 +117,46 @@ describe('the stack template', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: [
+        Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ],
+        ]),
       },
     });
+  });
+
+  it("lets this account's alarms, and only them, publish to the topic and use its key", () => {
+    // The topic policy replaces SNS's default one: without this Allow the alarms cannot publish.
+    const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as {
+      Properties: { PolicyDocument: { Statement: Statement[] } };
+    };
+    const allows = topicPolicy.Properties.PolicyDocument.Statement.filter(
+      (s) => (s as { Effect?: string }).Effect === 'Allow',
+    );
+    expect(resolved(allows)).toEqual([
+      {
+        Sid: 'AlarmsOfThisAccountPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.stringMatching(/Topic/) },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ENV.account },
+          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ENV.region}:${ENV.account}:alarm:*` },
+        },
+      },
+    ]);
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as {
+      Properties: { KeyPolicy: { Statement: (Statement & { Principal?: unknown })[] } };
+    };
+    const forCloudWatch = key.Properties.KeyPolicy.Statement.filter((s) =>
+      JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': ENV.account } },
+      }),
+    ]);
   });
 
   it('counts skipped events from the handler log line', () => {
@@ -145,7 +184,8 @@ describe('the stack template', () => {
     const statements = roleStatements(template);
     const actions = actionsOf(statements);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-    expect(actions).not.toContain('iam:PutRolePolicy');
+    const allowed = actionsOf(statements.filter((s) => (s as { Effect?: string }).Effect === 'Allow'));
+    expect(allowed).not.toContain('iam:PutRolePolicy');
     expect(statementWithSid(statements, 'DescribeFailedJobs')).toEqual({
       Sid: 'DescribeFailedJobs',
       Effect: 'Allow',
@@ -246,34 +286,34 @@ describe('other job types', () => {
 });
 
 describe('one-click approval from Slack', () => {
-  function withApprovals(): Template {
+  function withApprovals(props: SageMakerPermissionRemediatorProps = {}, stackName = 'Approvals'): Template {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Approvals', { env: ENV });
+    const stack = new Stack(app, stackName, { env: ENV });
     const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
       slackChannelConfigurationName: 'ml-platform',
       slackWorkspaceId: 'T0123456789',
       slackChannelId: 'C0123456789',
     });
-    new SageMakerPermissionRemediator(stack, 'Remediator', { approvals: { slackChannel } });
+    new SageMakerPermissionRemediator(stack, 'Remediator', {
+      ...props,
+      approvals: { slackChannel, ...props.approvals },
+    });
     return Template.fromStack(stack);
   }
+  const commandTexts = (template: Template): string[] =>
+    Object.values(template.findResources('AWS::Chatbot::CustomAction')).map(
+      (a) => (a as { Properties: { Definition: { CommandText: string } } }).Properties.Definition.CommandText,
+    );
 
-  it('adds a custom action that invokes the approver with the proposal id, on the given channel', () => {
+  it('adds a custom action that invokes the approver by its explicit name, on the given channel', () => {
     const template = withApprovals();
+    const [command] = commandTexts(template);
+    const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
+    expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
+    expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
     template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: 'apply-sagemaker-permission-fix',
-      Definition: {
-        CommandText: {
-          'Fn::Join': [
-            '',
-            [
-              'lambda invoke --function-name ',
-              { Ref: Match.stringLikeRegexp('Approver') },
-              ' --payload {"proposalId": "$proposalId"}',
-            ],
-          ],
-        },
-      },
+      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}$'),
       Attachments: [
         {
           NotificationType: 'Custom',
@@ -293,18 +333,93 @@ describe('one-click approval from Slack', () => {
     expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
   });
 
-  it('lets the approver read proposals and attach fixes, and the remediator only store them', () => {
-    const statements = roleStatements(withApprovals());
-    expect(statementWithSid(statements, 'AttachApprovedFixes')).toMatchObject({
-      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
-      Resource: 'arn:aws:iam::111122223333:role/*',
-    });
+  it.each([
+    ['default names', {}],
+    ['central mode', { central: { organizationId: 'o-abc123def4' } }],
+    ['a name at the limit', { approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT) } }],
+  ] as const)('keeps the chat command within Chatbot API limit of 100 characters: %s', (_name, props) => {
+    const texts = commandTexts(withApprovals(props as SageMakerPermissionRemediatorProps));
+    expect(texts).toHaveLength(1);
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(100);
+  });
+
+  it('gives each stack its own approver and action names, and refuses a name too long for the command', () => {
+    const names = ['One', 'Two'].map((stack) => commandTexts(withApprovals({}, stack))[0]);
+    expect(new Set(names).size).toBe(2);
+    expect(() =>
+      withApprovals({ approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT + 1) } } as never),
+    ).toThrow(`approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters`);
+  });
+
+  it('lets the approver write exactly the roles the remediator may, and the remediator only store proposals', () => {
+    const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
+    const attach = statements.filter((s) => s.Sid === 'AttachFixesToOptedInRoles').map(resolved);
+    expect(attach).toEqual([
+      {
+        Sid: 'AttachFixesToOptedInRoles',
+        Effect: 'Allow',
+        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        Resource: 'arn:aws:iam::111122223333:role/SageMakerDev*',
+      },
+    ]);
+    expect(
+      statements.filter(
+        (s) => actionsOf([s]).includes('iam:PutRolePolicy') && s.Sid !== 'NeverWriteTheServicesOwnRoles',
+      ),
+    ).toHaveLength(1);
     const dynamo = statements.filter((s) =>
       actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );
     expect(dynamo.map((s) => actionsOf([s]))).toEqual(
-      expect.arrayContaining([['dynamodb:PutItem'], ['dynamodb:GetItem']]),
+      expect.arrayContaining([['dynamodb:PutItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']]),
     );
+  });
+
+  it('passes the guard settings to the approver as to the function', () => {
+    const template = withApprovals({
+      allowedAccounts: ['111122223333'],
+      roleNamePatterns: ['SageMakerDev*'],
+      autoRemediateResources: ['arn:aws:s3:::ml-data-*'],
+    });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => (f as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties,
+    );
+    expect(functions).toHaveLength(2);
+    for (const fn of functions)
+      expect(fn.Environment.Variables).toMatchObject({
+        ALLOWED_ACCOUNTS: '111122223333',
+        ROLE_NAME_PATTERNS: 'SageMakerDev*',
+        AUTO_REMEDIATE_RESOURCES: '["arn:aws:s3:::ml-data-*"]',
+      });
+  });
+});
+
+describe("the service's own roles", () => {
+  it("are never writable, even with roleNamePatterns='*': an explicit Deny on both writers", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Own', { env: ENV });
+    const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
+      slackChannelConfigurationName: 'ml-platform',
+      slackWorkspaceId: 'T0123456789',
+      slackChannelId: 'C0123456789',
+    });
+    new SageMakerPermissionRemediator(stack, 'Remediator', {
+      autoRemediate: true,
+      allowedAccounts: ['111122223333'],
+      roleNamePatterns: ['*'],
+      approvals: { slackChannel },
+    });
+    const template = Template.fromStack(stack);
+    const denies = roleStatements(template).filter((s) => s.Sid === 'NeverWriteTheServicesOwnRoles');
+    expect(denies).toHaveLength(2);
+    for (const deny of denies) {
+      expect(deny).toMatchObject({ Effect: 'Deny', Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'] });
+      const resources = JSON.stringify(deny.Resource);
+      expect(resources).toMatch(/FunctionRole.*Arn/);
+      expect(resources).toMatch(/ApproverRole.*Arn/);
+      expect(resources).toContain(':role/Own-*');
+      expect(resources).toContain(':role/sagemaker-iam-remediator-member');
+    }
   });
 });
 

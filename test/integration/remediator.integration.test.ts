@@ -334,16 +334,20 @@ function iamClientWith(
   return new IAMClient({ ...CLIENT_RETRY, maxAttempts, requestHandler: requestHandler as never });
 }
 
-/** Answers the first `failures` matching IAM requests with an HTTP `status` error. */
-function flakyIam(matches: (body: string) => boolean, failures: number, status = 503) {
+/** Answers the first `failures` matching IAM requests with an HTTP `status` error of that `code`. */
+function flakyIam(
+  matches: (body: string) => boolean,
+  failures: number,
+  status = 503,
+  code = 'ServiceUnavailable',
+) {
   const seen = { failed: 0, attempts: 0 };
   const client = iamClientWith(async (body, send) => {
     if (!matches(body)) return send();
     seen.attempts += 1;
     if (seen.failed >= failures) return send();
     seen.failed += 1;
-    const xml =
-      '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>injected</Message></Error><RequestId>1</RequestId></ErrorResponse>';
+    const xml = `<ErrorResponse><Error><Type>${status < 500 ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>injected</Message></Error><RequestId>1</RequestId></ErrorResponse>`;
     return {
       response: {
         statusCode: status,
@@ -380,17 +384,37 @@ describe('faults', () => {
     expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
   });
 
-  it('leaves nothing behind when attaching fails half way, and still sends the proposal', async () => {
+  it('fails the invocation on a transient PutRolePolicy failure, leaves nothing behind, and applies on redelivery', async () => {
+    // Prepare: IAM answers 500 to every PutRolePolicy, past the client's own retries.
     const { client, seen } = flakyIam((body) => body.includes('Action=PutRolePolicy'), 100, 500);
-    const result = await env.world.handler(AUTO, { iam: client })(
-      motoEvent('training-kms-output-denied.json'),
-    );
-    expect(result).toMatchObject({ status: 'proposed', autoApply: { outcome: 'failed' } });
+    const event = motoEvent('training-kms-output-denied.json');
+    // Act: the first delivery fails; Lambda redelivers the same event once IAM is back.
+    await expect(env.world.handler(AUTO, { iam: client })(event)).rejects.toThrow(/injected/);
+    const redelivered = await env.world.handler(AUTO)(structuredClone(event));
+    // Assess: nothing was cached as the event's result, and the redelivery attached the fix.
     expect(seen.attempts).toBe(CLIENT_RETRY.maxAttempts);
+    expect(redelivered).toMatchObject({ status: 'applied' });
+    expect(Object.keys(await env.world.inlinePolicies())).toHaveLength(1);
+  });
+
+  it('reports a permanent PutRolePolicy refusal as the result, and still sends the proposal', async () => {
+    const { client, seen } = flakyIam(
+      (body) => body.includes('Action=PutRolePolicy'),
+      100,
+      403,
+      'AccessDenied',
+    );
+    const event = motoEvent('training-kms-output-denied.json');
+    const result = await env.world.handler(AUTO, { iam: client })(event);
+    expect(result).toMatchObject({ status: 'proposed', autoApply: { outcome: 'failed' } });
+    expect(seen.attempts).toBe(1);
     expect(await env.world.inlinePolicies()).toEqual({});
     expect((await env.world.delivered())[0]?.message.text).toContain(
       'Auto-remediation failed and changed nothing',
     );
+    // The refusal is the event's result: a duplicate delivery gets it back and changes nothing.
+    await expect(env.world.handler(AUTO)(structuredClone(event))).resolves.toEqual(result);
+    expect(await env.world.inlinePolicies()).toEqual({});
   });
 
   it('a policy written before a failure is removed again', async () => {
@@ -400,7 +424,9 @@ describe('faults', () => {
       if (body.includes('Action=PutRolePolicy')) throw new Error('connection reset');
       return answer;
     }, 1);
-    await env.world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json'));
+    await expect(
+      env.world.handler(AUTO, { iam: client })(motoEvent('training-kms-output-denied.json')),
+    ).rejects.toThrow(/connection reset/);
     expect(await env.world.inlinePolicies()).toEqual({});
     // Sanity: the server really accepts such a policy when nothing fails.
     await env.world.iam.send(

@@ -88,6 +88,30 @@ async function inlinePolicyNames(client: IAMClient, roleName: string): Promise<s
 /** IAM counts inline policy size without white space; GetRolePolicy returns documents URL-encoded. */
 const policySize = (document: string): number => document.replace(/\s+/g, '').length;
 
+/** Throttling answers are client faults in the SDK's terms, but they pass. */
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * True for what may pass on its own: a server fault, throttling, or no answer at all (a timeout, a
+ * reset connection). A client fault (AccessDenied, MalformedPolicyDocument, NoSuchEntity,
+ * LimitExceeded, UnmodifiableEntity) is a refusal that a retry would only repeat.
+ */
+export function isTransient(error: unknown): boolean {
+  const { name, $fault, $retryable, $metadata } = error as {
+    name?: string;
+    $fault?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if ($retryable || THROTTLING.has(name ?? '') || $fault === 'server') return true;
+  return $fault !== 'client' && ($metadata?.httpStatusCode === undefined || $metadata.httpStatusCode >= 500);
+}
+
 export type ApplyResult =
   | { readonly status: 'applied' | 'already-applied'; readonly policyName: string }
   | { readonly status: 'too-large'; readonly policyName: string; readonly aggregateSize: number };
@@ -125,6 +149,9 @@ export async function applyPolicy(
     await client
       .send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))
       .catch(() => undefined);
+    // A transient failure fails the invocation, so that Lambda retries it (then the DLQ) and the
+    // idempotency store does not keep it as the event's result; a refusal is the result.
+    if (isTransient(error)) throw error;
     throw new ApplyError(`PutRolePolicy ${policyName} on ${roleName} failed: ${(error as Error).message}`, {
       cause: error,
     });

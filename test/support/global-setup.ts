@@ -1,0 +1,15 @@
+/**
+ * Runs once before any suite: finds moto and cfn-lint or installs them into ./.venv (about a minute
+ * on a fresh machine), so no test waits for pip inside its own timeout. Tests then call
+ * scripts/python-tools.sh again, which finds the tools in well under a second.
+ */
+import { pythonTools } from './python-tools.js';
+
+export default function setup(): void {
+  process.stderr.write(
+    'python-tools: finding moto and cfn-lint (a fresh machine installs them into .venv, about a minute)...\n',
+  );
+  const started = Date.now();
+  pythonTools();
+  process.stderr.write(`python-tools: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
