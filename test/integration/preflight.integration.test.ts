@@ -11,7 +11,11 @@ import {
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
+import { readEvent } from '../helpers/fixtures.js';
 import type { RequiredPermission } from '../../lambdas/core/preflight.js';
 import { jobToCheck, PREDICTIONS, requiredPermissions } from '../../lambdas/core/preflight.js';
 import { policyFromGrants } from '../../lambdas/core/propose.js';
@@ -208,5 +212,90 @@ describe('pre-flight on the local server', () => {
     // Assess
     expect(report).toMatchObject({ prediction: PREDICTIONS.unverifiable, definite: false });
     expect(report.unchecked.join('\n')).toContain('SimulatePrincipalPolicy failed');
+  });
+});
+
+describe('pre-flight on submission (the stack function)', () => {
+  /** The sample CloudTrail record of CreateTrainingJob, as it reads when the call succeeded. */
+  const submitted = (jobName: string, roleArn: string) => {
+    const event = JSON.parse(
+      JSON.stringify(readEvent('cloudtrail-createtrainingjob-passrole-denied.json')).replaceAll(
+        '111122223333',
+        MOTO_ACCOUNT,
+      ),
+    ) as { detail: Record<string, unknown> };
+    const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
+    return {
+      ...event,
+      detail: {
+        ...detail,
+        requestParameters: { ...(requestParameters as object), trainingJobName: jobName, roleArn },
+        responseElements: {
+          trainingJobArn: `arn:aws:sagemaker:us-east-1:${MOTO_ACCOUNT}:training-job/${jobName}`,
+        },
+      },
+    };
+  };
+  const deps = (stopOnPreflightFailure: boolean) => ({
+    iam,
+    sagemaker: env.world.sagemaker,
+    sns: env.world.sns,
+    config: { topicArn: env.world.topicArn, stopOnPreflightFailure },
+    logger: new Logger({ serviceName: 'integration', logLevel: 'SILENT' }),
+  });
+
+  it('publishes "this job will fail" with the fix, and does not stop an uncertain failure', async () => {
+    // Prepare: the role lacks everything; the job is only checked, never stopped.
+    const event = submitted('xgb-submitted-1', ROLE_ARN);
+    // Act
+    const result = await preflightOnSubmission(event, deps(true));
+    // Assess
+    expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: false });
+    const [delivered] = await env.world.delivered();
+    expect(delivered?.subject).toBe(
+      'xgb-submitted-1: this job will fail: SageMakerExecRole needs 13 permission(s)',
+    );
+    expect(delivered?.message.text).toContain("aws iam put-role-policy --role-name 'SageMakerExecRole'");
+    expect(delivered?.message.text).toContain(
+      'The job was not stopped: stopOnPreflightFailure stops only a certain failure',
+    );
+  });
+
+  it('with stopOnPreflightFailure, tries to stop a job whose role SageMaker cannot assume, and says what happened', async () => {
+    // Prepare: a role that trusts Lambda only, and the submitted job on the server.
+    const roleName = 'LambdaOnlyRole';
+    const { Role } = await env.world.iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    const jobName = 'xgb-submitted-2';
+    await env.world.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: jobName,
+        RoleArn: Role?.Arn,
+        AlgorithmSpecification: {
+          TrainingImage: `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`,
+          TrainingInputMode: 'File',
+        },
+        OutputDataConfig: { S3OutputPath: 's3://my-output-bucket/model_artifacts' },
+        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      }),
+    );
+    // Act
+    const result = await preflightOnSubmission(submitted(jobName, Role?.Arn ?? ''), deps(true));
+    // Assess
+    // moto does not implement StopTrainingJob: the attempt is made, and its failure is reported.
+    expect(result).toMatchObject({ prediction: PREDICTIONS.willFail, stopped: false });
+    const [delivered] = await env.world.delivered();
+    expect(delivered?.message.text).toContain('Stopping the job failed:');
+    expect(delivered?.message.text).toContain('must allow sagemaker.amazonaws.com');
   });
 });
