@@ -21,6 +21,10 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "diagnose the account's failed jobs of the last N days",
     load: () => import('./recent.js'),
   },
+  preflight: {
+    summary: "check a job's execution role before it runs (offline with --no-simulate)",
+    load: () => import('./preflight.js'),
+  },
   demo: { summary: 'diagnose the bundled sample events (offline)', load: () => import('./demo.js') },
   score: {
     summary: 'score the diagnosis against a labelled corpus of your own',

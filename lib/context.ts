@@ -37,6 +37,8 @@ export const CONTEXT_KEYS = {
   memberRoleRegion: 'string',
   incidentWindowMinutes: 'number',
   maxConcurrency: 'number',
+  preflight: 'boolean',
+  stopOnPreflightFailure: 'boolean',
 } as const;
 type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -157,7 +159,10 @@ export function appShapeFromContext(node: Node): AppShape {
     central: values.organizationId
       ? { organizationId: values.organizationId, memberRoleName: values.memberRoleName }
       : undefined,
+    preflight: values.preflight ? { stopOnPreflightFailure: values.stopOnPreflightFailure } : undefined,
   };
+  if (values.stopOnPreflightFailure && !values.preflight)
+    problems.push('stopOnPreflightFailure needs preflight=true');
   problems.push(...validateProps(remediator));
   if (problems.length > 0) throw new ContextError(problems);
   const slack =

@@ -34,6 +34,7 @@ import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
 import { iam5Finding } from './nag.js';
+import { PreflightCheck } from './preflight-check.js';
 
 export type { JobType } from '../lambdas/core/job-types.js';
 
@@ -300,6 +301,13 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly maxConcurrency?: number;
   /**
+   * Pre-flight: check every submitted training job's execution role (CloudTrail `CreateTrainingJob`)
+   * and publish "this job will fail" with the fix before it runs. `stopOnPreflightFailure` also stops
+   * a job whose failure is certain. Needs a CloudTrail trail in the account.
+   * @default - no pre-flight check
+   */
+  readonly preflight?: { readonly stopOnPreflightFailure?: boolean };
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -399,6 +407,8 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly rules: readonly events.Rule[];
   /** The dashboard, when `dashboard` is true. */
   public readonly dashboard?: RemediatorDashboard;
+  /** The pre-flight check, when `preflight` is set. */
+  public readonly preflight?: PreflightCheck;
   /** What the guard reads, for the function and the approver alike. */
   private readonly guardEnvironment: Record<string, string>;
 
@@ -507,6 +517,16 @@ export class SageMakerPermissionRemediator extends Construct {
       maxEventAge: Duration.hours(2),
     });
     this.rules = failureEventRules(this, jobTypes, props.watchApiDenials ?? DEFAULTS.watchApiDenials, target);
+    if (props.preflight) {
+      this.preflight = new PreflightCheck(this, 'Preflight', {
+        topicArn: this.topic.topicArn,
+        deadLetterQueue: this.deadLetterQueue,
+        stopOnPreflightFailure: props.preflight.stopOnPreflightFailure,
+        createFunction: (fnId, entry, fnRole, environment) =>
+          this.bundledFunction(fnId, entry, fnRole, logRetention, { environment }),
+      });
+      this.grantPublish(this.preflight.role);
+    }
 
     // Skipped events (other event types, malformed input) are counted from the handler's log line.
     new logs.MetricFilter(this, 'SkippedEventsMetric', {

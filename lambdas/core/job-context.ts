@@ -212,7 +212,7 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
 }
 
 /** CloudTrail records request parameters in camelCase; Describe*Job answers in PascalCase. */
-const pascalKeys = (value: unknown): unknown => {
+export const pascalKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(pascalKeys);
   if (!isObject(value)) return value;
   return Object.fromEntries(

@@ -492,44 +492,50 @@ describe('the real synth', () => {
     ],
     ['approvals from Slack', (stack: Stack) => ({ approvals: slackChannel(stack) })],
     ['central mode for an organization', () => ({ central: { organizationId: 'o-abc123def4' } })],
-  ] as const)('%s: zero unsuppressed cdk-nag findings and a clean cfn-lint', (_name, props) => {
-    // Prepare
-    const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'SageMakerIamRemediator');
-    new SageMakerPermissionRemediator(
-      stack,
-      'Remediator',
-      props(stack) as SageMakerPermissionRemediatorProps,
-    );
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    // Act
-    app.synth();
-    // Assess
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: {
-        conclusion: string;
-        violations: unknown[];
-        suppressedViolations: { ruleName: string }[];
-      }[];
-    };
-    expect(report.pluginReports[0]?.violations).toEqual([]);
-    expect(report.pluginReports[0]?.conclusion).toBe('success');
-    const lint = pythonTools().cfnLint;
-    // W3005: CDK adds an explicit DependsOn next to a GetAtt; harmless and not ours to change.
-    const output = execFileSync(
-      lint[0] ?? 'cfn-lint',
-      [
-        ...lint.slice(1),
-        '--ignore-checks',
-        'W3005',
-        '--',
-        join(outdir, 'SageMakerIamRemediator.template.json'),
-      ],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(output).toBe('');
-  });
+    ['pre-flight that stops certain failures', () => ({ preflight: { stopOnPreflightFailure: true } })],
+  ] as const)(
+    '%s: zero unsuppressed cdk-nag findings and a clean cfn-lint',
+    (_name, props) => {
+      // Prepare
+      const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'SageMakerIamRemediator');
+      new SageMakerPermissionRemediator(
+        stack,
+        'Remediator',
+        props(stack) as SageMakerPermissionRemediatorProps,
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      // Act
+      app.synth();
+      // Assess
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: {
+          conclusion: string;
+          violations: unknown[];
+          suppressedViolations: { ruleName: string }[];
+        }[];
+      };
+      expect(report.pluginReports[0]?.violations).toEqual([]);
+      expect(report.pluginReports[0]?.conclusion).toBe('success');
+      const lint = pythonTools().cfnLint;
+      // W3005: CDK adds an explicit DependsOn next to a GetAtt; harmless and not ours to change.
+      const output = execFileSync(
+        lint[0] ?? 'cfn-lint',
+        [
+          ...lint.slice(1),
+          '--ignore-checks',
+          'W3005',
+          '--',
+          join(outdir, 'SageMakerIamRemediator.template.json'),
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(output).toBe('');
+      // Bundling every function takes a while on a loaded machine.
+    },
+    180_000,
+  );
 });

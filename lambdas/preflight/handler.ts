@@ -1,0 +1,20 @@
+/** The pre-flight Lambda entry point: clients once per container, endpoints from AWS_ENDPOINT_URL*. */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CLIENT_RETRY } from '../remediator/aws/retry.js';
+import { preflightConfigFromEnv, preflightOnSubmission } from './on-submission.js';
+
+const logger = new Logger({ serviceName: 'sagemaker-iam-remediator-preflight' });
+const deps = {
+  iam: new IAMClient(CLIENT_RETRY),
+  ecr: new ECRClient(CLIENT_RETRY),
+  sagemaker: new SageMakerClient(CLIENT_RETRY),
+  sns: new SNSClient(CLIENT_RETRY),
+  config: preflightConfigFromEnv(),
+  logger,
+};
+
+export const handler = (event: unknown) => preflightOnSubmission(event, deps);

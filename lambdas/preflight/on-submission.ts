@@ -1,0 +1,118 @@
+/**
+ * A training job was just submitted (its CreateTrainingJob call succeeded, as CloudTrail recorded
+ * it): check its execution role before SageMaker provisions anything, and if the job will fail,
+ * say so with the fix, seconds after submission instead of minutes after provisioning. Opt-in, a
+ * definite failure stops the job; an uncertain or unverifiable one never does.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { InvalidInputError } from '../core/errors.js';
+import { notificationOf } from '../core/notification.js';
+import type { Prediction } from '../core/preflight.js';
+import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
+import { publish } from '../remediator/aws/sns.js';
+import { checkJob } from './check.js';
+
+export interface PreflightConfig {
+  /** Where "this job will fail" messages are published. */
+  readonly topicArn: string;
+  /** Stop a job whose failure is definite (an explicit deny, a trust policy without SageMaker). @default false */
+  readonly stopOnPreflightFailure: boolean;
+}
+
+export const PREFLIGHT_DEFAULTS = { stopOnPreflightFailure: false } as const;
+
+export function preflightConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PreflightConfig {
+  const topicArn = env.TOPIC_ARN;
+  if (!topicArn) throw new Error('TOPIC_ARN is not set');
+  const stop = env.STOP_ON_PREFLIGHT_FAILURE;
+  return {
+    topicArn,
+    stopOnPreflightFailure: stop ? stop.toLowerCase() === 'true' : PREFLIGHT_DEFAULTS.stopOnPreflightFailure,
+  };
+}
+
+export interface PreflightDependencies {
+  readonly iam: IAMClient;
+  readonly ecr?: ECRClient;
+  readonly sagemaker: SageMakerClient;
+  readonly sns: SNSClient;
+  readonly config: PreflightConfig;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** Plain JSON, for the invocation's record. */
+export interface PreflightResult {
+  readonly status: 'checked' | 'skipped';
+  readonly jobName: string | null;
+  readonly prediction: Prediction | null;
+  readonly stopped: boolean;
+  readonly messageId: string | null;
+}
+
+/** Stops the job when asked to and the failure is certain; says what was done either way. */
+async function stopIfDefinite(
+  definite: boolean,
+  jobName: string | undefined,
+  deps: PreflightDependencies,
+): Promise<{ stopped: boolean; text?: string }> {
+  if (!deps.config.stopOnPreflightFailure) return { stopped: false };
+  if (!definite || !jobName) {
+    return {
+      stopped: false,
+      text: 'The job was not stopped: stopOnPreflightFailure stops only a certain failure (an explicit deny or a trust policy without SageMaker), and a bucket, key or repository policy could still grant what is missing here.',
+    };
+  }
+  try {
+    await deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
+    return {
+      stopped: true,
+      text: `The job ${jobName} was stopped before it ran (stopOnPreflightFailure): fix the role and submit it again.`,
+    };
+  } catch (error) {
+    return {
+      stopped: false,
+      text: `Stopping the job failed: ${(error as Error).name}: ${(error as Error).message}`,
+    };
+  }
+}
+
+export async function preflightOnSubmission(
+  event: unknown,
+  deps: PreflightDependencies,
+): Promise<PreflightResult> {
+  let job;
+  try {
+    job = jobToCheck(event);
+  } catch (error) {
+    // Not a job pre-flight can read: nothing to retry.
+    if (!(error instanceof InvalidInputError)) throw error;
+    deps.logger.warn('event skipped', { reason: error.message });
+    return { status: 'skipped', jobName: null, prediction: null, stopped: false, messageId: null };
+  }
+  const report = await checkJob(job, deps);
+  const base = { status: 'checked', jobName: job.jobName ?? null, prediction: report.prediction } as const;
+  if (report.prediction !== PREDICTIONS.willFail || !report.diagnosis || !report.proposal) {
+    deps.logger.info('pre-flight', { ...base, unchecked: report.unchecked });
+    return { ...base, stopped: false, messageId: null };
+  }
+  const stop = await stopIfDefinite(report.definite, job.jobName, deps);
+  const extraText = [
+    report.definite
+      ? undefined
+      : 'Predicted from the role, its permissions boundary and SCPs (SimulatePrincipalPolicy); a bucket, key or repository policy naming the role could still grant what is missing.',
+    ...report.unchecked.map((line) => `Not checked: ${line}.`),
+    stop.text,
+  ].filter((line): line is string => line !== undefined);
+  const notification = notificationOf(
+    { kind: 'permission', diagnosis: report.diagnosis, proposal: report.proposal },
+    { extraText: extraText.join('\n') },
+  );
+  const messageId = await publish(deps.sns, deps.config.topicArn, notification);
+  deps.logger.info('pre-flight failure published', { ...base, messageId, stopped: stop.stopped });
+  return { ...base, stopped: stop.stopped, messageId };
+}

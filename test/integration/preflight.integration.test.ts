@@ -1,0 +1,301 @@
+/**
+ * Pre-flight against a real evaluator: the role lives on the moto server, and SimulatePrincipalPolicy
+ * (which moto lacks) is answered from its policies by @cloud-copilot/iam-simulate through the
+ * test-only answerer in front of moto. No stubs: the check reads what the server holds.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
+import { readEvent } from '../helpers/fixtures.js';
+import type { RequiredPermission } from '../../lambdas/core/preflight.js';
+import { jobToCheck, PREDICTIONS, requiredPermissions } from '../../lambdas/core/preflight.js';
+import { policyFromGrants } from '../../lambdas/core/propose.js';
+import { checkJob } from '../../lambdas/preflight/check.js';
+import { MOTO_ACCOUNT } from '../support/moto.js';
+import { useMotoWorld } from '../support/moto-world.js';
+import type { SimulateAnswerer } from '../support/simulate-answerer.js';
+import { startSimulateAnswerer } from '../support/simulate-answerer.js';
+import { ROLE_ARN, ROLE_NAME } from '../support/world.js';
+
+const env = useMotoWorld();
+let answerer: SimulateAnswerer;
+let iam: IAMClient;
+beforeAll(async () => {
+  answerer = await startSimulateAnswerer(env.moto.endpoint);
+  iam = new IAMClient({ endpoint: answerer.endpoint });
+});
+afterAll(async () => answerer.stop());
+
+/** The bundled example job, moved into moto's account. */
+const job = jobToCheck(
+  JSON.parse(
+    readFileSync(new URL('../../examples/jobs/training-job.json', import.meta.url), 'utf8').replaceAll(
+      '111122223333',
+      MOTO_ACCOUNT,
+    ),
+  ),
+);
+const required = requiredPermissions(job);
+const OUTPUT_WRITE = 'arn:aws:s3:::my-output-bucket/model_artifacts/*';
+
+/** An identity policy granting exactly the given requirements. */
+const policyFor = (requirements: readonly RequiredPermission[]) =>
+  JSON.stringify(
+    policyFromGrants(
+      requirements
+        .filter((r) => r.channel !== 'trust')
+        .map((r) => ({
+          channel: r.channel,
+          grant: {
+            actions: [r.action],
+            resources: [r.resource],
+            condition: r.condition,
+            resourceSource: 'job' as const,
+          },
+        })),
+    ),
+  );
+
+const grant = (name: string, document: string) =>
+  env.world.iam.send(
+    new PutRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: name, PolicyDocument: document }),
+  );
+
+describe('pre-flight on the local server', () => {
+  it('predicts that a role missing output write will fail, and passes once the proposed policy is added', async () => {
+    // Prepare: everything the job needs but the output write.
+    await grant('most', policyFor(required.filter((r) => r.resource !== OUTPUT_WRITE)));
+    // Act
+    const before = await checkJob(job, { iam });
+    // Assess
+    expect(before).toMatchObject({ prediction: PREDICTIONS.willFail, definite: false, unchecked: [] });
+    expect(before.proposal?.title).toBe(
+      'xgb-churn-2026-11-27: this job will fail: SageMakerExecRole needs 2 permission(s)',
+    );
+    expect(before.proposal?.policy?.Statement).toEqual([
+      {
+        Sid: 'Output',
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+        Resource: [OUTPUT_WRITE],
+      },
+    ]);
+    expect(answerer.answered()).toBeGreaterThan(10);
+
+    // Act: apply exactly the proposed policy, as its command would.
+    await grant(before.proposal?.policyName ?? '', JSON.stringify(before.proposal?.policy));
+    const after = await checkJob(job, { iam });
+    // Assess
+    expect(after).toMatchObject({ prediction: PREDICTIONS.willPass, definite: false, unchecked: [] });
+    expect(after.proposal).toBeUndefined();
+  });
+
+  it('reads s3:prefix: a listing allowed for one input channel only fails for the other', async () => {
+    // Prepare: ListBucket only under training_data/train.
+    const narrowed = required.map((r) =>
+      r.action === 's3:ListBucket' && r.resource === 'arn:aws:s3:::my-training-bucket'
+        ? {
+            ...r,
+            condition: { StringLike: { 's3:prefix': ['training_data/train', 'training_data/train/*'] } },
+          }
+        : r,
+    );
+    await grant('narrow', policyFor(narrowed));
+    // Act
+    const report = await checkJob(job, { iam });
+    // Assess
+    expect(report.prediction).toBe(PREDICTIONS.willFail);
+    expect(report.proposal?.policy?.Statement).toEqual([
+      expect.objectContaining({
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:aws:s3:::my-training-bucket'],
+      }),
+    ]);
+  });
+
+  it("an explicit deny in an SCP is definite and names where it lives; a boundary gap is the boundary owner's", async () => {
+    // Prepare
+    await grant('all', policyFor(required));
+    answerer.serviceControlPolicies = [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' },
+        ],
+      },
+    ];
+    try {
+      // Act
+      const report = await checkJob(job, { iam });
+      // Assess
+      expect(report).toMatchObject({
+        prediction: PREDICTIONS.willFail,
+        definite: true,
+        proposal: { fixLocation: 'scp' },
+      });
+      expect(report.proposal?.policy).toBeUndefined();
+      expect(report.proposal?.advice[0]).toMatch(/^Explicit deny of kms:CreateGrant on .* in scp/);
+    } finally {
+      answerer.serviceControlPolicies = [];
+    }
+    // Prepare: a boundary that allows S3 only.
+    const { Policy } = await env.world.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 's3-only',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+        }),
+      }),
+    );
+    await env.world.iam.send(
+      new PutRolePermissionsBoundaryCommand({ RoleName: ROLE_NAME, PermissionsBoundary: Policy?.Arn }),
+    );
+    // Act
+    const bounded = await checkJob(job, { iam });
+    // Assess
+    expect(bounded).toMatchObject({
+      prediction: PREDICTIONS.willFail,
+      proposal: { fixLocation: 'permissions-boundary' },
+    });
+    expect(bounded.proposal?.advice.join('\n')).toContain("the role's permissions boundary blocks it");
+  });
+
+  it('a trust policy that does not let SageMaker assume the role is a definite failure', async () => {
+    // Prepare
+    const roleName = 'LambdaOnlyRole';
+    await env.world.iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    const other = { ...job, roleArn: ROLE_ARN.replace(ROLE_NAME, roleName) };
+    await env.world.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: 'all',
+        PolicyDocument: policyFor(requiredPermissions(other)),
+      }),
+    );
+    // Act
+    const report = await checkJob(other, { iam });
+    // Assess
+    expect(report).toMatchObject({
+      prediction: PREDICTIONS.willFail,
+      definite: true,
+      proposal: { fixLocation: 'trust-policy' },
+    });
+    expect(report.proposal?.advice.join('\n')).toContain('must allow sagemaker.amazonaws.com');
+  });
+
+  it('without the answerer, moto cannot simulate: the result is unverifiable, never a failure', async () => {
+    // Act: the SDK pointed at moto itself, which answers SimulatePrincipalPolicy with HTTP 500.
+    const report = await checkJob(job, {
+      iam: new IAMClient({ endpoint: env.moto.endpoint, maxAttempts: 1 }),
+    });
+    // Assess
+    expect(report).toMatchObject({ prediction: PREDICTIONS.unverifiable, definite: false });
+    expect(report.unchecked.join('\n')).toContain('SimulatePrincipalPolicy failed');
+  });
+});
+
+describe('pre-flight on submission (the stack function)', () => {
+  /** The sample CloudTrail record of CreateTrainingJob, as it reads when the call succeeded. */
+  const submitted = (jobName: string, roleArn: string) => {
+    const event = JSON.parse(
+      JSON.stringify(readEvent('cloudtrail-createtrainingjob-passrole-denied.json')).replaceAll(
+        '111122223333',
+        MOTO_ACCOUNT,
+      ),
+    ) as { detail: Record<string, unknown> };
+    const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
+    return {
+      ...event,
+      detail: {
+        ...detail,
+        requestParameters: { ...(requestParameters as object), trainingJobName: jobName, roleArn },
+        responseElements: {
+          trainingJobArn: `arn:aws:sagemaker:us-east-1:${MOTO_ACCOUNT}:training-job/${jobName}`,
+        },
+      },
+    };
+  };
+  const deps = (stopOnPreflightFailure: boolean) => ({
+    iam,
+    sagemaker: env.world.sagemaker,
+    sns: env.world.sns,
+    config: { topicArn: env.world.topicArn, stopOnPreflightFailure },
+    logger: new Logger({ serviceName: 'integration', logLevel: 'SILENT' }),
+  });
+
+  it('publishes "this job will fail" with the fix, and does not stop an uncertain failure', async () => {
+    // Prepare: the role lacks everything; the job is only checked, never stopped.
+    const event = submitted('xgb-submitted-1', ROLE_ARN);
+    // Act
+    const result = await preflightOnSubmission(event, deps(true));
+    // Assess
+    expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: false });
+    const [delivered] = await env.world.delivered();
+    expect(delivered?.subject).toBe(
+      'xgb-submitted-1: this job will fail: SageMakerExecRole needs 13 permission(s)',
+    );
+    expect(delivered?.message.text).toContain("aws iam put-role-policy --role-name 'SageMakerExecRole'");
+    expect(delivered?.message.text).toContain(
+      'The job was not stopped: stopOnPreflightFailure stops only a certain failure',
+    );
+  });
+
+  it('with stopOnPreflightFailure, tries to stop a job whose role SageMaker cannot assume, and says what happened', async () => {
+    // Prepare: a role that trusts Lambda only, and the submitted job on the server.
+    const roleName = 'LambdaOnlyRole';
+    const { Role } = await env.world.iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    const jobName = 'xgb-submitted-2';
+    await env.world.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: jobName,
+        RoleArn: Role?.Arn,
+        AlgorithmSpecification: {
+          TrainingImage: `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`,
+          TrainingInputMode: 'File',
+        },
+        OutputDataConfig: { S3OutputPath: 's3://my-output-bucket/model_artifacts' },
+        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      }),
+    );
+    // Act
+    const result = await preflightOnSubmission(submitted(jobName, Role?.Arn ?? ''), deps(true));
+    // Assess
+    // moto does not implement StopTrainingJob: the attempt is made, and its failure is reported.
+    expect(result).toMatchObject({ prediction: PREDICTIONS.willFail, stopped: false });
+    const [delivered] = await env.world.delivered();
+    expect(delivered?.message.text).toContain('Stopping the job failed:');
+    expect(delivered?.message.text).toContain('must allow sagemaker.amazonaws.com');
+  });
+});
