@@ -103,7 +103,7 @@ describe('approval from chat', () => {
     expect(message?.message.text).toContain('Roll back: aws iam delete-role-policy');
   });
 
-  it('is single-use: a second click after a human deleted the policy does nothing', async () => {
+  it('reproduction 6: single-use: a second click after a human deleted the policy does nothing', async () => {
     // Prepare
     const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
     const first = await approve({ proposalId }, approver());
@@ -177,7 +177,7 @@ describe('approval from chat', () => {
     ],
     ['a key the operator did not declare', { resourcePatterns: undefined }, /resource-not-declared/],
   ])(
-    'refuses a proposal for %s: the click replaces only the autoRemediate switch',
+    'reproduction 6: refuses a proposal for %s: the click replaces only the autoRemediate switch',
     async (_name, gates, refusal) => {
       // Prepare
       const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
@@ -252,7 +252,7 @@ describe('approval from chat', () => {
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
-  it('refuses a forged record that grants s3:GetObject on any bucket to an admin role', async () => {
+  it('reproduction 6: refuses a forged record that grants s3:GetObject on any bucket to an admin role', async () => {
     // Prepare: someone who can write the table forges a complete, self-consistent record.
     await env.world.iam.send(
       new CreateRoleCommand({ RoleName: 'Admin', AssumeRolePolicyDocument: TRUST_POLICY }),
