@@ -78,6 +78,8 @@ export const REFUSAL_CODES = {
   actionDoesNotFitRole: 'action-does-not-fit-role',
   conditionMissing: 'condition-missing',
   nothingMissing: 'nothing-missing',
+  /** Approval: the stored policy is not what the guard derives from the stored failure. */
+  storedPolicyDiffers: 'stored-policy-differs',
 } as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
 

@@ -164,12 +164,18 @@ function s3LocationsFor(input: ScopeInput): {
   const namedOwn = !target || locationContaining(own, input.messageResource) !== undefined;
   if (own.length > 0 && S3_CHANNELS.has(input.channel) && namedOwn) return { locations: own, source: 'job' };
   if (!target) return { locations: [], source: 'placeholder' };
+  const elsewhere = locationContaining(input.job?.s3Locations ?? [], input.messageResource);
   // A message names one object; its folder is the prefix the job reads or writes.
   const prefix = target.key.includes('/') ? target.key.slice(0, target.key.lastIndexOf('/')) : '';
   return {
     locations: [{ channel: input.channel, uri: '', bucket: target.bucket, prefix, isObject: false }],
     source: 'message',
-    reason: input.job && input.messageResource ? notInJob(input.messageResource) : undefined,
+    reason:
+      !input.job || !input.messageResource
+        ? undefined
+        : elsewhere
+          ? `the message names ${input.messageResource}, which the job's configuration uses as ${elsewhere.channel}, not ${input.channel}: proposed as named, for a human to judge`
+          : notInJob(input.messageResource),
   };
 }
 

@@ -248,7 +248,7 @@ describe('approval from chat', () => {
     );
     const result = await approve({ proposalId }, approver());
     expect(result).toMatchObject({ status: 'refused' });
-    expect(result.refusals.map((r) => r.code)).toContain('policy-differs');
+    expect(result.refusals.map((r) => r.code)).toContain('stored-policy-differs');
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
@@ -290,7 +290,7 @@ describe('approval from chat', () => {
     // Assess
     expect(result.status).toBe('refused');
     expect(result.refusals.map((r) => r.code)).toEqual(
-      expect.arrayContaining(['resource-not-from-job', 'policy-differs']),
+      expect.arrayContaining(['resource-not-from-job', 'stored-policy-differs']),
     );
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await storedItem(forged.proposalId)).toMatchObject({ state: 'refused' });
