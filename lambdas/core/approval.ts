@@ -167,7 +167,6 @@ export const APPROVAL_REFUSAL_CODES = {
   recordInconsistent: 'record-inconsistent',
   notPermission: 'not-permission',
   roleOtherAccount: 'role-other-account',
-  policyDiffers: 'policy-differs',
   noAccountAccess: 'no-account-access',
   tooLarge: 'too-large',
   applyFailed: 'apply-failed',
@@ -234,7 +233,7 @@ export function decideApproval(
   }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {
     refusals.push({
-      code: APPROVAL_REFUSAL_CODES.policyDiffers,
+      code: REFUSAL_CODES.storedPolicyDiffers,
       message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
     });
   }

@@ -79,6 +79,7 @@ export const REFUSAL_CODES = {
   conditionMissing: 'condition-missing',
   nothingMissing: 'nothing-missing',
   /** Approval: the stored policy is not what the guard derives from the stored failure. */
+  storedPolicyDiffers: 'stored-policy-differs',
 } as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
 

@@ -110,7 +110,7 @@ describe('approval from chat', () => {
     expect(message?.message.text).toContain('Roll back: aws iam delete-role-policy');
   });
 
-  it('is single-use: a second click after a human deleted the policy does nothing', async () => {
+  it('reproduction 6: single-use: a second click after a human deleted the policy does nothing', async () => {
     // Prepare
     const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
     const first = await approve({ proposalId }, approver());
@@ -184,7 +184,7 @@ describe('approval from chat', () => {
     ],
     ['a key the operator did not declare', { resourcePatterns: undefined }, /resource-not-declared/],
   ])(
-    'refuses a proposal for %s: the click replaces only the autoRemediate switch',
+    'reproduction 6: refuses a proposal for %s: the click replaces only the autoRemediate switch',
     async (_name, gates, refusal) => {
       // Prepare
       const proposalId = await proposalIdFor(motoEvent('training-kms-output-denied.json'));
@@ -255,11 +255,11 @@ describe('approval from chat', () => {
     );
     const result = await approve({ proposalId }, approver());
     expect(result).toMatchObject({ status: 'refused' });
-    expect(result.refusals.map((r) => r.code)).toContain('policy-differs');
+    expect(result.refusals.map((r) => r.code)).toContain('stored-policy-differs');
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
-  it('refuses a forged record that grants s3:GetObject on any bucket to an admin role', async () => {
+  it('reproduction 6: refuses a forged record that grants s3:GetObject on any bucket to an admin role', async () => {
     // Prepare: someone who can write the table forges a complete, self-consistent record.
     await env.world.iam.send(
       new CreateRoleCommand({ RoleName: 'Admin', AssumeRolePolicyDocument: TRUST_POLICY }),
@@ -297,7 +297,7 @@ describe('approval from chat', () => {
     // Assess
     expect(result.status).toBe('refused');
     expect(result.refusals.map((r) => r.code)).toEqual(
-      expect.arrayContaining(['resource-not-from-job', 'policy-differs']),
+      expect.arrayContaining(['resource-not-from-job', 'stored-policy-differs']),
     );
     expect(await env.world.inlinePolicies()).toEqual({});
     expect(await storedItem(forged.proposalId)).toMatchObject({ state: 'refused' });

@@ -159,7 +159,7 @@ describe('approval from chat in central mode', () => {
     return chatbot.metadata.additionalContext.proposalId ?? '';
   }
 
-  it('attaches the approved fix to the member role, not to the same-named role at home', async () => {
+  it('reproduction 1: an approved member proposal is attached to the member role, never to the same-named role at home', async () => {
     // Prepare
     const proposalId = await memberProposalId();
     // Act
@@ -179,7 +179,7 @@ describe('approval from chat in central mode', () => {
     expect(await env.world.inlinePolicies()).toEqual({});
   });
 
-  it('refuses a member account proposal when the approver is not in central mode', async () => {
+  it('reproduction 1: an approver not in central mode refuses a member account proposal', async () => {
     // Prepare
     const proposalId = await memberProposalId();
     const homeOnly = homeAccountAccess(MOTO_ACCOUNT, { sagemaker: env.world.sagemaker, iam: env.world.iam });

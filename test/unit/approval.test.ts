@@ -150,7 +150,7 @@ describe('decideApproval', () => {
     );
     expect(decision.eligible).toBe(false);
     expect(decision.refusals).toContainEqual({
-      code: 'policy-differs',
+      code: 'stored-policy-differs',
       message: 'the stored policy is not what the guard allows for this failure: nothing is applied',
     });
   });
