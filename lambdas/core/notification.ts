@@ -5,6 +5,7 @@
 import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
+import { diagnose } from './diagnose.js';
 import { shellQuote } from './propose.js';
 import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
 import {
@@ -48,6 +49,8 @@ export function approvalNotificationOf(
   result: { readonly applied: boolean; readonly detail: string },
 ): SnsNotification {
   const { job } = record;
+  // The warning follows the stored failure text, read again as the approver re-reads it.
+  const untrusted = diagnose(job.failureReason ?? '', job);
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
   const approved: Line = [
@@ -56,10 +59,10 @@ export function approvalNotificationOf(
     '.',
   ];
   const message: Message = {
-    ...originWarningOf(record.diagnosis, job),
+    ...originWarningOf(untrusted, job),
     applied: result.applied,
-    verdict: [...jobLineOf(job, record.diagnosis), ...approved],
-    subject: [jobNameOf(job, record.diagnosis), ...approved],
+    verdict: [...jobLineOf(job, job), ...approved],
+    subject: [jobNameOf(job, job), ...approved],
     nextStep: result.applied
       ? ['Rerun the job. Roll back: ', { code: rollBack }]
       : ['Not applied: ', { code: result.detail }],
@@ -83,7 +86,7 @@ export function approvalNotificationOf(
     eventType: 'SageMakerPermissionApproval',
     threadId: job.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
+    additionalContext: { ...jobFactsOf(job, job), proposalId: record.proposalId },
   });
   return assemble(
     subjectOfMessage(message),
