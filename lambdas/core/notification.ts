@@ -5,7 +5,6 @@
 import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
-import { diagnose } from './diagnose.js';
 import { shellQuote } from './propose.js';
 import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
 import {
@@ -49,8 +48,6 @@ export function approvalNotificationOf(
   result: { readonly applied: boolean; readonly detail: string },
 ): SnsNotification {
   const { job } = record;
-  // The warning follows the stored failure text, read again as the approver re-reads it.
-  const untrusted = diagnose(job.failureReason ?? '', job);
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
   const approved: Line = [
@@ -59,10 +56,10 @@ export function approvalNotificationOf(
     '.',
   ];
   const message: Message = {
-    ...originWarningOf(untrusted, job),
+    ...originWarningOf(record.diagnosis, job),
     applied: result.applied,
-    verdict: [...jobLineOf(job, job), ...approved],
-    subject: [jobNameOf(job, job), ...approved],
+    verdict: [...jobLineOf(job, record.diagnosis), ...approved],
+    subject: [jobNameOf(job, record.diagnosis), ...approved],
     nextStep: result.applied
       ? ['Rerun the job. Roll back: ', { code: rollBack }]
       : ['Not applied: ', { code: result.detail }],
@@ -86,7 +83,7 @@ export function approvalNotificationOf(
     eventType: 'SageMakerPermissionApproval',
     threadId: job.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: { ...jobFactsOf(job, job), proposalId: record.proposalId },
+    additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
   });
   return assemble(
     subjectOfMessage(message),
