@@ -6,7 +6,7 @@ import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
 import { shellQuote } from './propose.js';
-import type { ChatbotNotification, Message, Outcome } from './render.js';
+import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
 import {
   chatbotOfMessage,
   consoleFieldsOf,
@@ -17,8 +17,9 @@ import {
   renderJson,
   renderText,
   textOfMessage,
-  titleOf,
-  titleOfMessage,
+  subjectOf,
+  subjectOfMessage,
+  jobNameOf,
 } from './render.js';
 
 /** What a subscriber can filter on. */
@@ -49,17 +50,18 @@ export function approvalNotificationOf(
   const { job } = record;
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
+  const approved: Line = [
+    `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
+    { code: roleName },
+    '.',
+  ];
   const message: Message = {
     ...originWarningOf(record.diagnosis, job),
     applied: result.applied,
-    verdict: [
-      ...jobLineOf(job, record.diagnosis),
-      `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
-      { code: roleName },
-      '.',
-    ],
+    verdict: [...jobLineOf(job, record.diagnosis), ...approved],
+    subject: [jobNameOf(job, record.diagnosis), ...approved],
     nextStep: result.applied
-      ? ['Rerun the job. To roll back: ', { code: rollBack }]
+      ? ['Rerun the job. Roll back: ', { code: rollBack }]
       : ['Not applied: ', { code: result.detail }],
     ...consoleFieldsOf(job),
     evidence: [
@@ -84,7 +86,7 @@ export function approvalNotificationOf(
     additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
   });
   return assemble(
-    titleOfMessage(message),
+    subjectOfMessage(message),
     text,
     chatbot,
     { record, ...result, text },
@@ -113,7 +115,7 @@ export function assemble(
   },
 ): SnsNotification {
   return {
-    subject: subjectOf(title),
+    subject: mailSubjectOf(title),
     message: JSON.stringify({
       default: text,
       email: text,
@@ -129,7 +131,7 @@ export function assemble(
 }
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
-const subjectOf = (title: string): string => {
+const mailSubjectOf = (title: string): string => {
   const ascii = title.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 };
@@ -179,9 +181,8 @@ export function notificationOf(
   const text = renderText(outcome, rendering);
   const chatbot = withApproval(renderChatbot(outcome, rendering), options.proposalId);
   const { diagnosis } = outcome;
-  const title = titleOf(outcome, rendering);
   return assemble(
-    title,
+    subjectOf(outcome, rendering),
     text,
     chatbot,
     { outcome: renderJson(outcome), text, chatbot, category },

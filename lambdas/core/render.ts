@@ -146,6 +146,8 @@ export interface Message {
   readonly applied?: boolean;
   /** What failed, for which job, in which account and region. */
   readonly verdict: Line;
+  /** The verdict without the account and region, for mail subjects (100 characters). */
+  readonly subject: Line;
   readonly nextStep: Line;
   /** The command to run, when there is one: chat shows it as the next step, once. */
   readonly command?: string;
@@ -243,17 +245,22 @@ function actionList(actions: readonly string[]): string {
   return more > 0 ? `${shown} and ${more} more` : shown;
 }
 
+/** The job's name as a value, or what stands for it. */
+export function jobNameOf(job: JobContext | undefined, diagnosis: { readonly jobName?: string }): Span {
+  const name = job?.jobName ?? diagnosis.jobName;
+  return name ? { code: clip(name, NAME_LIMIT) } : '(name unknown)';
+}
+
 /** "Training job `x` in account `1`, region `r`": every rendering names the job and where it ran. */
 export function jobLineOf(
   job: JobContext | undefined,
   diagnosis: { readonly jobName?: string; readonly accountId?: string },
 ): Line {
-  const name = job?.jobName ?? diagnosis.jobName;
   const noun = job ? JOB_TYPE_DISPLAY[job.jobType].noun : 'SageMaker job';
   const account = job?.accountId ?? diagnosis.accountId;
   return [
     `${noun.charAt(0).toUpperCase()}${noun.slice(1)} `,
-    name ? { code: clip(name, NAME_LIMIT) } : '(name unknown)',
+    jobNameOf(job, diagnosis),
     ' in account ',
     account ? { code: account } : '(unknown)',
     ', region ',
@@ -366,6 +373,7 @@ function permissionMessage(
   const certainty = certaintyOfAll(proposal.findings);
   const jobLine = jobLineOf(outcome.job, outcome.diagnosis);
   const nextStep = permissionNextStep(proposal, certainty, options);
+  const failed = permissionVerdict(proposal, certainty);
   const afterwards = [
     ...nextStep.advice.map((line): Line => [line]),
     ...(proposal.hasPlaceholders
@@ -382,7 +390,8 @@ function permissionMessage(
   return {
     ...originWarningOf(outcome.diagnosis, outcome.job),
     applied: options.applied,
-    verdict: [...jobLine, ...permissionVerdict(proposal, certainty)],
+    verdict: [...jobLine, ...failed],
+    subject: [jobNameOf(outcome.job, outcome.diagnosis), ...failed],
     nextStep: nextStep.line,
     command: options.applied ? undefined : proposal.command,
     ...consoleFieldsOf(outcome.job),
@@ -419,13 +428,11 @@ function permissionMessage(
 
 function notPermissionMessage(outcome: Extract<Outcome, { kind: 'not-permission' }>): Message {
   const { diagnosis } = outcome;
-  const jobLine = jobLineOf(outcome.job, outcome.diagnosis);
+  const failed = ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
   return {
     ...originWarningOf(outcome.diagnosis, outcome.job),
-    verdict: [
-      ...jobLine,
-      ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`,
-    ],
+    verdict: [...jobLineOf(outcome.job, outcome.diagnosis), failed],
+    subject: [jobNameOf(outcome.job, outcome.diagnosis), failed],
     nextStep: [`No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`],
     ...consoleFieldsOf(outcome.job),
     evidence: [],
@@ -481,12 +488,12 @@ export function textOfMessage(message: Message): string {
 const titlePrefix = (message: Message): string =>
   `${message.warningTag ?? ''}${message.applied ? '[applied] ' : ''}`;
 
-/** The title as plain text: the untrusted tag first, so every subject and preview shows it. */
-export const titleOfMessage = (message: Message): string =>
-  `${titlePrefix(message)}${textLine(message.verdict)}`;
+/** The mail subject as plain text: the untrusted tag first, then the job and what failed. */
+export const subjectOfMessage = (message: Message): string =>
+  `${titlePrefix(message)}${textLine(message.subject)}`;
 
-export const titleOf = (outcome: Outcome, options: RenderOptions = {}): string =>
-  titleOfMessage(messageOf(outcome, options));
+export const subjectOf = (outcome: Outcome, options: RenderOptions = {}): string =>
+  subjectOfMessage(messageOf(outcome, options));
 
 // ---- Slack through AWS Chatbot ---------------------------------------------------------------
 

@@ -193,6 +193,14 @@ describe('every rendering names the job and where it ran, and links to it', () =
   });
 });
 
+describe('the mail subject', () => {
+  it('names the job and what failed, in at most 100 ASCII characters', () => {
+    expect(notificationOf(outcomeOfEvent('training-scp-explicit-deny.json')).subject).toBe(
+      `${JOB} failed: s3:GetObject is explicitly denied by a service control ...`,
+    );
+  });
+});
+
 describe('Slack', () => {
   it('shows the policy once: in the command of the next step', () => {
     // Act

@@ -226,7 +226,9 @@ describe('the outcome of a chat approval', () => {
     const body = JSON.parse(notification.message) as Record<'email' | 'https', string>;
     const chatbot = JSON.parse(body.https) as ChatbotNotification;
     // Assess
-    expect(notification.subject).toMatch(/^\[untrusted text\] Training job xgb-churn-/);
+    expect(notification.subject).toBe(
+      '[untrusted text] xgb-churn-2026-11-20-09-02-11-417: the approved fix was NOT attached to role Sag...',
+    );
     expect(body.email.split('\n').slice(0, 2)).toEqual([
       expect.stringMatching(WARNING),
       `Training job xgb-churn-2026-11-20-09-02-11-417 in account ${ACCOUNT}, region us-east-1: the approved fix was NOT attached to role SageMakerExecRole.`,
