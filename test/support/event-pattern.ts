@@ -18,10 +18,11 @@ export function matchesPattern(pattern: Pattern, event: unknown): boolean {
 
 /** The event patterns of every `AWS::Events::Rule` in a template, by logical id. */
 export function rulePatterns(resources: Record<string, unknown>): Record<string, Pattern> {
+  // Scheduled rules (the incident flush) have no pattern: no event can match them.
   return Object.fromEntries(
-    Object.entries(resources).map(([id, rule]) => [
-      id,
-      (rule as { Properties: { EventPattern: Pattern } }).Properties.EventPattern,
-    ]),
+    Object.entries(resources).flatMap(([id, rule]) => {
+      const pattern = (rule as { Properties: { EventPattern?: Pattern } }).Properties.EventPattern;
+      return pattern ? [[id, pattern]] : [];
+    }),
   );
 }

@@ -73,6 +73,7 @@ describe('required permissions of a job configuration', () => {
       action: 's3:ListBucket',
       resource: 'arn:aws:s3:::my-training-bucket',
       condition: {
+        StringEquals: { 's3:ResourceAccount': ['111122223333'] },
         StringLike: {
           's3:prefix': [
             'training_data/train',
@@ -247,6 +248,7 @@ describe('the prediction', () => {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Resource: [OUTPUT_WRITE],
+        Condition: { StringEquals: { 's3:ResourceAccount': ['111122223333'] } },
       },
     ]);
     expect(report.proposal?.command).toContain("aws iam put-role-policy --role-name 'SageMakerExecRole'");
