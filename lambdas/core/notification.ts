@@ -174,10 +174,14 @@ function withApproval(chatbot: ChatbotNotification, proposalId: string | undefin
  */
 export function notificationOf(
   outcome: Outcome,
-  options: { applied?: boolean; extraText?: string; proposalId?: string } = {},
+  options: { applied?: boolean; extraText?: string; proposalId?: string; predicted?: boolean } = {},
 ): SnsNotification {
   const { category, severity } = classify(outcome, options.applied ?? false);
-  const rendering = { applied: options.applied, remediationText: options.extraText };
+  const rendering = {
+    applied: options.applied,
+    remediationText: options.extraText,
+    predicted: options.predicted,
+  };
   const text = renderText(outcome, rendering);
   const chatbot = withApproval(renderChatbot(outcome, rendering), options.proposalId);
   const { diagnosis } = outcome;

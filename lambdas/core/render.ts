@@ -47,6 +47,8 @@ export interface RenderOptions {
   readonly applied?: boolean;
   /** What auto-remediation did or why it did not (policy, roll-back command, refusals). */
   readonly remediationText?: string;
+  /** True for a pre-flight prediction: the job has not failed yet, it will. */
+  readonly predicted?: boolean;
 }
 
 /** The AWS Chatbot custom notification schema (version 1.0); Chatbot drops malformed ones silently. */
@@ -273,14 +275,15 @@ const isBlock = (f: Finding): boolean =>
   f.explicitDeny ||
   (f.fixLocation !== FIX_LOCATIONS.identityPolicy && f.fixLocation !== FIX_LOCATIONS.unknown);
 
-function permissionVerdict(proposal: FixProposal, certainty: Certainty): Line {
+function permissionVerdict(proposal: FixProposal, certainty: Certainty, predicted = false): Line {
   const blocks = proposal.findings.filter(isBlock);
   const tail = ` [${certainty}]`;
+  const failed = predicted ? ' will fail' : ' failed';
   if (proposal.policy) {
     const actions = unique(proposal.policy.Statement.flatMap((s) => s.Action));
     const channels = unique(proposal.findings.map((f) => f.channel)).join(', ');
     return [
-      ' failed: role ',
+      `${failed}: role `,
       { code: proposal.roleName },
       ` lacks ${actionList(actions)} (${channels})${tail}`,
     ];
@@ -289,10 +292,10 @@ function permissionVerdict(proposal: FixProposal, certainty: Certainty): Line {
   if (first) {
     const denied = actionList(actionsOfFindings(blocks)) || 'the request';
     const how = first.explicitDeny ? 'is explicitly denied by' : 'is blocked by';
-    return [` failed: ${denied} ${how} ${BLOCK_OWNERS[first.fixLocation].where}${tail}`];
+    return [`${failed}: ${denied} ${how} ${BLOCK_OWNERS[first.fixLocation].where}${tail}`];
   }
   const asked = actionList(actionsOfFindings(proposal.findings)) || 'an action the message does not name';
-  return [` failed: access denied to ${asked}; no policy is proposed${tail}`];
+  return [`${failed}: access denied to ${asked}; no policy is proposed${tail}`];
 }
 
 /** What the command is, by certainty, and what it still needs. */
@@ -373,7 +376,7 @@ function permissionMessage(
   const certainty = certaintyOfAll(proposal.findings);
   const jobLine = jobLineOf(outcome.job, outcome.diagnosis);
   const nextStep = permissionNextStep(proposal, certainty, options);
-  const failed = permissionVerdict(proposal, certainty);
+  const failed = permissionVerdict(proposal, certainty, options.predicted);
   const afterwards = [
     ...nextStep.advice.map((line): Line => [line]),
     ...(proposal.hasPlaceholders

@@ -109,8 +109,8 @@ export async function preflightOnSubmission(
     stop.text,
   ].filter((line): line is string => line !== undefined);
   const notification = notificationOf(
-    { kind: 'permission', diagnosis: report.diagnosis, proposal: report.proposal },
-    { extraText: extraText.join('\n') },
+    { kind: 'permission', diagnosis: report.diagnosis, proposal: report.proposal, job },
+    { extraText: extraText.join('\n'), predicted: true },
   );
   const messageId = await publish(deps.sns, deps.config.topicArn, notification);
   deps.logger.info('pre-flight failure published', { ...base, messageId, stopped: stop.stopped });

@@ -225,7 +225,9 @@ describe('approval from chat', () => {
     expect(result).toMatchObject({ status: 'applied', refusals: [] });
     expect(Object.values(await env.world.inlinePolicies())).toEqual([
       expect.objectContaining({
-        Statement: [expect.objectContaining({ Action: ['kms:GenerateDataKey'], Resource: [KMS_KEY] })],
+        Statement: [
+          expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [KMS_KEY] }),
+        ],
       }),
     ]);
     const [message] = await approvalMessages();

@@ -170,7 +170,7 @@ describe('approval from chat in central mode', () => {
       expect.objectContaining({
         Statement: [
           expect.objectContaining({
-            Action: ['kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
             Resource: [`arn:aws:kms:us-east-1:${MEMBER}:key/0987dcba-09fe-87dc-65ba-ab0987654321`],
           }),
         ],
