@@ -47,7 +47,8 @@ describe('the package, installed from its tarball into a fresh CDK app', () => {
         'AWS::CloudWatch::Dashboard',
       ]),
     );
-    expect(resourceTypes.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(2);
+    // The training and processing failure rules, and the incident flush schedule.
+    expect(resourceTypes.filter((type) => type === 'AWS::Events::Rule')).toHaveLength(3);
     expect(coreSaysPermission).toBe('permission');
     const assets = readFileSync(join(app.dir, 'cdk.out', 'UserStack.assets.json'), 'utf8');
     expect(assets).toMatch(/"packaging": "zip"/);
