@@ -1,10 +1,11 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnCondition, CfnResource, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnCondition, CfnResource, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue.js';
 import { iam5Finding } from './nag.js';
 import type { CentralRoleNames, JobType } from './sagemaker-permission-remediator.js';
 import {
@@ -111,15 +112,7 @@ export class MemberAccountForwarder extends Construct {
       props.centralEventBusArn ??
         `arn:${partition}:events:${region}:${props.centralAccountId}:event-bus/default`,
     );
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'the forwarding rules');
     this.rules = failureEventRules(
       this,
       jobTypes,

@@ -14,7 +14,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESM_REQUIRE_BANNER, lambdaEntry, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
 import type { DescribeRead, JobType } from '../lambdas/core/job-types.js';
@@ -33,6 +33,7 @@ import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 import { iam5Finding } from './nag.js';
 import { PreflightCheck } from './preflight-check.js';
 
@@ -423,15 +424,7 @@ export class SageMakerPermissionRemediator extends Construct {
     for (const email of props.notifyEmails ?? [])
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the EventBridge target and the function.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'the EventBridge target and the function');
 
     this.idempotencyTable = this.expiringTable('IdempotencyTable');
 
