@@ -34,7 +34,7 @@ import type { SnsNotification } from '../../core/notification.js';
 import type { Outcome } from '../../core/render.js';
 import type { JobContext } from '../../core/types.js';
 import type { RemediatorConfig } from '../config.js';
-import type { RemediationLogger } from '../remediate.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { publish } from './sns.js';
 
 /** A flush holds its lease this long: longer than the function's timeout. */
@@ -52,7 +52,8 @@ export interface IncidentStoreOptions extends IncidentOptions {
   readonly tableName: string;
   readonly sns: SNSClient;
   readonly topicArn: string;
-  readonly logger: RemediationLogger;
+  /** Only warnings: an early digest that could not be sent waits for the next flush. */
+  readonly logger: Pick<Logger, 'warn'>;
   /** The clock, epoch milliseconds. @default Date.now */
   readonly now?: () => number;
 }
