@@ -51,6 +51,10 @@ export interface JobTypeFacts {
   readonly createCall?: string;
   /** CloudWatch namespace of the job's metrics, and the prefix of its log group (an endpoint adds its name). */
   readonly cloudWatchNamespace: string;
+  /** What messages call one job of this type. */
+  readonly noun: string;
+  /** The SageMaker console's path to such jobs (`.../sagemaker/home?region=R#/<path>/NAME`). */
+  readonly consolePath: string;
 }
 
 export const JOB_TYPES = {
@@ -64,6 +68,8 @@ export const JOB_TYPES = {
     describe: [{ operation: 'DescribeTrainingJob', resourceType: 'training-job' }],
     createCall: 'CreateTrainingJob',
     cloudWatchNamespace: '/aws/sagemaker/TrainingJobs',
+    noun: 'training job',
+    consolePath: 'jobs',
   },
   processing: {
     detailType: 'SageMaker Processing Job State Change',
@@ -75,6 +81,8 @@ export const JOB_TYPES = {
     describe: [{ operation: 'DescribeProcessingJob', resourceType: 'processing-job' }],
     createCall: 'CreateProcessingJob',
     cloudWatchNamespace: '/aws/sagemaker/ProcessingJobs',
+    noun: 'processing job',
+    consolePath: 'processing-jobs',
   },
   transform: {
     detailType: 'SageMaker Transform Job State Change',
@@ -86,6 +94,8 @@ export const JOB_TYPES = {
     describe: [{ operation: 'DescribeTransformJob', resourceType: 'transform-job' }],
     createCall: 'CreateTransformJob',
     cloudWatchNamespace: '/aws/sagemaker/TransformJobs',
+    noun: 'transform job',
+    consolePath: 'transform-jobs',
   },
   tuning: {
     detailType: 'SageMaker HyperParameter Tuning Job State Change',
@@ -98,6 +108,8 @@ export const JOB_TYPES = {
     createCall: 'CreateHyperParameterTuningJob',
     // A tuning job's training jobs log as training jobs.
     cloudWatchNamespace: '/aws/sagemaker/TrainingJobs',
+    noun: 'hyperparameter tuning job',
+    consolePath: 'hyper-tuning-jobs',
   },
   endpoint: {
     detailType: 'SageMaker Endpoint State Change',
@@ -114,6 +126,8 @@ export const JOB_TYPES = {
       { operation: 'DescribeModel', resourceType: 'model' },
     ],
     cloudWatchNamespace: '/aws/sagemaker/Endpoints',
+    noun: 'endpoint',
+    consolePath: 'endpoints',
   },
 } as const satisfies Record<string, JobTypeFacts>;
 

@@ -10,12 +10,12 @@
 import { certaintyOf, certaintyOfAll } from './certainty.js';
 import { plainBlock, plainLine, slackCode, slackCodeBlock, slackText, slackValue } from './neutralise.js';
 import type { FixProposal } from './propose.js';
+import { JOB_TYPES } from './job-types.js';
 import type {
   Certainty,
   Finding,
   FixLocation,
   JobContext,
-  JobType,
   NonPermissionDiagnosis,
   PermissionDiagnosis,
 } from './types.js';
@@ -78,14 +78,6 @@ export interface ChatbotNotification {
  * How a message names each job type, and where the SageMaker console shows one.
  * The console path belongs in the job-type table (job-types.ts) as a column once that table lands.
  */
-const JOB_TYPE_DISPLAY = {
-  training: { noun: 'training job', consolePath: 'jobs' },
-  processing: { noun: 'processing job', consolePath: 'processing-jobs' },
-  transform: { noun: 'transform job', consolePath: 'transform-jobs' },
-  tuning: { noun: 'hyperparameter tuning job', consolePath: 'hyper-tuning-jobs' },
-  endpoint: { noun: 'endpoint', consolePath: 'endpoints' },
-} as const satisfies Record<JobType, { noun: string; consolePath: string }>;
-
 /** The SageMaker console's host in each partition that has a public console. */
 const CONSOLE_HOSTS: ReadonlyMap<string, (region: string) => string> = new Map([
   ['aws', (region: string) => `${region}.console.aws.amazon.com`],
@@ -101,7 +93,7 @@ function consoleLinkOf(job: JobContext | undefined): { url: string } | { missing
   if (!host) return { missing: `no link (partition ${job.partition} has no public console)` };
   if (!job.region || !REGION.test(job.region)) return { missing: 'no link (the event names no region)' };
   if (!job.jobName) return { missing: 'no link (the event names no job)' };
-  const path = JOB_TYPE_DISPLAY[job.jobType].consolePath;
+  const path = JOB_TYPES[job.jobType].consolePath;
   return {
     url: `https://${host(job.region)}/sagemaker/home?region=${job.region}#/${path}/${urlSegment(job.jobName)}`,
   };
@@ -258,7 +250,7 @@ export function jobLineOf(
   job: JobContext | undefined,
   diagnosis: { readonly jobName?: string; readonly accountId?: string },
 ): Line {
-  const noun = job ? JOB_TYPE_DISPLAY[job.jobType].noun : 'SageMaker job';
+  const noun = job ? JOB_TYPES[job.jobType].noun : 'SageMaker job';
   const account = job?.accountId ?? diagnosis.accountId;
   return [
     `${noun.charAt(0).toUpperCase()}${noun.slice(1)} `,
