@@ -28,6 +28,8 @@ export const NOTIFICATION_CATEGORIES = {
   blocked: 'blocked-elsewhere',
   applied: 'auto-remediation-applied',
   notPermission: 'not-permission',
+  /** A chat approval the guard refused: not a block held in another policy. */
+  approvalRefused: 'approval-refused',
 } as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[keyof typeof NOTIFICATION_CATEGORIES];
 
@@ -92,7 +94,7 @@ export function approvalNotificationOf(
     { record, ...result, text },
     {
       jobName: job.jobName,
-      category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.blocked,
+      category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.approvalRefused,
       fixLocation: 'identity-policy',
       accountId: job.accountId,
       severity: result.applied ? 'medium' : 'high',

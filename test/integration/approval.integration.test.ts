@@ -198,7 +198,7 @@ describe('approval from chat', () => {
       expect(await env.world.inlinePolicies()).toEqual({});
       expect(await storedItem(proposalId ?? '')).toMatchObject({ state: 'refused' });
       const [message] = await approvalMessages();
-      expect(message?.attributes.category).toBe('blocked-elsewhere');
+      expect(message?.attributes.category).toBe('approval-refused');
       expect(message?.message.text).toMatch(refusal);
     },
   );
