@@ -10,6 +10,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -17,10 +18,14 @@ import { parseArn } from '../core/job-context.js';
 import { homeAccountAccess, memberAccountAccess } from '../remediator/aws/accounts.js';
 import { CLIENT_RETRY } from '../remediator/aws/retry.js';
 import { configFromEnv } from '../remediator/config.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../remediator/metric-names.js';
+import { countApprovals } from '../remediator/metrics.js';
 import type { ApprovalDependencies } from './approve.js';
 import { approve } from './approve.js';
 
 const logger = new Logger({ serviceName: 'sagemaker-iam-remediator-approver' });
+// The remediator's service name, so the dashboard finds approvals beside the other counts.
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 // The approval replaces the AUTO_REMEDIATE switch: decideApproval ignores it.
 const { proposalsTableName: table, central, ...config } = configFromEnv();
 if (!table) throw new Error('PROPOSALS_TABLE_NAME must be set');
@@ -45,4 +50,6 @@ function dependencies(context: Context): ApprovalDependencies {
 
 export const handler = middy(async (event: unknown, context: Context) =>
   approve(event, (deps ??= dependencies(context))),
-).use(injectLambdaContext(logger, { resetKeys: true }));
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countApprovals(metrics));

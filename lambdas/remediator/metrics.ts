@@ -59,3 +59,13 @@ export function countRemediations(metrics: Metrics): MiddlewareObj<unknown, unkn
     },
   };
 }
+
+/** Counts each fix a human approved in chat and the approver attached; refusals are not approvals. */
+export function countApprovals(metrics: Metrics): MiddlewareObj<unknown, { readonly status: string }> {
+  return {
+    after: (request) => {
+      if (request.response?.status === 'applied') emit(metrics, [{ metric: 'approvals' }]);
+      return undefined;
+    },
+  };
+}

@@ -3,13 +3,14 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/remediator/metric-names.js';
-import { metricPointsOf } from '../../lambdas/remediator/metrics.js';
+import { countApprovals, metricPointsOf } from '../../lambdas/remediator/metrics.js';
 import type { RemediationResult } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { lambdaContext } from '../helpers/lambda.js';
@@ -162,5 +163,37 @@ describe('metricPointsOf', () => {
       { metric: 'proposals' },
       { metric: 'autoApplied' },
     ]);
+  });
+});
+
+describe('countApprovals', () => {
+  it.each([
+    ['applied', ['FixesApproved']],
+    ['refused', []],
+    ['already-decided', []],
+  ] as const)('an approval that ends %s counts %j', async (status, names) => {
+    // Prepare
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    const handler = middy(async () => ({ status })).use(countApprovals(metrics));
+    // Act
+    try {
+      await handler({}, lambdaContext());
+    } finally {
+      write.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    // Assess
+    const emitted = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => (JSON.parse(line) as Emf)._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name));
+    expect(emitted.flat()).toEqual(names);
+    expect(names.every((name) => Object.values(METRICS).some((m) => m.name === name))).toBe(true);
   });
 });
