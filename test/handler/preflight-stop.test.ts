@@ -1,0 +1,101 @@
+/** The stop path of the pre-flight function, which the local server cannot run (no StopTrainingJob). */
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PREDICTIONS } from '../../lambdas/core/preflight.js';
+import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
+import { readEvent } from '../helpers/fixtures.js';
+
+const ACCOUNT = '111122223333';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`;
+const JOB = 'xgb-submitted-2';
+const iam = mockClient(IAMClient);
+const sagemaker = mockClient(SageMakerClient);
+const sns = mockClient(SNSClient);
+
+/** The sample CloudTrail record of CreateTrainingJob, as it reads when the call succeeded. */
+function submitted(): unknown {
+  const event = readEvent('cloudtrail-createtrainingjob-passrole-denied.json') as {
+    detail: Record<string, unknown>;
+  };
+  const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
+  return {
+    ...event,
+    detail: {
+      ...detail,
+      requestParameters: { ...(requestParameters as object), trainingJobName: JOB, roleArn: ROLE_ARN },
+      responseElements: { trainingJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/${JOB}` },
+    },
+  };
+}
+
+/** A trust policy that lets only EC2 assume the role: SageMaker cannot, so the job certainly fails. */
+const EC2_ONLY_TRUST = encodeURIComponent(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  }),
+);
+
+const deps = (stopOnPreflightFailure: boolean) => ({
+  iam: new IAMClient({ region: 'us-east-1' }),
+  sagemaker: new SageMakerClient({ region: 'us-east-1' }),
+  sns: new SNSClient({ region: 'us-east-1' }),
+  config: { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:proposals`, stopOnPreflightFailure },
+  logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+});
+
+beforeEach(() => {
+  iam.reset();
+  sagemaker.reset();
+  sns.reset();
+  iam.on(GetRoleCommand).resolves({
+    Role: {
+      RoleName: 'SageMakerExecRole',
+      Arn: ROLE_ARN,
+      Path: '/',
+      RoleId: 'AROAEXAMPLE',
+      CreateDate: new Date(0),
+      AssumeRolePolicyDocument: EC2_ONLY_TRUST,
+    },
+  });
+  iam
+    .on(SimulatePrincipalPolicyCommand)
+    .callsFake((input: { ActionNames: string[]; ResourceArns?: string[] }) => ({
+      EvaluationResults: input.ActionNames.map((action) => ({
+        EvalActionName: action,
+        EvalResourceName: input.ResourceArns?.[0] ?? '*',
+        EvalDecision: 'allowed',
+      })),
+    }));
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  sagemaker.on(StopTrainingJobCommand).resolves({});
+});
+
+describe('pre-flight on submission: stopping a job that will certainly fail', () => {
+  it('stops the job when stopOnPreflightFailure is on, and says so', async () => {
+    // Act
+    const result = await preflightOnSubmission(submitted(), deps(true));
+    // Assess
+    expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: true });
+    expect(sagemaker.commandCalls(StopTrainingJobCommand).map((call) => call.args[0].input)).toEqual([
+      { TrainingJobName: JOB },
+    ]);
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}') as {
+      default: string;
+    };
+    expect(message.default).toContain(`The job ${JOB} was stopped before it ran (stopOnPreflightFailure)`);
+  });
+
+  it('never stops without the switch', async () => {
+    // Act
+    const result = await preflightOnSubmission(submitted(), deps(false));
+    // Assess
+    expect(result).toMatchObject({ prediction: PREDICTIONS.willFail, stopped: false });
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});
