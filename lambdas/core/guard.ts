@@ -122,12 +122,15 @@ export const refusalText = (
 const accountOf = (arn: string): string | undefined =>
   /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
-/** A glob as a whole-string match: `*` matches any run of characters, `?` one character. */
+/**
+ * A glob as a whole-string match: `*` matches any run of characters, `?` one character. A `?` never
+ * matches a `*` of the text: a resource `project-**` is every project, not one of two letters.
+ */
 export const globMatches = (pattern: string, text: string): boolean =>
   new RegExp(
     `^${pattern
       .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '[^*]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
       .join('')}$`,
     's',
   ).test(text);

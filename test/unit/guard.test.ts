@@ -300,6 +300,36 @@ describe('issue 8: every IAM write bounded by what the operator declared and wha
   );
 });
 
+describe('red team: hostile job configurations', () => {
+  const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
+    const event = structuredClone(readEvent(file));
+    edit(event.detail as Record<string, unknown>);
+    return failedJobFromInput(event);
+  };
+
+  it("a * in the job's S3 URI is not declared by a ? of the operator's pattern", () => {
+    // Prepare: the operator declares two-letter project folders; the job names `project-**`.
+    const job = jobOf('training-s3-input-access-denied.json', (detail) => {
+      const [first] = detail.InputDataConfig as { DataSource: { S3DataSource: { S3Uri: string } } }[];
+      if (first) first.DataSource.S3DataSource.S3Uri = 's3://shared/project-**';
+      detail.InputDataConfig = [first];
+    });
+    const reason = `ClientError: Data download failed: ${DENIED_BY} s3:GetObject because no identity-based policy allows the s3:GetObject action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: ['arn:aws:s3:::shared', 'arn:aws:s3:::shared/project-??/*'],
+    });
+    // Assess: IAM reads `project-**/*` as every folder starting with project-.
+    expect(JSON.stringify(decision.policy ?? {})).not.toContain('project-**/*');
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotDeclared,
+      message: expect.stringContaining('arn:aws:s3:::shared/project-**/*'),
+    });
+    expect(globMatches('key/????', 'key/ab**')).toBe(false);
+  });
+});
+
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
   const BUCKETS = [
     'my-training-bucket',
