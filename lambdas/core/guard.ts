@@ -25,7 +25,7 @@ import {
 import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
-import { logGroupOf, repositoryArnsOf } from './scope.js';
+import { hasWildcard, logGroupOf, repositoryArnsOf } from './scope.js';
 import type {
   Finding,
   Grant,
@@ -216,11 +216,12 @@ function jobWideRoles(job: JobContext): ConfigRole[] {
 function networkRoles(resource: string, job: JobContext): ConfigRole[] {
   const parts = parseArn(resource);
   if (!parts || parts.service !== 'ec2' || job.subnets.length === 0) return [];
-  const [type, id] = parts.resource.split('/');
+  const [type, id = ''] = parts.resource.split('/');
   const ofJob =
     (type === 'network-interface' && id === '*') ||
-    (type === 'subnet' && job.subnets.includes(id ?? '')) ||
-    (type === 'security-group' && job.securityGroups.includes(id ?? ''));
+    // A wildcard id in the configuration is every subnet or group: none is the job's.
+    (!hasWildcard(id) && type === 'subnet' && job.subnets.includes(id)) ||
+    (!hasWildcard(id) && type === 'security-group' && job.securityGroups.includes(id));
   return ofJob ? [CONFIG_ROLES.vpc] : [];
 }
 
@@ -246,7 +247,7 @@ function configRolesOf(resource: string, action: string, grant: Grant, job: JobC
       return resource === group || resource === `${group}:log-stream:*` ? [CONFIG_ROLES.logs] : [];
     }
     case RESOURCE_KINDS.fileSystem:
-      return job.fileSystems.some((fs) => resource.endsWith(`:file-system/${fs.id}`))
+      return job.fileSystems.some((fs) => !hasWildcard(fs.id) && resource.endsWith(`:file-system/${fs.id}`))
         ? [CONFIG_ROLES.fileSystem]
         : [];
     case RESOURCE_KINDS.metrics:

@@ -266,6 +266,14 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
   if (!withNetwork) return { resources: [eni], resourceSource: env.source };
   const subnets = input.job?.subnets ?? [];
   const groups = input.job?.securityGroups ?? [];
+  // No subnet or group id has a wildcard; one here came from request parameters someone wrote (CloudTrail).
+  if ([...subnets, ...groups].some(hasWildcard)) {
+    return {
+      ...placeholder(eni, `${prefix}:subnet/<subnet-id>`, `${prefix}:security-group/<security-group-id>`),
+      reason:
+        'the job configuration names a subnet or security group with a wildcard; a wildcard is never granted',
+    };
+  }
   const namedSubnet = input.messageResource?.includes(':subnet/') ? input.messageResource : undefined;
   const foreignSubnet = namedSubnet && !subnets.some((s) => namedSubnet.endsWith(`:subnet/${s}`));
   if (subnets.length > 0 && !foreignSubnet) {

@@ -328,6 +328,25 @@ describe('red team: hostile job configurations', () => {
     });
     expect(globMatches('key/????', 'key/ab**')).toBe(false);
   });
+
+  it('a subnet or security group * in CloudTrail request parameters is never granted, even after a click', () => {
+    // Prepare: the caller is the execution role and names every subnet and group.
+    const event = structuredClone(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
+    const detail = event.detail as { requestParameters: Record<string, unknown>; errorMessage: string };
+    detail.requestParameters.vpcConfig = { subnets: ['*'], securityGroupIds: ['sg-1', '*'] };
+    detail.errorMessage = `User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/studio is not authorized to perform: ec2:CreateNetworkInterface because no identity-based policy allows the ec2:CreateNetworkInterface action`;
+    const apiJob = failedJobFromInput(event);
+    const reason = apiJob.failureReason ?? '';
+    // Act
+    const outcome = analyse(reason, apiJob);
+    const approved = decideAutoApply(permission(reason, apiJob), apiJob, OPEN, { humanApproved: true });
+    // Assess: neither the proposal nor an approval names subnet/* or security-group/*.
+    if (outcome.kind !== 'permission') throw new Error('expected a permission outcome');
+    for (const text of [JSON.stringify(outcome.proposal.policy ?? {}), JSON.stringify(approved.policy ?? {})])
+      expect(text).not.toMatch(/subnet\/\*|security-group\/\*/);
+    expect(outcome.proposal.explanation).toMatch(/subnet or security group with a wildcard/);
+    expect(codesOf(approved)).toContain(REFUSAL_CODES.resourceNotFromJob);
+  });
 });
 
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
