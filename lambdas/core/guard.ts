@@ -60,6 +60,8 @@ export const REFUSAL_CODES = {
   autoRemediationOff: 'auto-remediation-off',
   noRoleOrAccount: 'no-role-or-account',
   accountNotAllowed: 'account-not-allowed',
+  /** The execution role is not in the job's account: a write would hit a same-named role there. */
+  roleOtherAccount: 'role-other-account',
   roleNotOptedIn: 'role-not-opted-in',
   untrustedText: 'untrusted-text',
   apiCallOrigin: 'api-call-origin',
@@ -418,6 +420,14 @@ function gateRefusals(
     gate.push(refusal(REFUSAL_CODES.autoRemediationOff, 'auto-remediation is off'));
   if (!config.allowedAccounts.includes(job.accountId))
     gate.push(refusal(REFUSAL_CODES.accountNotAllowed, `account ${job.accountId} is not in allowedAccounts`));
+  if (parseArn(job.roleArn ?? '')?.accountId !== job.accountId) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.roleOtherAccount,
+        `the role ${job.roleArn ?? ''} is not in the job's account ${job.accountId}`,
+      ),
+    );
+  }
   const optedIn =
     config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
     context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;

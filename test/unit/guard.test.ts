@@ -347,6 +347,21 @@ describe('red team: hostile job configurations', () => {
     expect(outcome.proposal.explanation).toMatch(/subnet or security group with a wildcard/);
     expect(codesOf(approved)).toContain(REFUSAL_CODES.resourceNotFromJob);
   });
+
+  it("an execution role of another account than the job's is never changed", () => {
+    // Prepare: the write would go to the job account's role of the same name, not the job's.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      detail.RoleArn = 'arn:aws:iam::999988887777:role/SageMakerExecRole';
+    });
+    // Act
+    const decision = decideAutoApply(permission(job.failureReason ?? '', job), job, OPEN);
+    // Assess
+    expect(decision.eligible).toBe(false);
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.roleOtherAccount,
+      message: `the role arn:aws:iam::999988887777:role/SageMakerExecRole is not in the job's account ${ACCOUNT}`,
+    });
+  });
 });
 
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
