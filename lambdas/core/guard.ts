@@ -25,7 +25,7 @@ import {
 import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
-import { hasWildcard, logGroupOf, repositoryArnsOf } from './scope.js';
+import { aliasOf, hasWildcard, keyArnEnvironmentOf, logGroupOf, repositoryArnsOf } from './scope.js';
 import type {
   Finding,
   Grant,
@@ -196,9 +196,17 @@ const keyIdOf = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1);
 function keyRoles(resource: string, grant: Grant, job: JobContext): ConfigRole[] {
   const aliases = conditionValues(grant.condition, 'ForAnyValue:StringEquals', 'kms:ResourceAliases');
   const id = keyIdOf(resource);
+  const env = { partition: job.partition, region: job.region ?? '', account: job.accountId ?? '' };
+  // An alias names keys of the account and region its ARN names (the job's for a bare alias).
+  const aliasKeysOf = (keyRef: string): string => {
+    const { partition, region, account } = keyArnEnvironmentOf(keyRef, env);
+    return `arn:${partition}:kms:${region}:${account}:key/*`;
+  };
   const named = job.kmsKeys.some((key) =>
     id === '*'
-      ? aliases.length > 0 && aliases.every((alias) => key.keyId.endsWith(alias))
+      ? aliases.length > 0 &&
+        resource === aliasKeysOf(key.keyId) &&
+        aliases.every((alias) => aliasOf(key.keyId) === alias)
       : !key.keyId.includes('alias/') && keyIdOf(key.keyId) === id,
   );
   return named ? [CONFIG_ROLES.keyUse] : [];

@@ -348,6 +348,26 @@ describe('red team: hostile job configurations', () => {
     expect(codesOf(approved)).toContain(REFUSAL_CODES.resourceNotFromJob);
   });
 
+  it("an alias ARN of another account is not replaced by the job account's key of that alias", () => {
+    // Prepare: the job's output key is another account's alias; the text names no key.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      (detail.OutputDataConfig as { KmsKeyId: string }).KmsKeyId =
+        'arn:aws:kms:eu-west-1:999988887777:alias/ml';
+    });
+    const reason = `ClientError: ${DENIED_BY} kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: [`arn:aws:kms:us-east-1:${ACCOUNT}:key/*`],
+    });
+    // Assess: the grant names the alias's own account and region, and is refused for it.
+    expect(JSON.stringify(decision.policy ?? {})).not.toContain(`kms:us-east-1:${ACCOUNT}:key/*`);
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceOtherAccount,
+      message: expect.stringContaining('arn:aws:kms:eu-west-1:999988887777:key/*'),
+    });
+  });
+
   it("an execution role of another account than the job's is never changed", () => {
     // Prepare: the write would go to the job account's role of the same name, not the job's.
     const job = jobOf('training-kms-output-denied.json', (detail) => {
