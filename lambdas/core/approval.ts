@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { diagnose } from './diagnose.js';
 import type { AutoApplyDecision, GuardConfig, RefusalCode } from './guard.js';
 import { decideAutoApply, REFUSAL_CODES, refusalText } from './guard.js';
-import { parseArn } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { policyNameOf } from './propose.js';
 import type { Diagnosis, JobContext, Verification } from './types.js';
@@ -166,7 +165,6 @@ export const APPROVAL_REFUSAL_CODES = {
   recordMalformed: 'record-malformed',
   recordInconsistent: 'record-inconsistent',
   notPermission: 'not-permission',
-  roleOtherAccount: 'role-other-account',
   noAccountAccess: 'no-account-access',
   tooLarge: 'too-large',
   applyFailed: 'apply-failed',
@@ -223,12 +221,6 @@ export function decideApproval(
     refusals.push({
       code: REFUSAL_CODES.principalNotExecutionRole,
       message: 'the proposal is not for the job execution role',
-    });
-  }
-  if (parseArn(record.roleArn)?.accountId !== job.accountId) {
-    refusals.push({
-      code: APPROVAL_REFUSAL_CODES.roleOtherAccount,
-      message: `the role ${record.roleArn} is not in the job's account ${job.accountId ?? 'unknown'}`,
     });
   }
   if (JSON.stringify(decision.policy) !== JSON.stringify(record.policy)) {

@@ -25,7 +25,7 @@ import {
 import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
-import { logGroupOf, repositoryArnsOf } from './scope.js';
+import { aliasOf, hasWildcard, keyArnEnvironmentOf, logGroupOf, repositoryArnsOf } from './scope.js';
 import type {
   Finding,
   Grant,
@@ -60,6 +60,8 @@ export const REFUSAL_CODES = {
   autoRemediationOff: 'auto-remediation-off',
   noRoleOrAccount: 'no-role-or-account',
   accountNotAllowed: 'account-not-allowed',
+  /** The execution role is not in the job's account: a write would hit a same-named role there. */
+  roleOtherAccount: 'role-other-account',
   roleNotOptedIn: 'role-not-opted-in',
   untrustedText: 'untrusted-text',
   apiCallOrigin: 'api-call-origin',
@@ -122,12 +124,15 @@ export const refusalText = (
 const accountOf = (arn: string): string | undefined =>
   /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
-/** A glob as a whole-string match: `*` matches any run of characters, `?` one character. */
+/**
+ * A glob as a whole-string match: `*` matches any run of characters, `?` one character. A `?` never
+ * matches a `*` of the text: a resource `project-**` is every project, not one of two letters.
+ */
 export const globMatches = (pattern: string, text: string): boolean =>
   new RegExp(
     `^${pattern
       .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '[^*]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
       .join('')}$`,
     's',
   ).test(text);
@@ -191,9 +196,17 @@ const keyIdOf = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1);
 function keyRoles(resource: string, grant: Grant, job: JobContext): ConfigRole[] {
   const aliases = conditionValues(grant.condition, 'ForAnyValue:StringEquals', 'kms:ResourceAliases');
   const id = keyIdOf(resource);
+  const env = { partition: job.partition, region: job.region ?? '', account: job.accountId ?? '' };
+  // An alias names keys of the account and region its ARN names (the job's for a bare alias).
+  const aliasKeysOf = (keyRef: string): string => {
+    const { partition, region, account } = keyArnEnvironmentOf(keyRef, env);
+    return `arn:${partition}:kms:${region}:${account}:key/*`;
+  };
   const named = job.kmsKeys.some((key) =>
     id === '*'
-      ? aliases.length > 0 && aliases.every((alias) => key.keyId.endsWith(alias))
+      ? aliases.length > 0 &&
+        resource === aliasKeysOf(key.keyId) &&
+        aliases.every((alias) => aliasOf(key.keyId) === alias)
       : !key.keyId.includes('alias/') && keyIdOf(key.keyId) === id,
   );
   return named ? [CONFIG_ROLES.keyUse] : [];
@@ -213,11 +226,12 @@ function jobWideRoles(job: JobContext): ConfigRole[] {
 function networkRoles(resource: string, job: JobContext): ConfigRole[] {
   const parts = parseArn(resource);
   if (!parts || parts.service !== 'ec2' || job.subnets.length === 0) return [];
-  const [type, id] = parts.resource.split('/');
+  const [type, id = ''] = parts.resource.split('/');
   const ofJob =
     (type === 'network-interface' && id === '*') ||
-    (type === 'subnet' && job.subnets.includes(id ?? '')) ||
-    (type === 'security-group' && job.securityGroups.includes(id ?? ''));
+    // A wildcard id in the configuration is every subnet or group: none is the job's.
+    (!hasWildcard(id) && type === 'subnet' && job.subnets.includes(id)) ||
+    (!hasWildcard(id) && type === 'security-group' && job.securityGroups.includes(id));
   return ofJob ? [CONFIG_ROLES.vpc] : [];
 }
 
@@ -243,7 +257,7 @@ function configRolesOf(resource: string, action: string, grant: Grant, job: JobC
       return resource === group || resource === `${group}:log-stream:*` ? [CONFIG_ROLES.logs] : [];
     }
     case RESOURCE_KINDS.fileSystem:
-      return job.fileSystems.some((fs) => resource.endsWith(`:file-system/${fs.id}`))
+      return job.fileSystems.some((fs) => !hasWildcard(fs.id) && resource.endsWith(`:file-system/${fs.id}`))
         ? [CONFIG_ROLES.fileSystem]
         : [];
     case RESOURCE_KINDS.metrics:
@@ -414,6 +428,14 @@ function gateRefusals(
     gate.push(refusal(REFUSAL_CODES.autoRemediationOff, 'auto-remediation is off'));
   if (!config.allowedAccounts.includes(job.accountId))
     gate.push(refusal(REFUSAL_CODES.accountNotAllowed, `account ${job.accountId} is not in allowedAccounts`));
+  if (parseArn(job.roleArn ?? '')?.accountId !== job.accountId) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.roleOtherAccount,
+        `the role ${job.roleArn ?? ''} is not in the job's account ${job.accountId}`,
+      ),
+    );
+  }
   const optedIn =
     config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
     context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;

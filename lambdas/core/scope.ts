@@ -224,6 +224,20 @@ function ecrScope(input: ScopeInput, partition: string): Scoped {
   return placeholder(`arn:${partition}:ecr:<region>:<account-id>:repository/<repository>`);
 }
 
+/** The alias name (`alias/x`) of an alias name or alias ARN; undefined for a key. */
+export const aliasOf = (keyRef: string): string | undefined => /(?:^|:)(alias\/.+)$/.exec(keyRef)?.[1];
+
+/** The partition, region and account of a key or alias ARN; the job's for a bare id or alias name. */
+export function keyArnEnvironmentOf(
+  keyRef: string,
+  env: { readonly partition: string; readonly region: string; readonly account: string },
+): { readonly partition: string; readonly region: string; readonly account: string } {
+  const parts = keyRef.startsWith('arn:') ? parseArn(keyRef) : undefined;
+  return parts
+    ? { partition: parts.partition, region: parts.region, account: parts.accountId }
+    : { partition: env.partition, region: env.region, account: env.account };
+}
+
 /** A key id, key ARN, alias name or alias ARN from the job's configuration, as policy resources. */
 function kmsKeyScope(keyId: string, env: ArnEnvironment): Scoped {
   // No key id has a wildcard; one here came from request parameters someone wrote (CloudTrail).
@@ -233,11 +247,13 @@ function kmsKeyScope(keyId: string, env: ArnEnvironment): Scoped {
       reason: 'the job configuration names its key with a wildcard; a wildcard is never granted',
     };
   }
-  const alias = /(?:^|:)(alias\/.+)$/.exec(keyId)?.[1];
+  const alias = aliasOf(keyId);
   if (alias) {
-    // An identity policy cannot name an alias ARN for key use: match the key by its alias instead.
+    // An identity policy cannot name an alias ARN for key use: match the key by its alias instead,
+    // in the account and region the alias ARN names (another account's alias is not this one's).
+    const { partition, region, account } = keyArnEnvironmentOf(keyId, env);
     return {
-      resources: [`arn:${env.partition}:kms:${env.region}:${env.account}:key/*`],
+      resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
       condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [alias] } },
       resourceSource: 'job',
     };
@@ -266,6 +282,14 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
   if (!withNetwork) return { resources: [eni], resourceSource: env.source };
   const subnets = input.job?.subnets ?? [];
   const groups = input.job?.securityGroups ?? [];
+  // No subnet or group id has a wildcard; one here came from request parameters someone wrote (CloudTrail).
+  if ([...subnets, ...groups].some(hasWildcard)) {
+    return {
+      ...placeholder(eni, `${prefix}:subnet/<subnet-id>`, `${prefix}:security-group/<security-group-id>`),
+      reason:
+        'the job configuration names a subnet or security group with a wildcard; a wildcard is never granted',
+    };
+  }
   const namedSubnet = input.messageResource?.includes(':subnet/') ? input.messageResource : undefined;
   const foreignSubnet = namedSubnet && !subnets.some((s) => namedSubnet.endsWith(`:subnet/${s}`));
   if (subnets.length > 0 && !foreignSubnet) {

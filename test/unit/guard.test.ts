@@ -300,6 +300,90 @@ describe('issue 8: every IAM write bounded by what the operator declared and wha
   );
 });
 
+describe('red team: hostile job configurations', () => {
+  const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
+    const event = structuredClone(readEvent(file));
+    edit(event.detail as Record<string, unknown>);
+    return failedJobFromInput(event);
+  };
+
+  it("a * in the job's S3 URI is not declared by a ? of the operator's pattern", () => {
+    // Prepare: the operator declares two-letter project folders; the job names `project-**`.
+    const job = jobOf('training-s3-input-access-denied.json', (detail) => {
+      const [first] = detail.InputDataConfig as { DataSource: { S3DataSource: { S3Uri: string } } }[];
+      if (first) first.DataSource.S3DataSource.S3Uri = 's3://shared/project-**';
+      detail.InputDataConfig = [first];
+    });
+    const reason = `ClientError: Data download failed: ${DENIED_BY} s3:GetObject because no identity-based policy allows the s3:GetObject action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: ['arn:aws:s3:::shared', 'arn:aws:s3:::shared/project-??/*'],
+    });
+    // Assess: IAM reads `project-**/*` as every folder starting with project-.
+    expect(JSON.stringify(decision.policy ?? {})).not.toContain('project-**/*');
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotDeclared,
+      message: expect.stringContaining('arn:aws:s3:::shared/project-**/*'),
+    });
+    expect(globMatches('key/????', 'key/ab**')).toBe(false);
+  });
+
+  it('a subnet or security group * in CloudTrail request parameters is never granted, even after a click', () => {
+    // Prepare: the caller is the execution role and names every subnet and group.
+    const event = structuredClone(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
+    const detail = event.detail as { requestParameters: Record<string, unknown>; errorMessage: string };
+    detail.requestParameters.vpcConfig = { subnets: ['*'], securityGroupIds: ['sg-1', '*'] };
+    detail.errorMessage = `User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/studio is not authorized to perform: ec2:CreateNetworkInterface because no identity-based policy allows the ec2:CreateNetworkInterface action`;
+    const apiJob = failedJobFromInput(event);
+    const reason = apiJob.failureReason ?? '';
+    // Act
+    const outcome = analyse(reason, apiJob);
+    const approved = decideAutoApply(permission(reason, apiJob), apiJob, OPEN, { humanApproved: true });
+    // Assess: neither the proposal nor an approval names subnet/* or security-group/*.
+    if (outcome.kind !== 'permission') throw new Error('expected a permission outcome');
+    for (const text of [JSON.stringify(outcome.proposal.policy ?? {}), JSON.stringify(approved.policy ?? {})])
+      expect(text).not.toMatch(/subnet\/\*|security-group\/\*/);
+    expect(outcome.proposal.explanation).toMatch(/subnet or security group with a wildcard/);
+    expect(codesOf(approved)).toContain(REFUSAL_CODES.resourceNotFromJob);
+  });
+
+  it("an alias ARN of another account is not replaced by the job account's key of that alias", () => {
+    // Prepare: the job's output key is another account's alias; the text names no key.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      (detail.OutputDataConfig as { KmsKeyId: string }).KmsKeyId =
+        'arn:aws:kms:eu-west-1:999988887777:alias/ml';
+    });
+    const reason = `ClientError: ${DENIED_BY} kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: [`arn:aws:kms:us-east-1:${ACCOUNT}:key/*`],
+    });
+    // Assess: the grant names the alias's own account and region, and is refused for it.
+    expect(JSON.stringify(decision.policy ?? {})).not.toContain(`kms:us-east-1:${ACCOUNT}:key/*`);
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceOtherAccount,
+      message: expect.stringContaining('arn:aws:kms:eu-west-1:999988887777:key/*'),
+    });
+  });
+
+  it("an execution role of another account than the job's is never changed", () => {
+    // Prepare: the write would go to the job account's role of the same name, not the job's.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      detail.RoleArn = 'arn:aws:iam::999988887777:role/SageMakerExecRole';
+    });
+    // Act
+    const decision = decideAutoApply(permission(job.failureReason ?? '', job), job, OPEN);
+    // Assess
+    expect(decision.eligible).toBe(false);
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.roleOtherAccount,
+      message: `the role arn:aws:iam::999988887777:role/SageMakerExecRole is not in the job's account ${ACCOUNT}`,
+    });
+  });
+});
+
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
   const BUCKETS = [
     'my-training-bucket',
