@@ -109,6 +109,7 @@ const JOB_FIELD_CHECKS: Readonly<Record<keyof JobContext, (value: unknown) => bo
   region: isOptionalString,
   accountId: isOptionalString,
   roleArn: isOptionalString,
+  otherRoleArns: (value) => value === undefined || isListOf(value, isString),
   failureReason: isOptionalString,
   origin: (value) => value === 'job-state-change' || value === 'api-call',
   s3Locations: (value) =>

@@ -62,6 +62,11 @@ export const REFUSAL_CODES = {
   accountNotAllowed: 'account-not-allowed',
   /** The execution role is not in the job's account: a write would hit a same-named role there. */
   roleOtherAccount: 'role-other-account',
+  /**
+   * The configurations name several execution roles (a tuning job's definitions, an endpoint's
+   * models): which resource serves which role cannot be told, so no resource gives one role access.
+   */
+  severalExecutionRoles: 'several-execution-roles',
   roleNotOptedIn: 'role-not-opted-in',
   untrustedText: 'untrusted-text',
   apiCallOrigin: 'api-call-origin',
@@ -433,6 +438,14 @@ function gateRefusals(
       refusal(
         REFUSAL_CODES.roleOtherAccount,
         `the role ${job.roleArn ?? ''} is not in the job's account ${job.accountId}`,
+      ),
+    );
+  }
+  if (job.otherRoleArns && job.otherRoleArns.length > 0) {
+    gate.push(
+      refusal(
+        REFUSAL_CODES.severalExecutionRoles,
+        `the job's configurations name ${job.otherRoleArns.length + 1} execution roles; its resources cannot be told apart by role`,
       ),
     );
   }

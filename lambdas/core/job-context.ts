@@ -179,6 +179,7 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
   const strings = (values: unknown[]): string[] =>
     unique(values.filter((v): v is string => typeof v === 'string' && v !== ''));
   const status = str(detail[fields.statusField]);
+  const [roleArn, ...otherRoleArns] = strings(configurations.flatMap((c) => [c.RoleArn, c.ExecutionRoleArn]));
   const context: JobContext = {
     origin: 'job-state-change',
     jobType,
@@ -187,7 +188,8 @@ export function jobContextFromDescription(detail: unknown, envelope?: { region?:
     partition: arn?.partition ?? 'aws',
     region: arn?.region ?? str(envelope?.region),
     accountId: arn?.accountId ?? str(envelope?.account),
-    roleArn: strings(configurations.flatMap((c) => [c.RoleArn, c.ExecutionRoleArn]))[0],
+    roleArn,
+    ...(otherRoleArns.length > 0 ? { otherRoleArns } : {}),
     failureReason: str(detail.FailureReason),
     s3Locations: configurations.flatMap((c) =>
       s3UrisOf(c).flatMap(([channel, uri]) => {

@@ -77,6 +77,11 @@ export interface JobContext {
   readonly region?: string;
   readonly accountId?: string;
   readonly roleArn?: string;
+  /**
+   * Further execution roles the configurations name (a tuning job's definitions, an endpoint's
+   * models): the resources below are then the union of several roles' and cannot be attributed.
+   */
+  readonly otherRoleArns?: readonly string[];
   readonly failureReason?: string;
   /**
    * Where the failure was seen: a job that failed (`job-state-change`), or a Create*Job call that was

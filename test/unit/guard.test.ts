@@ -382,6 +382,40 @@ describe('red team: hostile job configurations', () => {
       message: `the role arn:aws:iam::999988887777:role/SageMakerExecRole is not in the job's account ${ACCOUNT}`,
     });
   });
+  it("a tuning job whose definitions name two roles gives neither the other's resources", () => {
+    // Prepare: a second definition runs under another role and writes where only that role should.
+    const job = jobOf('tuning-s3-input-denied.json', (detail) => {
+      const first = detail.TrainingJobDefinition as Record<string, unknown>;
+      detail.TrainingJobDefinitions = [
+        first,
+        {
+          ...first,
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecOther`,
+          OutputDataConfig: { S3OutputPath: `s3://sagemaker-us-east-1-${ACCOUNT}/other-team-models` },
+        },
+      ];
+    });
+    const reason = `ClientError: ${DENIED_BY} s3:PutObject on resource: arn:aws:s3:::sagemaker-us-east-1-${ACCOUNT}/other-team-models/x/model.tar.gz because no identity-based policy allows the s3:PutObject action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: ['arn:aws:s3:::*'],
+    });
+    const approved = decideAutoApply(
+      permission(reason, job),
+      job,
+      { ...OPEN, resourcePatterns: ['arn:aws:s3:::*'] },
+      {
+        humanApproved: true,
+      },
+    );
+    // Assess
+    expect(job.otherRoleArns).toEqual([`arn:aws:iam::${ACCOUNT}:role/SageMakerExecOther`]);
+    for (const result of [decision, approved]) {
+      expect(result.eligible).toBe(false);
+      expect(codesOf(result)).toContain(REFUSAL_CODES.severalExecutionRoles);
+    }
+  });
 });
 
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
