@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PREDICTIONS } from '../../lambdas/core/preflight.js';
 import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
-import { readEvent } from '../helpers/fixtures.js';
+import { submittedTrainingJob } from '../helpers/fixtures.js';
 
 const ACCOUNT = '111122223333';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`;
@@ -16,21 +16,7 @@ const iam = mockClient(IAMClient);
 const sagemaker = mockClient(SageMakerClient);
 const sns = mockClient(SNSClient);
 
-/** The sample CloudTrail record of CreateTrainingJob, as it reads when the call succeeded. */
-function submitted(): unknown {
-  const event = readEvent('cloudtrail-createtrainingjob-passrole-denied.json') as {
-    detail: Record<string, unknown>;
-  };
-  const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
-  return {
-    ...event,
-    detail: {
-      ...detail,
-      requestParameters: { ...(requestParameters as object), trainingJobName: JOB, roleArn: ROLE_ARN },
-      responseElements: { trainingJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/${JOB}` },
-    },
-  };
-}
+const submitted = (): unknown => submittedTrainingJob(JOB, ROLE_ARN, ACCOUNT);
 
 /** A trust policy that lets only EC2 assume the role: SageMaker cannot, so the job certainly fails. */
 const EC2_ONLY_TRUST = encodeURIComponent(

@@ -28,3 +28,27 @@ export const readCorpus = (): CorpusItem[] =>
     .split('\n')
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line) as CorpusItem);
+
+/**
+ * The sample CloudTrail record of CreateTrainingJob as it reads when the call succeeded, in
+ * `account`, for the job `jobName` under `roleArn`: what the pre-flight rule delivers.
+ */
+export function submittedTrainingJob(jobName: string, roleArn: string, account: string): unknown {
+  const event = JSON.parse(
+    JSON.stringify(readEvent('cloudtrail-createtrainingjob-passrole-denied.json')).replaceAll(
+      '111122223333',
+      account,
+    ),
+  ) as { detail: Record<string, unknown> };
+  const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
+  return {
+    ...event,
+    detail: {
+      ...detail,
+      requestParameters: { ...(requestParameters as object), trainingJobName: jobName, roleArn },
+      responseElements: {
+        trainingJobArn: `arn:aws:sagemaker:us-east-1:${account}:training-job/${jobName}`,
+      },
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
-import { readEvent } from '../helpers/fixtures.js';
+import { submittedTrainingJob } from '../helpers/fixtures.js';
 import type { RequiredPermission } from '../../lambdas/core/preflight.js';
 import { jobToCheck, PREDICTIONS, requiredPermissions } from '../../lambdas/core/preflight.js';
 import { policyFromGrants } from '../../lambdas/core/propose.js';
@@ -217,26 +217,8 @@ describe('pre-flight on the local server', () => {
 });
 
 describe('pre-flight on submission (the stack function)', () => {
-  /** The sample CloudTrail record of CreateTrainingJob, as it reads when the call succeeded. */
-  const submitted = (jobName: string, roleArn: string) => {
-    const event = JSON.parse(
-      JSON.stringify(readEvent('cloudtrail-createtrainingjob-passrole-denied.json')).replaceAll(
-        '111122223333',
-        MOTO_ACCOUNT,
-      ),
-    ) as { detail: Record<string, unknown> };
-    const { errorCode: _code, errorMessage: _message, requestParameters, ...detail } = event.detail;
-    return {
-      ...event,
-      detail: {
-        ...detail,
-        requestParameters: { ...(requestParameters as object), trainingJobName: jobName, roleArn },
-        responseElements: {
-          trainingJobArn: `arn:aws:sagemaker:us-east-1:${MOTO_ACCOUNT}:training-job/${jobName}`,
-        },
-      },
-    };
-  };
+  const submitted = (jobName: string, roleArn: string) =>
+    submittedTrainingJob(jobName, roleArn, MOTO_ACCOUNT);
   const deps = (stopOnPreflightFailure: boolean) => ({
     iam,
     sagemaker: env.world.sagemaker,
