@@ -1,6 +1,5 @@
 /**
- * A training job was just submitted (its CreateTrainingJob call succeeded, as CloudTrail recorded
- * it): check its execution role before SageMaker provisions anything, and if the job will fail,
+ * A job was just submitted (its Create call succeeded, as CloudTrail recorded it): check its execution role before SageMaker provisions anything, and if the job will fail,
  * say so with the fix, seconds after submission instead of minutes after provisioning. Opt-in, a
  * definite failure stops the job; an uncertain or unverifiable one never does.
  */
@@ -8,10 +7,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import {
+  StopHyperParameterTuningJobCommand,
+  StopProcessingJobCommand,
+  StopTrainingJobCommand,
+  StopTransformJobCommand,
+} from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInputError } from '../core/errors.js';
+import type { JobTypeFacts, StopCall } from '../core/job-types.js';
+import { JOB_TYPES } from '../core/job-types.js';
 import { notificationOf } from '../core/notification.js';
+import type { JobContext } from '../core/types.js';
 import type { Prediction } from '../core/preflight.js';
 import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
 import { publish } from '../remediator/aws/sns.js';
@@ -54,21 +61,43 @@ export interface PreflightResult {
   readonly messageId: string | null;
 }
 
+/**
+ * The SDK call of each job type's Stop call (the job-type table names it; the compiler checks that
+ * every Stop call of the table has its SDK call here). A model has nothing to stop.
+ */
+const STOP_CALLS: Readonly<Record<StopCall, (client: SageMakerClient, name: string) => Promise<unknown>>> = {
+  StopTrainingJob: (client, TrainingJobName) => client.send(new StopTrainingJobCommand({ TrainingJobName })),
+  StopProcessingJob: (client, ProcessingJobName) =>
+    client.send(new StopProcessingJobCommand({ ProcessingJobName })),
+  StopTransformJob: (client, TransformJobName) =>
+    client.send(new StopTransformJobCommand({ TransformJobName })),
+  StopHyperParameterTuningJob: (client, HyperParameterTuningJobName) =>
+    client.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName })),
+};
+
 /** Stops the job when asked to and the failure is certain; says what was done either way. */
 async function stopIfDefinite(
   definite: boolean,
-  jobName: string | undefined,
+  job: JobContext,
   deps: PreflightDependencies,
 ): Promise<{ stopped: boolean; text?: string }> {
   if (!deps.config.stopOnPreflightFailure) return { stopped: false };
-  if (!definite || !jobName) {
+  const { jobName } = job;
+  const stopCall = (JOB_TYPES[job.jobType] as JobTypeFacts).stopCall as StopCall | undefined;
+  if (!stopCall || !jobName) {
+    return {
+      stopped: false,
+      text: `Nothing was stopped: a ${JOB_TYPES[job.jobType].noun} that has not started has no Stop call; fix the role before it is deployed.`,
+    };
+  }
+  if (!definite) {
     return {
       stopped: false,
       text: 'The job was not stopped: stopOnPreflightFailure stops only a certain failure (an explicit deny or a trust policy without SageMaker), and a bucket, key or repository policy could still grant what is missing here.',
     };
   }
   try {
-    await deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
+    await STOP_CALLS[stopCall](deps.sagemaker, jobName);
     return {
       stopped: true,
       text: `The job ${jobName} was stopped before it ran (stopOnPreflightFailure): fix the role and submit it again.`,
@@ -100,7 +129,7 @@ export async function preflightOnSubmission(
     deps.logger.info('pre-flight', { ...base, unchecked: report.unchecked });
     return { ...base, stopped: false, messageId: null };
   }
-  const stop = await stopIfDefinite(report.definite, job.jobName, deps);
+  const stop = await stopIfDefinite(report.definite, job, deps);
   const extraText = [
     report.definite
       ? undefined

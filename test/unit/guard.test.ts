@@ -556,12 +556,13 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       const role = S3_CHANNEL_ROLES[l.channel];
       if (role && (resource === objects || resource === `arn:aws:s3:::${l.bucket}`)) roles.push(role);
     }
-    if (
-      job.kmsKeys.some(
-        (k) => k.keyId === resource || (k.keyId.startsWith('alias/') && resource.endsWith(':key/*')),
-      )
-    )
-      roles.push(CONFIG_ROLES.keyUse);
+    const keys = job.kmsKeys.filter(
+      (k) => k.keyId === resource || (k.keyId.startsWith('alias/') && resource.endsWith(':key/*')),
+    );
+    // Spelt out here, not read from the action table's KEY_ROLES: the oracle shares no code with the guard.
+    if (keys.some((k) => k.use === 'volume')) roles.push(CONFIG_ROLES.volumeKey);
+    if (keys.some((k) => k.use === 'output')) roles.push(CONFIG_ROLES.outputKey);
+    if (keys.some((k) => k.use === 'input')) roles.push(CONFIG_ROLES.inputKey);
     if (resource.includes(':repository/') && job.images.length > 0 && resource.endsWith('/trainer'))
       roles.push(CONFIG_ROLES.imagePull);
     const network = /:(subnet|security-group|network-interface)\/(.+)$/.exec(resource);
