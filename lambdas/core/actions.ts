@@ -159,7 +159,11 @@ export const ACTIONS = {
   }),
   // The SageMaker API reference (OutputDataConfig.KmsKeyId, TransformOutput.KmsKeyId): with a key id
   // or alias, the execution role must be allowed kms:Encrypt.
-  'kms:Encrypt': row(RESOURCE_KINDS.kmsKey, [outputKey]),
+  'kms:Encrypt': row(RESOURCE_KINDS.kmsKey, [outputKey], {
+    reasons: {
+      [outputKey]: 'output keys: SageMaker encrypts what it writes under the output key as the role',
+    },
+  }),
   // Without the condition a grant can hand the key to any principal.
   'kms:CreateGrant': row(RESOURCE_KINDS.kmsKey, [volumeKey, outputKey], {
     widensPrivilege: true,
