@@ -88,6 +88,17 @@ export class PreflightCheck extends Construct {
         resources: [roles],
       }),
     );
+    // Submitted jobs' buckets are not known at deploy time; reads of other accounts' buckets fail by
+    // the ExpectedBucketOwner the check sends, and are reported as unknown.
+    const buckets = `arn:${partition}:s3:::*`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBucketDefaultEncryption',
+        actions: ['s3:GetEncryptionConfiguration'],
+        resources: [buckets],
+        conditions: { StringEquals: { 's3:ResourceAccount': account } },
+      }),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadRepositoryPolicies',
@@ -104,12 +115,12 @@ export class PreflightCheck extends Construct {
         }),
       );
     }
-    for (const resource of [roles, repositories, ...stoppable.map((entry) => entry.resource)]) {
+    for (const resource of [roles, repositories, buckets, ...stoppable.map((entry) => entry.resource)]) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:
-          'Submitted jobs, their execution roles and their images are not known at deploy time: the check reads any role ' +
-          "of this account and any repository policy it is allowed to read, and stops only this account's jobs of the enabled types.",
+          'Submitted jobs, their execution roles, buckets and images are not known at deploy time: the check reads any role ' +
+          "and any bucket's default encryption of this account, any repository policy it is allowed to read, and stops only this account's jobs of the enabled types.",
       });
     }
     this.function = props.createFunction('PreflightFunction', ENTRY, this.role, {

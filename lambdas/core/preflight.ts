@@ -71,9 +71,6 @@ export interface PreflightOverrides {
   readonly region?: string;
 }
 
-/** ECR image URIs carry the registry's account and region; SageMaker pulls only from the job's region. */
-const ECR_IMAGE_REGION = /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/;
-
 /**
  * The job a pre-flight check is about, from a Create*Job request (as the SDKs and
  * `aws sagemaker create-training-job --cli-input-json` take it), a Describe*Job output, or the
@@ -109,7 +106,7 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
       roleArn ? `${roleArn} is not an IAM role ARN` : 'the job names no execution role: pass --role ARN',
     );
   }
-  const imageRegion = context.images.map((image) => ECR_IMAGE_REGION.exec(image)?.[1]).find(Boolean);
+  const imageRegion = context.images.map((image) => ecrRepositoryOf(image)?.region).find(Boolean);
   const name = context.jobName ?? str(configuration[JOB_TYPES[context.jobType].nameField]);
   return {
     ...context,
@@ -197,7 +194,7 @@ function needsOf(job: JobContext): Need[] {
     ...slice,
   });
   const s3Channels = [...new Set(job.s3Locations.map((location) => location.channel))];
-  const ecrImages = job.images.filter((image) => ECR_IMAGE_REGION.test(image));
+  const ecrImages = job.images.filter((image) => ecrRepositoryOf(image));
   const jobWide = (channel: Channel, role: ConfigRole, why: string): Need => ({
     channel,
     role,
@@ -234,7 +231,7 @@ function needsOf(job: JobContext): Need[] {
       channel: CHANNELS.kms,
       role: KEY_ROLES[key.use],
       job: only({ kmsKeys: [key] }),
-      why: `uses the ${key.use} key ${key.keyId}`,
+      why: `uses the ${key.use} key ${key.keyId}${key.foundIn ? ` (${key.foundIn})` : ''}`,
     })),
     ...(job.subnets.length > 0
       ? [
@@ -298,15 +295,41 @@ export function requiredPermissions(job: JobContext): RequiredPermission[] {
   return [...required.values(), trust];
 }
 
-/** The requirements as `--no-simulate --format json` prints them. */
-export const requiredJson = (required: readonly RequiredPermission[]) => ({
+/** The requirements as `--no-simulate --format json` prints them, with what could not be checked. */
+export const requiredJson = (required: readonly RequiredPermission[], unchecked: readonly string[] = []) => ({
   required: required.map(({ action, resource, condition, why }) => ({
     action,
     resource,
     ...(condition ? { condition } : {}),
     why,
   })),
+  ...(unchecked.length > 0 ? { unchecked } : {}),
 });
+
+/** ECR image URIs carry the registry's account and region; SageMaker pulls only from the job's region. */
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/;
+
+/** An ECR image's registry account and repository; undefined for an image outside ECR. */
+export function ecrRepositoryOf(
+  image: string,
+): { account: string; region: string; name: string } | undefined {
+  const match = ECR_IMAGE.exec(image);
+  return match ? { account: match[1] ?? '', region: match[2] ?? '', name: match[3] ?? '' } : undefined;
+}
+
+/**
+ * What the request alone cannot settle, said where nothing is looked up (`--no-simulate`): an image
+ * in another account's registry needs that repository's policy to allow the role too.
+ */
+export function offlineUnchecked(job: JobContext): string[] {
+  return job.images.flatMap((image) => {
+    const repository = ecrRepositoryOf(image);
+    if (!repository || repository.account === job.accountId) return [];
+    return [
+      `the image ${image} is in account ${repository.account}: the policy of its repository ${repository.name} must allow ${job.roleArn ?? 'the execution role'} to pull (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability); cannot be checked offline`,
+    ];
+  });
+}
 
 /** What simulating one requirement gave, as the adapter read it from SimulatePrincipalPolicy. */
 export interface SimulatedRequirement {

@@ -6,6 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import {
   StopHyperParameterTuningJobCommand,
@@ -46,6 +47,7 @@ export function preflightConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
 export interface PreflightDependencies {
   readonly iam: IAMClient;
   readonly ecr?: ECRClient;
+  readonly s3?: S3Client;
   readonly sagemaker: SageMakerClient;
   readonly sns: SNSClient;
   readonly config: PreflightConfig;

@@ -120,7 +120,7 @@ describe('pre-flight on submission: stopping a job that will certainly fail', ()
     const result = await preflightOnSubmission(submittedCall(call, example, {}), deps(true));
     // Assess
     expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: true });
-    expect(sagemaker.commandCalls(command).map((c) => c.args[0].input)).toEqual([input]);
+    expect(sagemaker.calls().map((c) => [c.args[0].constructor, c.args[0].input])).toEqual([[command, input]]);
     expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
   });
 
