@@ -106,6 +106,19 @@ export class PreflightCheck extends Construct {
         resources: [repositories],
       }),
     );
+    // A transform job runs as its model's role: the check reads the model the request names.
+    const models = props.jobTypes.includes('transform')
+      ? [`arn:${partition}:sagemaker:${region}:${account}:model/*`]
+      : [];
+    if (models.length > 0) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadModelsOfTransformJobs',
+          actions: ['sagemaker:DescribeModel'],
+          resources: models,
+        }),
+      );
+    }
     for (const { action, resource } of stoppable) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
@@ -115,7 +128,13 @@ export class PreflightCheck extends Construct {
         }),
       );
     }
-    for (const resource of [roles, repositories, buckets, ...stoppable.map((entry) => entry.resource)]) {
+    for (const resource of [
+      roles,
+      repositories,
+      buckets,
+      ...models,
+      ...stoppable.map((entry) => entry.resource),
+    ]) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:

@@ -9,6 +9,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import {
+  DescribeModelCommand,
   StopHyperParameterTuningJobCommand,
   StopProcessingJobCommand,
   StopTrainingJobCommand,
@@ -17,6 +18,7 @@ import {
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInputError } from '../core/errors.js';
 import type { JobTypeFacts, StopCall } from '../core/job-types.js';
+import { pascalKeys } from '../core/job-context.js';
 import { JOB_TYPES } from '../core/job-types.js';
 import { notificationOf } from '../core/notification.js';
 import type { JobContext } from '../core/types.js';
@@ -112,13 +114,34 @@ async function stopIfDefinite(
   }
 }
 
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A CreateTransformJob request names no role: the job runs as its model's role and pulls its
+ * model's images. The model is read (DescribeModel) and added to the request as `Models`, as the
+ * endpoint describer adds an endpoint's; any other event is returned as it came.
+ */
+async function withTransformModel(event: unknown, sagemaker: SageMakerClient): Promise<unknown> {
+  if (!isObject(event) || !isObject(event.detail)) return event;
+  const { detail } = event;
+  // CloudTrail records request parameters in camelCase.
+  const request = pascalKeys(detail.requestParameters);
+  if (detail.eventName !== JOB_TYPES.transform.createCall || !isObject(request)) return event;
+  if (typeof request.ModelName !== 'string') return event;
+  const model = await sagemaker.send(new DescribeModelCommand({ ModelName: request.ModelName }));
+  const { $metadata: _metadata, ...description } = model;
+  return { ...event, detail: { ...detail, requestParameters: { ...request, Models: [description] } } };
+}
+
 export async function preflightOnSubmission(
   event: unknown,
   deps: PreflightDependencies,
 ): Promise<PreflightResult> {
   let job;
   try {
-    job = jobToCheck(event);
+    job = jobToCheck(await withTransformModel(event, deps.sagemaker));
   } catch (error) {
     // Not a job pre-flight can read: nothing to retry.
     if (!(error instanceof InvalidInputError)) throw error;

@@ -49,6 +49,10 @@ describe('the pre-flight check in the stack', () => {
         },
       },
     });
+    // A transform job runs as its model's role: the check reads the model its request names.
+    const describeModel = statements(template).find((s) => s.Sid === 'ReadModelsOfTransformJobs');
+    expect(describeModel?.Action).toBe('sagemaker:DescribeModel');
+    expect(JSON.stringify(describeModel?.Resource)).toContain(':model/*');
   });
 
   it('stops each job type with its own Stop call, on its own jobs, and nothing for a model', () => {

@@ -1,10 +1,12 @@
 /** The stop path of the pre-flight function, which the local server cannot run (no Stop*Job calls). */
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
+  DescribeModelCommand,
   SageMakerClient,
   StopHyperParameterTuningJobCommand,
   StopProcessingJobCommand,
   StopTrainingJobCommand,
+  StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { readFileSync } from 'node:fs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -76,6 +78,13 @@ beforeEach(() => {
   sagemaker.on(StopTrainingJobCommand).resolves({});
   sagemaker.on(StopProcessingJobCommand).resolves({});
   sagemaker.on(StopHyperParameterTuningJobCommand).resolves({});
+  sagemaker.on(StopTransformJobCommand).resolves({});
+  // A transform job runs as its model's role: pre-flight reads the model.
+  sagemaker.on(DescribeModelCommand, { ModelName: 'xgb-churn-model' }).resolves({
+    ModelName: 'xgb-churn-model',
+    ExecutionRoleArn: ROLE_ARN,
+    PrimaryContainer: { Image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/xgb-inference:1.4.2` },
+  });
 });
 
 describe('pre-flight on submission: stopping a job that will certainly fail', () => {
@@ -115,12 +124,19 @@ describe('pre-flight on submission: stopping a job that will certainly fail', ()
       StopHyperParameterTuningJobCommand,
       { HyperParameterTuningJobName: 'xgb-churn-tune-1127' },
     ],
+    [
+      'CreateTransformJob',
+      'transform-job.json',
+      StopTransformJobCommand,
+      { TransformJobName: 'churn-batch-2026-11-27' },
+    ],
   ] as const)('stops a job submitted by %s with its own Stop call', async (call, example, command, input) => {
     // Act
     const result = await preflightOnSubmission(submittedCall(call, example, {}), deps(true));
     // Assess
     expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: true });
-    expect(sagemaker.calls().map((c) => [c.args[0].constructor, c.args[0].input])).toEqual([[command, input]]);
+    const stops = sagemaker.calls().filter((c) => c.args[0].constructor.name.startsWith('Stop'));
+    expect(stops.map((c) => [c.args[0].constructor, c.args[0].input])).toEqual([[command, input]]);
     expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
   });
 
