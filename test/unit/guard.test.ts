@@ -320,11 +320,11 @@ describe('red team: hostile job configurations', () => {
       ...OPEN,
       resourcePatterns: ['arn:aws:s3:::shared', 'arn:aws:s3:::shared/project-??/*'],
     });
-    // Assess: IAM reads `project-**/*` as every folder starting with project-.
+    // Assess: IAM would read `project-**/*` as every folder starting with project-; it is data, escaped.
     expect(JSON.stringify(decision.policy ?? {})).not.toContain('project-**/*');
     expect(decision.refusals).toContainEqual({
-      code: REFUSAL_CODES.resourceNotDeclared,
-      message: expect.stringContaining('arn:aws:s3:::shared/project-**/*'),
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:s3:::shared/project-${*}${*}/*'),
     });
     expect(globMatches('key/????', 'key/ab**')).toBe(false);
   });
