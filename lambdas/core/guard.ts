@@ -342,6 +342,30 @@ function requiredConditionOf(row: ActionRow, job: JobContext): PolicyCondition |
   }
 }
 
+/**
+ * Why no action may be applied to a resource, whatever the action: a policy variable or escaped data,
+ * an ARN IAM would read as another resource, another account.
+ */
+function resourceRefusal(what: string, resource: string, job: JobContext): Refusal | undefined {
+  if (resource === '*') return undefined;
+  if (!isLiteral(resource)) {
+    return refusal(
+      REFUSAL_CODES.resourceNotLiteral,
+      `${what}: ${resource} holds a policy variable or an escaped $, * or ? of the job or the text`,
+    );
+  }
+  const arn = canonicalArnOf(resource);
+  if (!arn || arn.partition !== job.partition) {
+    return refusal(
+      REFUSAL_CODES.resourceNotCanonical,
+      `${what}: ${resource} is not a canonical ARN of the job's partition`,
+    );
+  }
+  return arn.account !== undefined && arn.account !== job.accountId
+    ? refusal(REFUSAL_CODES.resourceOtherAccount, `${what}: ${resource} belongs to account ${arn.account}`)
+    : undefined;
+}
+
 /** Why the actions of one grant may not be applied to its resources; empty when they may. */
 function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: readonly string[]): Refusal[] {
   const refusals: Refusal[] = [];
@@ -378,6 +402,11 @@ function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: re
       ),
     );
   }
+  const resources = grant.resources.filter((resource) => {
+    const reason = resourceRefusal(what, resource, job);
+    if (reason) refusals.push(reason);
+    return reason === undefined;
+  });
   for (const action of applicable) {
     const row = actionRow(action);
     if (!row) continue;
@@ -391,38 +420,10 @@ function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: re
         ),
       );
     }
-    for (const resource of grant.resources) {
+    for (const resource of resources) {
       if (resource === '*' && kind !== RESOURCE_KINDS.none && kind !== RESOURCE_KINDS.metrics) {
         refusals.push(
           refusal(REFUSAL_CODES.wildcardResource, `${what}: ${action} on * for a resource-scoped action`),
-        );
-        continue;
-      }
-      if (resource !== '*' && !isLiteral(resource)) {
-        refusals.push(
-          refusal(
-            REFUSAL_CODES.resourceNotLiteral,
-            `${what}: ${resource} holds a policy variable or an escaped $, * or ? of the job or the text`,
-          ),
-        );
-        continue;
-      }
-      const arn = resource === '*' ? undefined : canonicalArnOf(resource);
-      if (resource !== '*' && (!arn || arn.partition !== job.partition)) {
-        refusals.push(
-          refusal(
-            REFUSAL_CODES.resourceNotCanonical,
-            `${what}: ${resource} is not a canonical ARN of the job's partition`,
-          ),
-        );
-        continue;
-      }
-      if (arn?.account !== undefined && arn.account !== job.accountId) {
-        refusals.push(
-          refusal(
-            REFUSAL_CODES.resourceOtherAccount,
-            `${what}: ${resource} belongs to account ${arn.account}`,
-          ),
         );
         continue;
       }

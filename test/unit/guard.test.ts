@@ -11,7 +11,12 @@ import {
 import type { GuardConfig } from '../../lambdas/core/guard.js';
 import { decideAutoApply, globMatches, REFUSAL_CODES } from '../../lambdas/core/guard.js';
 import { analyse, diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
-import type { JobContext, PermissionDiagnosis, S3Location } from '../../lambdas/core/types.js';
+import type {
+  JobContext,
+  PermissionDiagnosis,
+  PolicyCondition,
+  S3Location,
+} from '../../lambdas/core/types.js';
 import { CHANNELS } from '../../lambdas/core/types.js';
 import { readEvent } from '../helpers/fixtures.js';
 
@@ -48,6 +53,13 @@ function decide(
   const job = failedJobFromInput(readEvent(file));
   return decideAutoApply(permission(reason ?? job.failureReason ?? '', job), job, config, { roleTags });
 }
+
+/** A sample event's job with its detail edited. */
+const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
+  const event = structuredClone(readEvent(file));
+  edit(event.detail as Record<string, unknown>);
+  return failedJobFromInput(event);
+};
 
 const codesOf = (decision: { refusals: readonly { code: string }[] }) => decision.refusals.map((r) => r.code);
 const statementsOf = (decision: ReturnType<typeof decide>) => decision.policy?.Statement ?? [];
@@ -301,12 +313,6 @@ describe('issue 8: every IAM write bounded by what the operator declared and wha
 });
 
 describe('red team: hostile job configurations', () => {
-  const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
-    const event = structuredClone(readEvent(file));
-    edit(event.detail as Record<string, unknown>);
-    return failedJobFromInput(event);
-  };
-
   it("a * in the job's S3 URI is not declared by a ? of the operator's pattern", () => {
     // Prepare: the operator declares two-letter project folders; the job names `project-**`.
     const job = jobOf('training-s3-input-access-denied.json', (detail) => {
@@ -415,6 +421,166 @@ describe('red team: hostile job configurations', () => {
       expect(result.eligible).toBe(false);
       expect(codesOf(result)).toContain(REFUSAL_CODES.severalExecutionRoles);
     }
+  });
+});
+
+describe('issue 17: a resource from the job or the text is data, never a pattern', () => {
+  const outputPath = (path: string) => (detail: Record<string, unknown>) => {
+    (detail.OutputDataConfig as { S3OutputPath: string }).S3OutputPath = path;
+  };
+  /** The diagnosis with every grant's condition replaced: what a forged or older record would carry. */
+  const withCondition = (
+    diagnosis: PermissionDiagnosis,
+    action: string,
+    condition: PolicyCondition | undefined,
+  ): PermissionDiagnosis => ({
+    ...diagnosis,
+    findings: diagnosis.findings.map((f) => ({
+      ...f,
+      grants: f.grants.map((g) => (g.actions.includes(action) ? { ...g, condition } : g)),
+    })),
+  });
+  const putDenied = `ClientError: Artifact upload failed: ${DENIED_BY} s3:PutObject because no identity-based policy allows the s3:PutObject action`;
+
+  it('17-2: a policy variable in a job S3 URI is shown escaped and never applied', () => {
+    // Prepare: IAM would expand the variable to `team-b/models`, outside the declared team-a folders.
+    const job = jobOf(
+      'training-s3-output-access-denied.json',
+      outputPath("s3://ml-artifacts/${aws:PrincipalTag/team-a/x,'team-b/models'}"),
+    );
+    const config = { ...OPEN, resourcePatterns: ['arn:aws:s3:::ml-artifacts/*/team-a/*'] };
+    // Act
+    const decision = decideAutoApply(permission(putDenied, job), job, config);
+    const approved = decideAutoApply(permission(putDenied, job), job, config, { humanApproved: true });
+    const proposal = analyse(putDenied, job);
+    // Assess
+    for (const result of [decision, approved]) {
+      expect(result.eligible && result.policy !== undefined).toBe(false);
+      expect(codesOf(result)).toContain(REFUSAL_CODES.resourceNotLiteral);
+    }
+    const shown = JSON.stringify(proposal.kind === 'permission' ? proposal.proposal.policy : {});
+    expect(shown).toContain("arn:aws:s3:::ml-artifacts/${$}{aws:PrincipalTag/team-a/x,'team-b/models'}/*");
+    expect(shown).not.toContain('/${aws:');
+  });
+
+  it('17-2: a CloudTrail key ARN with a policy variable for its account is refused, even after a click', () => {
+    // Prepare: the execution role's own call, with a key ARN whose account IAM would fill in.
+    const event = structuredClone(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
+    const detail = event.detail as { requestParameters: Record<string, unknown>; errorMessage: string };
+    detail.requestParameters.outputDataConfig = {
+      s3OutputPath: 's3://my-output-bucket/model_artifacts',
+      kmsKeyId: 'arn:aws:kms:us-east-1:${aws:ResourceAccount}:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
+    detail.errorMessage = `User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/studio is not authorized to perform: kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    const job = failedJobFromInput(event);
+    const config = { ...OPEN, resourcePatterns: ['arn:aws:kms:us-east-1:*:key/*'] };
+    // Act
+    const approved = decideAutoApply(permission(job.failureReason ?? '', job), job, config, {
+      humanApproved: true,
+    });
+    // Assess
+    expect(approved.policy).toBeUndefined();
+    expect(approved.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:kms:us-east-1:${$}{aws:ResourceAccount}:key/'),
+    });
+  });
+
+  it('17-low-star: a literal * in a job S3 key is never an IAM wildcard', () => {
+    // Prepare: `s3://DEF/*` is the folder named `*`; IAM would read `DEF/*/*` as every folder.
+    const job = jobOf('training-s3-output-access-denied.json', outputPath('s3://my-output-bucket/*'));
+    // Act
+    const decision = decideAutoApply(permission(putDenied, job), job, OPEN);
+    const proposal = analyse(putDenied, job);
+    // Assess
+    expect(decision.policy).toBeUndefined();
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:s3:::my-output-bucket/${*}/*'),
+    });
+    const shown = JSON.stringify(proposal.kind === 'permission' ? proposal.proposal.policy : {});
+    expect(shown).toContain('arn:aws:s3:::my-output-bucket/${*}/*');
+    expect(shown).not.toContain('my-output-bucket/*/*');
+  });
+
+  it.each([
+    ['an upper-case region', 'arn:aws:kms:US-EAST-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['an upper-case service', 'arn:aws:KMS:us-east-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['no account', 'arn:aws:kms:us-east-1::key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ])('17-low-arn-case: a job key ARN with %s is refused, not spared the account rule', (_what, keyArn) => {
+    // Prepare: the operator declares keys of every region; the key is another account's.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      (detail.OutputDataConfig as { KmsKeyId: string }).KmsKeyId = keyArn;
+    });
+    const reason = `ClientError: ${DENIED_BY} kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: ['arn:aws:kms:*'],
+    });
+    // Assess
+    expect(decision.policy).toBeUndefined();
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotCanonical,
+      message: expect.stringContaining(keyArn),
+    });
+  });
+
+  it('17-low-prefix: ListBucket lists the input folder with its /, never a sibling folder sharing the name', () => {
+    // Prepare: `team-a` as a bare s3:prefix would also list `team-a-secret/`.
+    const job = jobOf('training-s3-input-access-denied.json', (detail) => {
+      const [first] = detail.InputDataConfig as { DataSource: { S3DataSource: { S3Uri: string } } }[];
+      if (first) first.DataSource.S3DataSource.S3Uri = 's3://my-training-bucket/team-a';
+      detail.InputDataConfig = [first];
+    });
+    const reason = denial('s3:GetObject', 'arn:aws:s3:::my-training-bucket/team-a/part-00000.csv');
+    const diagnosis = permission(reason, job);
+    // Act
+    const decision = decideAutoApply(diagnosis, job, OPEN);
+    const bare = withCondition(diagnosis, 's3:ListBucket', {
+      StringLike: { 's3:prefix': ['team-a', 'team-a/*'] },
+      StringEquals: { 's3:ResourceAccount': [ACCOUNT] },
+    });
+    const forged = decideAutoApply(bare, job, OPEN);
+    // Assess
+    const listing = statementsOf(decision).find((s) => s.Action.includes('s3:ListBucket'));
+    expect(listing?.Condition?.StringLike?.['s3:prefix']).toEqual(['team-a/', 'team-a/*']);
+    expect(decision.eligible).toBe(true);
+    expect(JSON.stringify(forged.policy ?? {})).not.toContain('s3:ListBucket');
+    expect(codesOf(forged)).toContain(REFUSAL_CODES.resourceNotInJob);
+  });
+
+  it("17-low-eni: the actions on existing network interfaces are bound to the job's subnets", () => {
+    // Prepare
+    const job = failedJobFromInput(readEvent('training-vpc-eni-denied.json'));
+    const reason = denial(
+      'ec2:DeleteNetworkInterface',
+      `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-0abc`,
+    );
+    const diagnosis = permission(reason, job);
+    const subnets = job.subnets.map((s) => `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/${s}`);
+    // Act
+    const decision = decideAutoApply(diagnosis, job, OPEN);
+    const unbound = withCondition(diagnosis, 'ec2:DeleteNetworkInterface', undefined);
+    const forged = decideAutoApply(unbound, job, OPEN);
+    // Assess
+    expect(subnets.length).toBeGreaterThan(0);
+    const onInterfaces = statementsOf(decision).filter((s) =>
+      s.Resource.includes(`arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/*`),
+    );
+    const existing = [
+      'ec2:DeleteNetworkInterface',
+      'ec2:CreateNetworkInterfacePermission',
+      'ec2:DeleteNetworkInterfacePermission',
+    ];
+    for (const action of existing) {
+      expect(onInterfaces.filter((s) => s.Action.includes(action)).map((s) => s.Condition)).toEqual([
+        { ArnEquals: { 'ec2:Subnet': subnets } },
+      ]);
+    }
+    expect(decision.eligible).toBe(true);
+    expect(JSON.stringify(forged.policy ?? {})).not.toContain('ec2:DeleteNetworkInterface');
+    expect(codesOf(forged)).toContain(REFUSAL_CODES.conditionMissing);
   });
 });
 
