@@ -10,7 +10,7 @@ import {
 } from '../../lambdas/core/actions.js';
 import type { GuardConfig } from '../../lambdas/core/guard.js';
 import { decideAutoApply, globMatches, REFUSAL_CODES } from '../../lambdas/core/guard.js';
-import { analyse, diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
+import { analyse, diagnose, failedJobFromInput, propose } from '../../lambdas/core/index.js';
 import type {
   JobContext,
   PermissionDiagnosis,
@@ -592,25 +592,68 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     'shared-data',
   ];
   const S3_CHANNELS = [CHANNELS.inputData, CHANNELS.output, CHANNELS.checkpoint, CHANNELS.modelData];
+  /**
+   * Job data IAM would read as a pattern (`*`, `?`, policy variables), spelled another way (upper
+   * case, another partition, no account) or with paths: each must be refused, and shown only escaped.
+   */
+  const HOSTILE = {
+    prefixes: [
+      '*',
+      'da*ta',
+      'da?ta',
+      '${aws:username}',
+      "team/${aws:PrincipalTag/t,'x'}",
+      'Data/Train',
+      'x/../y',
+    ],
+    keys: [
+      `arn:aws:kms:US-EAST-1:${ACCOUNT}:key/5555`,
+      'arn:aws:kms:us-east-1:${aws:ResourceAccount}:key/6666',
+      `arn:aws:kms:us-east-1:${ACCOUNT}:key/77?7`,
+      `arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/8888`,
+      `arn:aws:kms:us-east-1::key/9999`,
+      'alias/${aws:username}',
+    ],
+    subnets: ['subnet-*', 'subnet-${aws:username}', 'SUBNET-AAA'],
+    securityGroups: ['sg-?11'],
+    images: [
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/team/trainer*:1`,
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/\${aws:username}:1`,
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/Trainer:1`,
+    ],
+    fileSystems: ['fs-*', 'fs-${aws:username}'],
+  };
+  /** Fragments of the hostile data that may appear in a proposal only escaped. */
+  const RAW_FRAGMENTS = ['${aws:', 'da*ta', 'da?ta', '77?7', 'trainer*', 'subnet-*', 'sg-?11', 'fs-*'];
   const KEYS = [
     `arn:aws:kms:us-east-1:${ACCOUNT}:key/1111`,
     `arn:aws:kms:us-east-1:999988887777:key/2222`,
     'alias/ml',
+    ...HOSTILE.keys,
   ];
   const location = fc
     .record({
       channel: fc.constantFrom(...S3_CHANNELS),
       bucket: fc.constantFrom(...BUCKETS),
-      prefix: fc.constantFrom('', 'data', 'data/train', 'out', 'ckpt'),
+      prefix: fc.constantFrom('', 'data', 'data/train', 'out', 'ckpt', ...HOSTILE.prefixes),
     })
     .map((l): S3Location => ({ ...l, uri: `s3://${l.bucket}/${l.prefix}`, isObject: false }));
   const jobs = fc
     .record({
       s3Locations: fc.array(location, { maxLength: 4 }),
       kmsKeys: fc.subarray(KEYS).map((keys) => keys.map((keyId) => ({ use: 'volume' as const, keyId }))),
-      subnets: fc.subarray(['subnet-aaa', 'subnet-bbb']),
-      securityGroups: fc.subarray(['sg-111']),
-      images: fc.subarray([`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`]),
+      subnets: fc.subarray(['subnet-aaa', 'subnet-bbb', ...HOSTILE.subnets], { maxLength: 2 }),
+      securityGroups: fc.subarray(['sg-111', ...HOSTILE.securityGroups]),
+      images: fc.subarray([`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`, ...HOSTILE.images], {
+        maxLength: 2,
+      }),
+      fileSystems: fc
+        .subarray(HOSTILE.fileSystems)
+        .map((ids) => ids.map((id) => ({ type: 'efs' as const, id }))),
+      roleArn: fc.constantFrom(
+        `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
+        `arn:aws:iam::${ACCOUNT}:role/service-role/SageMakerExecRole`,
+      ),
     })
     .map((parts): JobContext => ({
       ...parts,
@@ -620,9 +663,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       partition: 'aws',
       region: 'us-east-1',
       accountId: ACCOUNT,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
       origin: 'job-state-change',
-      fileSystems: [],
     }));
   const patterns = fc.option(
     fc.subarray([
@@ -632,7 +673,9 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       'arn:aws:s3:::shared-data/data/*',
       'arn:aws:s3:::*',
       'arn:aws:s3:::sagemaker-*',
+      'arn:aws:s3:::my-training-bucket/*/team-a/*',
       `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`,
+      'arn:aws:kms:*',
       `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`,
       '*',
     ]),
@@ -650,6 +693,9 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-evil`,
     `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-aaa`,
     'arn:aws:secretsmanager:*:*:secret:*',
+    'arn:aws:s3:::my-training-bucket/${aws:username}/x.csv',
+    'arn:aws:kms:US-EAST-1:999988887777:key/2222',
+    `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-1`,
     `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
     '*',
   );
@@ -666,6 +712,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     'kms:CreateGrant',
     'ecr:BatchGetImage',
     'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
     'iam:PutRolePolicy',
     'secretsmanager:GetSecretValue',
     's3:*',
@@ -714,6 +761,44 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     .tuple(jobs, patterns)
     .chain(([job, resourcePatterns]) => textsFor(job).map((text) => [job, resourcePatterns, text] as const));
 
+  /**
+   * The oracle's own glob: `*` any run, `?` one character other than a `*` of the text, by walking
+   * both strings (no regular expression, nothing shared with the guard).
+   */
+  function matchesGlob(pattern: string, text: string): boolean {
+    let [p, t, star, resume] = [0, 0, -1, 0];
+    while (t < text.length) {
+      if (p < pattern.length && (pattern[p] === text[t] || (pattern[p] === '?' && text[t] !== '*'))) {
+        p += 1;
+        t += 1;
+      } else if (p < pattern.length && pattern[p] === '*') {
+        star = p;
+        resume = t;
+        p += 1;
+      } else if (star >= 0) {
+        p = star + 1;
+        resume += 1;
+        t = resume;
+      } else return false;
+    }
+    while (pattern[p] === '*') p += 1;
+    return p === pattern.length;
+  }
+
+  /** How IAM spells an ARN: lower case, the job's partition and region, the job's account where there is one. */
+  function isCanonicalForJob(resource: string): boolean {
+    if (resource === '*') return true;
+    const [arn, partition, service = '', region = '', account = ''] = resource.split(':');
+    const lower = (part: string) => part === part.toLowerCase();
+    return (
+      arn === 'arn' &&
+      partition === 'aws' &&
+      lower(service) &&
+      (service === 's3' ? region === '' && account === '' : account === ACCOUNT) &&
+      ['', 'us-east-1'].includes(region)
+    );
+  }
+
   /** The roles the job gives a resource, read straight from the configuration. */
   function rolesIn(job: JobContext, resource: string): ConfigRole[] {
     const roles: ConfigRole[] = [];
@@ -728,8 +813,11 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       )
     )
       roles.push(CONFIG_ROLES.keyUse);
-    if (resource.includes(':repository/') && job.images.length > 0 && resource.endsWith('/trainer'))
-      roles.push(CONFIG_ROLES.imagePull);
+    const repositories = job.images.map(
+      (image) =>
+        `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${image.split('/').slice(1).join('/').split(':')[0]}`,
+    );
+    if (repositories.includes(resource)) roles.push(CONFIG_ROLES.imagePull);
     const network = /:(subnet|security-group|network-interface)\/(.+)$/.exec(resource);
     if (
       network &&
@@ -744,7 +832,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
 
   it('applies only configuration-implied access, on declared resources of the job account, with no text wildcard', () => {
     // The property must not hold vacuously: count the statements it checked.
-    const checked = { statements: 0, s3: 0 };
+    const checked = { statements: 0, s3: 0, escaped: 0 };
     fc.assert(
       fc.property(cases, ([job, resourcePatterns, text]) => {
         const diagnosis = diagnose(text, job);
@@ -757,7 +845,15 @@ describe('property: whatever the job, the patterns and the text, the guard appli
           `arn:aws:s3:::sagemaker-us-east-1-${ACCOUNT}`,
           `arn:aws:s3:::sagemaker-us-east-1-${ACCOUNT}/*`,
         ];
-        if (/^\s*AlgorithmError/.test(text)) expect(decision.eligible).toBe(false);
+        if (text.trimStart().startsWith('AlgorithmError')) expect(decision.eligible).toBe(false);
+        // Hostile job data reaches a proposal only escaped, and never an applied policy.
+        const proposed = JSON.stringify(propose(diagnosis).policy ?? {});
+        for (const fragment of RAW_FRAGMENTS) expect(proposed).not.toContain(fragment);
+        if (proposed.includes('${')) checked.escaped += 1;
+        const conditionValues = (decision.policy?.Statement ?? []).flatMap((s) =>
+          Object.values(s.Condition ?? {}).flatMap((keys) => Object.values(keys).flat()),
+        );
+        for (const value of conditionValues) expect(value).not.toContain('$');
         for (const statement of decision.policy?.Statement ?? []) {
           const isS3 = statement.Action.some((a) => a.startsWith('s3:'));
           if (isS3) expect(statement.Condition?.StringEquals?.['s3:ResourceAccount']).toEqual([ACCOUNT]);
@@ -777,7 +873,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
                 row?.resourceKind === RESOURCE_KINDS.ecrRepository
               ) {
                 expect(
-                  declared.some((p) => globMatches(p, resource)),
+                  declared.some((p) => matchesGlob(p, resource)),
                   resource,
                 ).toBe(true);
               }
@@ -785,19 +881,23 @@ describe('property: whatever the job, the patterns and the text, the guard appli
                 expect(
                   declared.some(
                     (p) =>
-                      globMatches(p, resource) ||
+                      matchesGlob(p, resource) ||
                       p.startsWith(`${resource}/`) ||
                       p === '*' ||
-                      globMatches(p, `${resource}/x`),
+                      matchesGlob(p, `${resource}/x`),
                   ),
                   resource,
                 ).toBe(true);
               }
-              // In the job's account, and free of any wildcard the text wrote.
-              const account = /^arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(resource)?.[1];
-              if (account) expect(account).toBe(ACCOUNT);
-              expect(resource).not.toMatch(/subnet-evil|secretsmanager|\?|:::\*/);
-              expect(resource.replace(/(\/\*|:log-stream:\*|^\*)$/, '')).not.toContain('*');
+              // Canonical, in the job's account, free of policy variables and of any wildcard the job or the text wrote.
+              expect(isCanonicalForJob(resource), resource).toBe(true);
+              expect(resource).not.toContain('$');
+              expect(resource).not.toContain('?');
+              for (const banned of ['subnet-evil', 'secretsmanager', ':::*'])
+                expect(resource).not.toContain(banned);
+              const templateStar = ['/*', ':log-stream:*'].find((end) => resource.endsWith(end)) ?? '';
+              const data = resource === '*' ? '' : resource.slice(0, resource.length - templateStar.length);
+              expect(data, resource).not.toContain('*');
             }
           }
         }
@@ -806,5 +906,6 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     );
     expect(checked.statements).toBeGreaterThan(20);
     expect(checked.s3).toBeGreaterThan(3);
+    expect(checked.escaped).toBeGreaterThan(20);
   });
 });
