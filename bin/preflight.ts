@@ -6,8 +6,9 @@
  *   npm run preflight -- --job FILE [--role ARN] [--region R] [--format text|json] [--no-simulate]
  *
  * FILE is a CreateTrainingJob (or Processing, Transform, HyperParameterTuning) request as
- * `aws sagemaker create-training-job --cli-input-json` takes it, a Describe*Job output, or the
- * CloudTrail event of a successful Create*Job call. `--no-simulate` is offline: it prints the
+ * `aws sagemaker create-training-job --cli-input-json` takes it, a CreateModel request (alone or as
+ * `{"CreateModel": ..., "CreateEndpointConfig": ...}`), a Describe*Job output, or the CloudTrail event
+ * of a successful Create call. `--no-simulate` is offline: it prints the
  * required permissions only. Otherwise the role is checked with SimulatePrincipalPolicy and GetRole
  * (credentials and region from the standard AWS chain).
  *
@@ -21,6 +22,7 @@ import { InvalidInputError, UsageError } from '../lambdas/core/errors.js';
 import type { PreflightReport } from '../lambdas/core/preflight.js';
 import {
   jobToCheck,
+  offlineUnchecked,
   PREDICTIONS,
   renderPreflightText,
   requiredJson,
@@ -93,23 +95,30 @@ export async function main(argv: readonly string[]): Promise<number> {
   const job = jobToCheck(readJob(values.job), { roleArn: values.role, region: values.region });
   if (values['no-simulate']) {
     const required = requiredPermissions(job);
+    const unchecked = offlineUnchecked(job);
     process.stdout.write(
-      `${format === 'json' ? JSON.stringify(requiredJson(required), null, 2) : requiredText(required)}\n`,
+      `${
+        format === 'json'
+          ? JSON.stringify(requiredJson(required, unchecked), null, 2)
+          : [requiredText(required), ...unchecked.map((line) => `Not checked: ${line}.`)].join('\n')
+      }\n`,
     );
     return 0;
   }
   // The SDK's notice about future Node.js versions is not this command's output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only here: the offline path never needs the SDK.
-  const [{ IAMClient }, { ECRClient }, { checkJob }] = await Promise.all([
+  const [{ IAMClient }, { ECRClient }, { S3Client }, { checkJob }] = await Promise.all([
     import('@aws-sdk/client-iam'),
     import('@aws-sdk/client-ecr'),
+    import('@aws-sdk/client-s3'),
     import('../lambdas/preflight/check.js'),
   ]);
   const region = values.region ?? job.region;
   const report = await checkJob(job, {
     iam: new IAMClient({ region, maxAttempts: 6 }),
     ecr: new ECRClient({ region, maxAttempts: 6 }),
+    s3: new S3Client({ region, maxAttempts: 6 }),
   });
   if (format === 'json') {
     const { diagnosis: _diagnosis, required, ...verdict } = report;

@@ -6,12 +6,14 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import type { JobType, JobTypeFacts } from '../lambdas/core/job-types.js';
 import {
   API_CALL_DETAIL_TYPE,
   JOB_TYPES,
   SAGEMAKER_API_SOURCE,
   SAGEMAKER_EVENT_SOURCE,
 } from '../lambdas/core/job-types.js';
+import { PREFLIGHT_CALLS } from '../lambdas/core/preflight.js';
 import { iam5Finding } from './nag.js';
 
 /** Builds a function the way the rest of the stack builds its functions. */
@@ -30,8 +32,10 @@ export interface PreflightCheckProps {
   readonly deadLetterQueue: sqs.IQueue;
   /** Builds the function (bundling, runtime, logs). */
   readonly createFunction: FunctionFactory;
+  /** The job types checked at submission, each by its own Create call (an endpoint by CreateModel). */
+  readonly jobTypes: readonly JobType[];
   /**
-   * Stop a training job whose failure is certain (an explicit deny in the role, its boundary or an
+   * Stop a job whose failure is certain (an explicit deny in the role, its boundary or an
    * SCP, or a trust policy that does not let SageMaker assume the role). Never on an uncertain or
    * unverifiable result.
    * @default false
@@ -42,8 +46,8 @@ export interface PreflightCheckProps {
 const ENTRY = fileURLToPath(new URL('../lambdas/preflight/handler.ts', import.meta.url));
 
 /**
- * Pre-flight on submission: a rule on the successful CreateTrainingJob call (CloudTrail, so the
- * account needs a trail logging management events) invokes a function that simulates the job's
+ * Pre-flight on submission: a rule on the successful Create call of each enabled job type
+ * (CloudTrail, so the account needs a trail logging management events) invokes a function that simulates the job's
  * execution role against everything its configuration needs, and publishes "this job will fail"
  * with the fix when it will, seconds after submission.
  */
@@ -63,12 +67,36 @@ export class PreflightCheck extends Construct {
     const roles = `arn:${partition}:iam::${account}:role/*`;
     // Images may come from other accounts' registries: their repository policies are read where allowed.
     const repositories = `arn:${partition}:ecr:*:*:repository/*`;
-    const trainingJobs = `arn:${partition}:sagemaker:${region}:${account}:${JOB_TYPES.training.arnResourceType}/*`;
+    // Each job type that can be stopped, by its own Stop call on its own jobs.
+    const stoppable = stop
+      ? props.jobTypes.flatMap((type) => {
+          const { stopCall, arnResourceType } = JOB_TYPES[type] as JobTypeFacts;
+          return stopCall
+            ? [
+                {
+                  action: `sagemaker:${stopCall}`,
+                  resource: `arn:${partition}:sagemaker:${region}:${account}:${arnResourceType}/*`,
+                },
+              ]
+            : [];
+        })
+      : [];
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'SimulateExecutionRoles',
         actions: ['iam:SimulatePrincipalPolicy', 'iam:GetRole'],
         resources: [roles],
+      }),
+    );
+    // Submitted jobs' buckets are not known at deploy time; reads of other accounts' buckets fail by
+    // the ExpectedBucketOwner the check sends, and are reported as unknown.
+    const buckets = `arn:${partition}:s3:::*`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBucketDefaultEncryption',
+        actions: ['s3:GetEncryptionConfiguration'],
+        resources: [buckets],
+        conditions: { StringEquals: { 's3:ResourceAccount': account } },
       }),
     );
     this.role.addToPolicy(
@@ -78,36 +106,54 @@ export class PreflightCheck extends Construct {
         resources: [repositories],
       }),
     );
-    if (stop) {
+    // A transform job runs as its model's role: the check reads the model the request names.
+    const models = props.jobTypes.includes('transform')
+      ? [`arn:${partition}:sagemaker:${region}:${account}:model/*`]
+      : [];
+    if (models.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'StopJobsThatWillFail',
-          actions: ['sagemaker:StopTrainingJob'],
-          resources: [trainingJobs],
+          sid: 'ReadModelsOfTransformJobs',
+          actions: ['sagemaker:DescribeModel'],
+          resources: models,
         }),
       );
     }
-    for (const resource of [roles, repositories, ...(stop ? [trainingJobs] : [])]) {
+    for (const { action, resource } of stoppable) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: `StopJobsThatWillFail${action.slice(action.indexOf(':') + 1)}`,
+          actions: [action],
+          resources: [resource],
+        }),
+      );
+    }
+    for (const resource of [
+      roles,
+      repositories,
+      buckets,
+      ...models,
+      ...stoppable.map((entry) => entry.resource),
+    ]) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:
-          'Submitted jobs, their execution roles and their images are not known at deploy time: the check reads any role ' +
-          "of this account and any repository policy it is allowed to read, and stops only this account's training jobs.",
+          'Submitted jobs, their execution roles, buckets and images are not known at deploy time: the check reads any role ' +
+          "and any bucket's default encryption of this account, any repository policy it is allowed to read, and stops only this account's jobs of the enabled types.",
       });
     }
     this.function = props.createFunction('PreflightFunction', ENTRY, this.role, {
       TOPIC_ARN: props.topicArn,
       STOP_ON_PREFLIGHT_FAILURE: String(stop),
     });
-    this.rule = new events.Rule(this, 'SubmittedTrainingJobRule', {
-      description:
-        'Submitted SageMaker training jobs (CloudTrail) to the sagemaker-iam-remediator pre-flight check',
+    this.rule = new events.Rule(this, 'SubmittedJobRule', {
+      description: 'Submitted SageMaker jobs (CloudTrail) to the sagemaker-iam-remediator pre-flight check',
       eventPattern: {
         source: [SAGEMAKER_EVENT_SOURCE],
         detailType: [API_CALL_DETAIL_TYPE],
         detail: {
           eventSource: [SAGEMAKER_API_SOURCE],
-          eventName: [JOB_TYPES.training.createCall],
+          eventName: props.jobTypes.map((type) => PREFLIGHT_CALLS[type]),
           errorCode: events.Match.doesNotExist(),
         },
       },

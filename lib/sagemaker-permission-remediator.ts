@@ -515,6 +515,7 @@ export class SageMakerPermissionRemediator extends Construct {
         topicArn: this.topic.topicArn,
         deadLetterQueue: this.deadLetterQueue,
         stopOnPreflightFailure: props.preflight.stopOnPreflightFailure,
+        jobTypes,
         createFunction: (fnId, entry, fnRole, environment) =>
           this.bundledFunction(fnId, entry, fnRole, logRetention, { environment }),
       });

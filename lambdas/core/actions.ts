@@ -5,7 +5,7 @@
  * roles an action serves and whether it may ever be applied without a human. Nothing else keeps a
  * list of actions.
  */
-import type { Channel, PolicyCondition } from './types.js';
+import type { Channel, KmsKeyReference, PolicyCondition } from './types.js';
 import { CHANNELS } from './types.js';
 
 /** How a policy names the resources an action acts on. */
@@ -16,7 +16,10 @@ export const RESOURCE_KINDS = {
   s3Bucket: 's3-bucket',
   ecrRepository: 'ecr-repository',
   kmsKey: 'kms-key',
+  /** The job's log group and its streams. */
   logGroup: 'log-group',
+  /** The job's log group alone: CreateLogGroup acts on no stream. */
+  logGroupOnly: 'log-group-only',
   /** CreateNetworkInterface: the new interface plus the job's subnets and security groups. */
   network: 'network',
   /** Network interfaces SageMaker created for the job. */
@@ -49,8 +52,12 @@ export const CONFIG_ROLES = {
   inputRead: 'input-read',
   outputWrite: 'output-write',
   checkpoint: 'checkpoint',
-  /** A volume, output or input KMS key of the job. */
-  keyUse: 'key-use',
+  /** The key of the job's storage volumes (`ResourceConfig.VolumeKmsKeyId` and its kin). */
+  volumeKey: 'volume-key',
+  /** The key the job's output is encrypted with (`OutputDataConfig.KmsKeyId` and its kin). */
+  outputKey: 'output-key',
+  /** The key the job's input objects are encrypted with (their bucket's default encryption). */
+  inputKey: 'input-key',
   imagePull: 'image-pull',
   vpc: 'vpc',
   logs: 'logs',
@@ -71,6 +78,13 @@ export const S3_CHANNEL_ROLES: Readonly<Partial<Record<Channel, ConfigRole>>> = 
   [CHANNELS.checkpoint]: CONFIG_ROLES.checkpoint,
 };
 
+/** The configuration role of each use of a KMS key in a job. */
+export const KEY_ROLES: Readonly<Record<KmsKeyReference['use'], ConfigRole>> = {
+  volume: CONFIG_ROLES.volumeKey,
+  output: CONFIG_ROLES.outputKey,
+  input: CONFIG_ROLES.inputKey,
+};
+
 export interface ActionRow {
   readonly resourceKind: ResourceKind;
   /** The configuration roles under which a job needs this action; the guard applies it under no other. */
@@ -86,6 +100,11 @@ export interface ActionRow {
   readonly requiredCondition?: PolicyCondition;
   /** The channel a denial of the action belongs to when no S3 location or rule claims it. */
   readonly channel?: Channel;
+  /**
+   * Why a job needs the action under a role where AWS's list of execution-role permissions does not
+   * name it (test/fixtures/preflight/documented-permissions.json): pre-flight shows it in the `why`.
+   */
+  readonly reasons?: Readonly<Partial<Record<ConfigRole, string>>>;
 }
 
 const row = (
@@ -94,30 +113,69 @@ const row = (
   extra: Partial<Omit<ActionRow, 'resourceKind' | 'serves'>> = {},
 ): ActionRow => ({ resourceKind, serves, mayAutoApply: serves.length > 0, widensPrivilege: false, ...extra });
 
-const { inputRead, outputWrite, checkpoint, keyUse, imagePull, vpc, logs, metrics, fileSystem } =
-  CONFIG_ROLES;
+const {
+  inputRead,
+  outputWrite,
+  checkpoint,
+  volumeKey,
+  outputKey,
+  inputKey,
+  imagePull,
+  vpc,
+  logs,
+  metrics,
+  fileSystem,
+} = CONFIG_ROLES;
+
+/** The reason SageMaker's writes to S3 need more than s3:PutObject. */
+const MULTIPART = 'multipart upload: SageMaker uploads large files in parts';
+const MULTIPART_ABORT = `${MULTIPART}, and aborts an upload that fails`;
 
 /** The table. An action a message names that is not here is proposed for a human, never applied. */
 export const ACTIONS = {
   's3:GetObject': row(RESOURCE_KINDS.s3Object, [inputRead, checkpoint]),
   's3:ListBucket': row(RESOURCE_KINDS.s3Bucket, [inputRead, checkpoint]),
   's3:PutObject': row(RESOURCE_KINDS.s3Object, [outputWrite, checkpoint]),
-  's3:AbortMultipartUpload': row(RESOURCE_KINDS.s3Object, [outputWrite, checkpoint]),
+  's3:AbortMultipartUpload': row(RESOURCE_KINDS.s3Object, [outputWrite, checkpoint], {
+    reasons: { [outputWrite]: MULTIPART_ABORT, [checkpoint]: MULTIPART_ABORT },
+  }),
   // SageMaker never deletes the job's data: a delete is someone's code, for a human to judge.
   's3:DeleteObject': row(RESOURCE_KINDS.s3Object, []),
   'ecr:GetAuthorizationToken': row(RESOURCE_KINDS.none, [imagePull]),
   'ecr:BatchCheckLayerAvailability': row(RESOURCE_KINDS.ecrRepository, [imagePull]),
   'ecr:BatchGetImage': row(RESOURCE_KINDS.ecrRepository, [imagePull]),
   'ecr:GetDownloadUrlForLayer': row(RESOURCE_KINDS.ecrRepository, [imagePull]),
-  'kms:Decrypt': row(RESOURCE_KINDS.kmsKey, [keyUse]),
-  'kms:GenerateDataKey': row(RESOURCE_KINDS.kmsKey, [keyUse]),
+  'kms:Decrypt': row(RESOURCE_KINDS.kmsKey, [volumeKey, outputKey, inputKey], {
+    reasons: {
+      [volumeKey]: 'storage volumes: the instances read back the data key their volume is encrypted with',
+      [outputKey]: `${MULTIPART}: to an SSE-KMS location S3 reads the data key back to complete the upload`,
+    },
+  }),
+  'kms:GenerateDataKey': row(RESOURCE_KINDS.kmsKey, [volumeKey, outputKey], {
+    reasons: {
+      [volumeKey]: 'storage volumes: each is encrypted with a data key generated under the key',
+      [outputKey]: 'SSE-KMS: S3 encrypts each uploaded object with a data key generated under the key',
+    },
+  }),
+  // The SageMaker API reference (OutputDataConfig.KmsKeyId, TransformOutput.KmsKeyId): with a key id
+  // or alias, the execution role must be allowed kms:Encrypt.
+  'kms:Encrypt': row(RESOURCE_KINDS.kmsKey, [outputKey], {
+    reasons: {
+      [outputKey]: 'output keys: SageMaker encrypts what it writes under the output key as the role',
+    },
+  }),
   // Without the condition a grant can hand the key to any principal.
-  'kms:CreateGrant': row(RESOURCE_KINDS.kmsKey, [keyUse], {
+  'kms:CreateGrant': row(RESOURCE_KINDS.kmsKey, [volumeKey, outputKey], {
     widensPrivilege: true,
     requiredCondition: { Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
+    reasons: {
+      [volumeKey]: 'grants for volume keys: the instances encrypt their storage volumes through a grant',
+      [outputKey]:
+        'grants: the AWS services that write the output use the key through a grant, and only they may',
+    },
   }),
   'kms:DescribeKey': row(RESOURCE_KINDS.kmsKey, []),
-  'logs:CreateLogGroup': row(RESOURCE_KINDS.logGroup, [logs]),
+  'logs:CreateLogGroup': row(RESOURCE_KINDS.logGroupOnly, [logs]),
   'logs:CreateLogStream': row(RESOURCE_KINDS.logGroup, [logs]),
   'logs:PutLogEvents': row(RESOURCE_KINDS.logGroup, [logs]),
   'logs:DescribeLogStreams': row(RESOURCE_KINDS.logGroup, [logs]),

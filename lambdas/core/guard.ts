@@ -16,6 +16,7 @@ import type { ActionRow, ConfigRole } from './actions.js';
 import {
   actionRow,
   CONFIG_ROLES,
+  KEY_ROLES,
   DECLARED_RESOURCE_KINDS,
   isEscalation,
   RESOURCE_KINDS,
@@ -239,14 +240,14 @@ function keyRoles(resource: string, grant: Grant, job: JobContext): ConfigRole[]
     const { partition, region, account } = keyArnEnvironmentOf(keyRef, env);
     return `arn:${partition}:kms:${region}:${account}:key/*`;
   };
-  const named = job.kmsKeys.some((key) =>
+  const named = job.kmsKeys.filter((key) =>
     id === '*'
       ? aliases.length > 0 &&
         resource === aliasKeysOf(key.keyId) &&
         aliases.every((alias) => aliasOf(key.keyId) === alias)
       : !key.keyId.includes('alias/') && keyIdOf(key.keyId) === id,
   );
-  return named ? [CONFIG_ROLES.keyUse] : [];
+  return [...new Set(named.map((key) => KEY_ROLES[key.use]))];
 }
 
 /** The roles the job's configuration gives to the whole of it, whatever the resource. */
@@ -289,9 +290,12 @@ function configRolesOf(resource: string, action: string, grant: Grant, job: JobC
     case RESOURCE_KINDS.network:
     case RESOURCE_KINDS.networkInterface:
       return networkRoles(resource, job);
-    case RESOURCE_KINDS.logGroup: {
+    case RESOURCE_KINDS.logGroup:
+    case RESOURCE_KINDS.logGroupOnly: {
       const group = `arn:${job.partition}:logs:${job.region ?? ''}:${job.accountId ?? ''}:log-group:${logGroupOf(job)}`;
-      return resource === group || resource === `${group}:log-stream:*` ? [CONFIG_ROLES.logs] : [];
+      const streams =
+        resourceKindOf(action) === RESOURCE_KINDS.logGroup && resource === `${group}:log-stream:*`;
+      return resource === group || streams ? [CONFIG_ROLES.logs] : [];
     }
     case RESOURCE_KINDS.fileSystem:
       return job.fileSystems.some((fs) => !hasWildcard(fs.id) && resource.endsWith(`:file-system/${fs.id}`))

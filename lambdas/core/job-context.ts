@@ -79,12 +79,14 @@ function submitDirectory(detail: Json): string | undefined {
 
 /**
  * The objects that hold a failure's configuration: the description itself; a tuning job's training
- * job definitions; an endpoint's models (the adapter adds them as `Models` from DescribeModel).
+ * job definitions; an endpoint's or a transform job's models (added as `Models` from DescribeModel).
  */
 function configurationsOf(detail: Json, jobType: JobType): Json[] {
   const nested = {
     tuning: [detail.TrainingJobDefinition, ...list(detail.TrainingJobDefinitions)],
     endpoint: list(detail.Models),
+    // A transform job runs as its model's role, with its model's images (pre-flight adds the model).
+    transform: list(detail.Models),
   } as Partial<Record<JobType, unknown[]>>;
   return [detail, ...(nested[jobType] ?? []).filter(isObject)];
 }

@@ -53,6 +53,10 @@ export interface JobTypeFacts {
   readonly cloudWatchNamespace: string;
   /** What messages call one job of this type. */
   readonly noun: string;
+  /** What the job writes to its S3 output, for pre-flight's `why`. */
+  readonly outputNoun: string;
+  /** The call that stops a job of this type that pre-flight finds will fail (IAM `sagemaker:<call>`). */
+  readonly stopCall?: string;
   /** The SageMaker console's path to such jobs (`.../sagemaker/home?region=R#/<path>/NAME`). */
   readonly consolePath: string;
 }
@@ -69,6 +73,8 @@ export const JOB_TYPES = {
     createCall: 'CreateTrainingJob',
     cloudWatchNamespace: '/aws/sagemaker/TrainingJobs',
     noun: 'training job',
+    outputNoun: 'the model artifacts',
+    stopCall: 'StopTrainingJob',
     consolePath: 'jobs',
   },
   processing: {
@@ -82,6 +88,8 @@ export const JOB_TYPES = {
     createCall: 'CreateProcessingJob',
     cloudWatchNamespace: '/aws/sagemaker/ProcessingJobs',
     noun: 'processing job',
+    outputNoun: 'the processing outputs',
+    stopCall: 'StopProcessingJob',
     consolePath: 'processing-jobs',
   },
   transform: {
@@ -95,6 +103,8 @@ export const JOB_TYPES = {
     createCall: 'CreateTransformJob',
     cloudWatchNamespace: '/aws/sagemaker/TransformJobs',
     noun: 'transform job',
+    outputNoun: 'the inference results',
+    stopCall: 'StopTransformJob',
     consolePath: 'transform-jobs',
   },
   tuning: {
@@ -109,6 +119,8 @@ export const JOB_TYPES = {
     // A tuning job's training jobs log as training jobs.
     cloudWatchNamespace: '/aws/sagemaker/TrainingJobs',
     noun: 'hyperparameter tuning job',
+    outputNoun: "its training jobs' model artifacts",
+    stopCall: 'StopHyperParameterTuningJob',
     consolePath: 'hyper-tuning-jobs',
   },
   endpoint: {
@@ -127,6 +139,7 @@ export const JOB_TYPES = {
     ],
     cloudWatchNamespace: '/aws/sagemaker/Endpoints',
     noun: 'endpoint',
+    outputNoun: 'the inference results',
     consolePath: 'endpoints',
   },
 } as const satisfies Record<string, JobTypeFacts>;
@@ -139,6 +152,9 @@ export const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as JobType[];
 
 /** The Describe operation of each job type's own description (the first read of its row). */
 export type DescribeOperation = (typeof JOB_TYPES)[JobType]['describe'][0]['operation'];
+
+/** The Stop call of every job type that has one. */
+export type StopCall = Extract<(typeof JOB_TYPES)[JobType], { stopCall: string }>['stopCall'];
 
 /** The Create calls whose denials are diagnosed, by the job type they would have created. */
 export const CREATE_CALLS: Readonly<Record<string, JobType>> = Object.fromEntries(

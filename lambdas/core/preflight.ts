@@ -9,12 +9,12 @@
  */
 import { InvalidInputError } from './errors.js';
 import { jobContextFromDescription, parseArn, pascalKeys } from './job-context.js';
-import { API_CALL_DETAIL_TYPE, CREATE_CALLS, JOB_TYPE_NAMES, JOB_TYPES } from './job-types.js';
+import { API_CALL_DETAIL_TYPE, JOB_TYPE_NAMES, JOB_TYPES } from './job-types.js';
 import type { FixProposal } from './propose.js';
 import { propose } from './propose.js';
 import { renderText } from './render.js';
 import type { ConfigRole } from './actions.js';
-import { ACTIONS, CONFIG_ROLES, S3_CHANNEL_ROLES, serviceOf } from './actions.js';
+import { ACTIONS, actionRow, CONFIG_ROLES, KEY_ROLES, S3_CHANNEL_ROLES, serviceOf } from './actions.js';
 import { grantsFor } from './scope.js';
 import type {
   Channel,
@@ -31,12 +31,21 @@ import { CHANNELS, FIX_LOCATIONS } from './types.js';
 export const SAGEMAKER_PRINCIPAL = 'sagemaker.amazonaws.com';
 
 /**
- * Job types whose Create request holds their whole configuration, role included: those with a Create
- * call in the job-type table (an endpoint's configuration lives on its models).
+ * The calls that make what an endpoint runs: its model (role, images, model data, network) and the
+ * configuration that hosts it (the volume key). Pre-flight checks a model as the endpoint it serves.
  */
-export const PREFLIGHT_JOB_TYPES: readonly JobType[] = JOB_TYPE_NAMES.filter((type) =>
-  Boolean((JOB_TYPES[type] as { createCall?: string }).createCall),
-);
+export const MODEL_CALLS = { model: 'CreateModel', endpointConfig: 'CreateEndpointConfig' } as const;
+
+/**
+ * The Create calls pre-flight checks at submission, by job type: each job type's own Create call,
+ * and CreateModel for endpoints.
+ */
+export const PREFLIGHT_CALLS: Readonly<Record<JobType, string>> = Object.fromEntries(
+  JOB_TYPE_NAMES.map((type) => [
+    type,
+    (JOB_TYPES[type] as { createCall?: string }).createCall ?? MODEL_CALLS.model,
+  ]),
+) as Record<JobType, string>;
 
 /** One action the execution role needs on one resource, and the part of the configuration that needs it. */
 export interface RequiredPermission {
@@ -62,9 +71,6 @@ export interface PreflightOverrides {
   readonly region?: string;
 }
 
-/** ECR image URIs carry the registry's account and region; SageMaker pulls only from the job's region. */
-const ECR_IMAGE_REGION = /^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/;
-
 /**
  * The job a pre-flight check is about, from a Create*Job request (as the SDKs and
  * `aws sagemaker create-training-job --cli-input-json` take it), a Describe*Job output, or the
@@ -77,24 +83,22 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
   if (!isObject(input)) throw new InvalidInputError('the job configuration is not a JSON object');
   const fromTrail = input['detail-type'] === API_CALL_DETAIL_TYPE && isObject(input.detail);
   const detail = fromTrail ? (input.detail as Json) : undefined;
-  if (detail && !Object.hasOwn(CREATE_CALLS, str(detail.eventName) ?? '')) {
-    throw new InvalidInputError(`not a SageMaker Create*Job call (${String(detail.eventName)})`);
+  if (detail && !Object.values(PREFLIGHT_CALLS).includes(str(detail.eventName) ?? '')) {
+    throw new InvalidInputError(
+      `not a call pre-flight checks (${String(detail.eventName)}; checked: ${[...new Set(Object.values(PREFLIGHT_CALLS))].join(', ')})`,
+    );
   }
   if (detail && str(detail.errorCode)) {
     throw new InvalidInputError(`the ${String(detail.eventName)} call failed (${String(detail.errorCode)})`);
   }
   const request: unknown = detail ? pascalKeys(detail.requestParameters) : input;
   const response: unknown = detail ? pascalKeys(detail.responseElements) : undefined;
-  const configuration = { ...(isObject(request) ? request : {}), ...(isObject(response) ? response : {}) };
+  const submitted = { ...(isObject(request) ? request : {}), ...(isObject(response) ? response : {}) };
+  const configuration = endpointOfModel(submitted) ?? submitted;
   const { context } = jobContextFromDescription(configuration, {
     region: str(detail?.awsRegion) ?? str(input.region),
     account: str(detail?.recipientAccountId) ?? str(input.account),
   });
-  if (!PREFLIGHT_JOB_TYPES.includes(context.jobType)) {
-    throw new InvalidInputError(
-      `pre-flight checks ${PREFLIGHT_JOB_TYPES.join(', ')} jobs, not ${context.jobType}: an endpoint's configuration lives on its models`,
-    );
-  }
   const roleArn = overrides.roleArn ?? context.roleArn;
   const role = roleArn ? parseArn(roleArn) : undefined;
   if (!roleArn || role?.service !== 'iam' || !/^role\//.test(role.resource)) {
@@ -102,7 +106,7 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
       roleArn ? `${roleArn} is not an IAM role ARN` : 'the job names no execution role: pass --role ARN',
     );
   }
-  const imageRegion = context.images.map((image) => ECR_IMAGE_REGION.exec(image)?.[1]).find(Boolean);
+  const imageRegion = context.images.map((image) => ecrRepositoryOf(image)?.region).find(Boolean);
   const name = context.jobName ?? str(configuration[JOB_TYPES[context.jobType].nameField]);
   return {
     ...context,
@@ -112,6 +116,27 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
     partition: role.partition,
     accountId: role.accountId,
     region: context.jobArn ? context.region : (overrides.region ?? context.region ?? imageRegion),
+  };
+}
+
+/**
+ * A CreateModel request, alone or as `{CreateModel, CreateEndpointConfig}`, as the description of
+ * the endpoint it will serve (the shape the remediator's describer builds from DescribeModel);
+ * undefined for anything else.
+ */
+function endpointOfModel(input: Json): Json | undefined {
+  const model = isObject(input[MODEL_CALLS.model])
+    ? input[MODEL_CALLS.model]
+    : str(input.ModelName) && str(input.ExecutionRoleArn)
+      ? input
+      : undefined;
+  if (!isObject(model)) return undefined;
+  const hosting = input[MODEL_CALLS.endpointConfig];
+  const config: Json = isObject(hosting) ? hosting : {};
+  return {
+    [JOB_TYPES.endpoint.nameField]: str(config.EndpointConfigName) ?? str(model.ModelName) ?? 'model',
+    EndpointConfigKmsKeyId: config.KmsKeyId,
+    Models: [model],
   };
 }
 
@@ -136,17 +161,23 @@ interface Need {
   readonly whyOf?: (resource: string) => string;
 }
 
-/** What each S3 channel does with its location, for the `why` of a requirement. */
+/** What each S3 channel does with its location (the output's words are the job type's). */
 const S3_USES: Readonly<Partial<Record<Channel, string>>> = {
   [CHANNELS.inputData]: 'reads input data from',
   [CHANNELS.sourceCode]: 'reads the source code',
-  [CHANNELS.output]: 'writes the model artifacts (multipart) to',
   [CHANNELS.checkpoint]: 'reads and writes checkpoints at',
   [CHANNELS.debuggerOutput]: 'writes Debugger output to',
   [CHANNELS.profilerOutput]: 'writes profiler output to',
   [CHANNELS.tensorboardOutput]: 'writes TensorBoard output to',
   [CHANNELS.modelData]: 'reads model data from',
 };
+
+/** What each S3 channel does with its location, for the `why` of a requirement, in the job type's words. */
+const s3UseOf = (channel: Channel, jobType: JobType): string =>
+  ({
+    ...S3_USES,
+    [CHANNELS.output]: `writes ${JOB_TYPES[jobType].outputNoun} to`,
+  })[channel] ?? channel;
 
 /**
  * Every part of the job's configuration that the execution role acts on. A channel's S3 locations
@@ -163,7 +194,7 @@ function needsOf(job: JobContext): Need[] {
     ...slice,
   });
   const s3Channels = [...new Set(job.s3Locations.map((location) => location.channel))];
-  const ecrImages = job.images.filter((image) => ECR_IMAGE_REGION.test(image));
+  const ecrImages = job.images.filter((image) => ecrRepositoryOf(image));
   const jobWide = (channel: Channel, role: ConfigRole, why: string): Need => ({
     channel,
     role,
@@ -177,12 +208,12 @@ function needsOf(job: JobContext): Need[] {
         channel,
         role: S3_CHANNEL_ROLES[channel] ?? CONFIG_ROLES.inputRead,
         job: only({ s3Locations: locations }),
-        why: `${S3_USES[channel] ?? channel} ${locations.map((l) => l.uri).join(', ')}`,
+        why: `${s3UseOf(channel, job.jobType)} ${locations.map((l) => l.uri).join(', ')}`,
         whyOf: (resource) => {
           const on = locations.filter((l) =>
             `${resource}/`.startsWith(`arn:${job.partition}:s3:::${l.bucket}/${l.prefix}`),
           );
-          return `${S3_USES[channel] ?? channel} ${(on.length > 0 ? on : locations).map((l) => l.uri).join(', ')}`;
+          return `${s3UseOf(channel, job.jobType)} ${(on.length > 0 ? on : locations).map((l) => l.uri).join(', ')}`;
         },
       };
     }),
@@ -198,9 +229,9 @@ function needsOf(job: JobContext): Need[] {
       : []),
     ...job.kmsKeys.map((key): Need => ({
       channel: CHANNELS.kms,
-      role: CONFIG_ROLES.keyUse,
+      role: KEY_ROLES[key.use],
       job: only({ kmsKeys: [key] }),
-      why: `uses the ${key.use} key ${key.keyId}`,
+      why: `uses the ${key.use} key ${key.keyId}${key.foundIn ? ` (${key.foundIn})` : ''}`,
     })),
     ...(job.subnets.length > 0
       ? [
@@ -240,7 +271,8 @@ export function requiredPermissions(job: JobContext): RequiredPermission[] {
     })) {
       for (const action of grant.actions) {
         for (const resource of grant.resources) {
-          const why = need.whyOf?.(resource) ?? need.why;
+          const reason = actionRow(action)?.reasons?.[need.role];
+          const why = `${need.whyOf?.(resource) ?? need.why}${reason ? ` (${reason})` : ''}`;
           const permission = { action, resource, condition: grant.condition, why, channel: need.channel };
           const existing = required.get(keyOf(permission));
           // One requirement per action, resource and condition; each use of it is a reason.
@@ -257,21 +289,47 @@ export function requiredPermissions(job: JobContext): RequiredPermission[] {
   const trust: RequiredPermission = {
     action: 'sts:AssumeRole',
     resource: job.roleArn ?? '',
-    why: `SageMaker assumes the execution role: its trust policy must allow ${SAGEMAKER_PRINCIPAL}`,
+    why: `runs as ${job.roleArn ?? 'its execution role'}, whose trust policy must let ${SAGEMAKER_PRINCIPAL} assume it`,
     channel: CHANNELS.trust,
   };
   return [...required.values(), trust];
 }
 
-/** The requirements as `--no-simulate --format json` prints them. */
-export const requiredJson = (required: readonly RequiredPermission[]) => ({
+/** The requirements as `--no-simulate --format json` prints them, with what could not be checked. */
+export const requiredJson = (required: readonly RequiredPermission[], unchecked: readonly string[] = []) => ({
   required: required.map(({ action, resource, condition, why }) => ({
     action,
     resource,
     ...(condition ? { condition } : {}),
     why,
   })),
+  ...(unchecked.length > 0 ? { unchecked } : {}),
 });
+
+/** ECR image URIs carry the registry's account and region; SageMaker pulls only from the job's region. */
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/;
+
+/** An ECR image's registry account and repository; undefined for an image outside ECR. */
+export function ecrRepositoryOf(
+  image: string,
+): { account: string; region: string; name: string } | undefined {
+  const match = ECR_IMAGE.exec(image);
+  return match ? { account: match[1] ?? '', region: match[2] ?? '', name: match[3] ?? '' } : undefined;
+}
+
+/**
+ * What the request alone cannot settle, said where nothing is looked up (`--no-simulate`): an image
+ * in another account's registry needs that repository's policy to allow the role too.
+ */
+export function offlineUnchecked(job: JobContext): string[] {
+  return job.images.flatMap((image) => {
+    const repository = ecrRepositoryOf(image);
+    if (!repository || repository.account === job.accountId) return [];
+    return [
+      `the image ${image} is in account ${repository.account}: the policy of its repository ${repository.name} must allow ${job.roleArn ?? 'the execution role'} to pull (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability); cannot be checked offline`,
+    ];
+  });
+}
 
 /** What simulating one requirement gave, as the adapter read it from SimulatePrincipalPolicy. */
 export interface SimulatedRequirement {

@@ -394,9 +394,11 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
       return [ecrScope(input, env.partition)];
     case RESOURCE_KINDS.kmsKey:
       return kmsScopes(input, env);
-    case RESOURCE_KINDS.logGroup: {
+    case RESOURCE_KINDS.logGroup:
+    case RESOURCE_KINDS.logGroupOnly: {
       const group = `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${logGroupOf(input.job)}`;
-      return [{ resources: [group, `${group}:log-stream:*`], resourceSource: env.source }];
+      const streams = kind === RESOURCE_KINDS.logGroup ? [`${group}:log-stream:*`] : [];
+      return [{ resources: [group, ...streams], resourceSource: env.source }];
     }
     case RESOURCE_KINDS.network:
       return [eniScope(input, env, true)];
@@ -452,6 +454,7 @@ const UNNAMED_KINDS: ReadonlySet<ResourceKind | undefined> = new Set([
   RESOURCE_KINDS.none,
   RESOURCE_KINDS.metrics,
   RESOURCE_KINDS.logGroup,
+  RESOURCE_KINDS.logGroupOnly,
   RESOURCE_KINDS.networkInterface,
   RESOURCE_KINDS.job,
 ]);

@@ -66,6 +66,8 @@ export interface KmsKeyReference {
   readonly use: 'volume' | 'output' | 'input';
   /** As configured: key id, key ARN, alias name or alias ARN. */
   readonly keyId: string;
+  /** Where a key the configuration does not name was found (a bucket's default encryption). */
+  readonly foundIn?: string;
 }
 
 /** One typed view of a failed job, from an EventBridge detail or a Describe*Job response. */

@@ -1,13 +1,16 @@
 /**
  * The pre-flight check against the live account: SimulatePrincipalPolicy for every requirement of
  * the job (with its resource and context keys, reading the boundary and organization decisions),
- * GetRole for the trust policy, and, for an image in another account, its repository policy where
- * readable. The verdict itself is the core's ({@link predict}).
+ * GetRole for the trust policy, the default encryption of the job's buckets (the keys the request
+ * cannot name), and, for an image in another account, its repository policy where readable. The verdict itself is the core's ({@link predict}).
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { GetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import type { ContextEntry, EvaluationResult, IAMClient } from '@aws-sdk/client-iam';
 import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand } from '@aws-sdk/client-s3';
+import { CONFIG_ROLES, S3_CHANNEL_ROLES } from '../core/actions.js';
 import { parseArn, roleNameOf } from '../core/job-context.js';
 import type {
   PreflightEvidence,
@@ -16,13 +19,68 @@ import type {
   SimulatedRequirement,
 } from '../core/preflight.js';
 import { predict, requiredPermissions, trustAllowsSageMaker } from '../core/preflight.js';
-import type { JobContext, PolicyCondition } from '../core/types.js';
+import type { JobContext, KmsKeyReference, PolicyCondition } from '../core/types.js';
 import { CHANNELS, FIX_LOCATIONS } from '../core/types.js';
 
 export interface PreflightClients {
   readonly iam: IAMClient;
   /** Reads repository policies of images in other accounts; without it they are reported unchecked. */
   readonly ecr?: ECRClient;
+  /** Reads the default encryption of the job's buckets; without it their keys are reported unchecked. */
+  readonly s3?: S3Client;
+}
+
+/** The S3 error of a bucket without a default encryption configuration (none since 2023: SSE-S3). */
+const NO_ENCRYPTION_CONFIGURATION = 'ServerSideEncryptionConfigurationNotFoundError';
+
+/**
+ * The keys the job's buckets encrypt new objects with by default (`GetBucketEncryption`, only for
+ * buckets of the job's account: `ExpectedBucketOwner` makes another account's bucket an error, reported
+ * as unknown rather than guessed). Objects read from a bucket are usually under its default key; what
+ * SageMaker writes is, unless the job names an output key. An AWS managed key (`aws:kms` without a
+ * key id) needs nothing of the role.
+ */
+async function bucketDefaultKeys(
+  s3: S3Client | undefined,
+  job: JobContext,
+  unchecked: string[],
+): Promise<KmsKeyReference[]> {
+  const namesOutputKey = job.kmsKeys.some((key) => key.use === 'output');
+  const uses = new Map<string, Set<KmsKeyReference['use']>>();
+  for (const location of job.s3Locations) {
+    const role = S3_CHANNEL_ROLES[location.channel];
+    const use = role === CONFIG_ROLES.inputRead ? 'input' : namesOutputKey ? undefined : 'output';
+    const bucketUses = uses.get(location.bucket) ?? new Set();
+    if (use) bucketUses.add(use);
+    if (role === CONFIG_ROLES.checkpoint) bucketUses.add('input');
+    uses.set(location.bucket, bucketUses);
+  }
+  const keys: KmsKeyReference[] = [];
+  const buckets = [...uses].filter(([, bucketUses]) => bucketUses.size > 0);
+  if (!s3) {
+    if (buckets.length > 0) unchecked.push("the buckets' default encryption was not read (no S3 client)");
+    return keys;
+  }
+  for (const [bucket, bucketUses] of buckets) {
+    try {
+      const { ServerSideEncryptionConfiguration: configuration } = await s3.send(
+        new GetBucketEncryptionCommand({ Bucket: bucket, ExpectedBucketOwner: job.accountId }),
+      );
+      const keyId = (configuration?.Rules ?? [])
+        .map((rule) => rule.ApplyServerSideEncryptionByDefault)
+        .find((byDefault) => byDefault?.SSEAlgorithm?.startsWith('aws:kms'))?.KMSMasterKeyID;
+      if (keyId)
+        for (const use of bucketUses)
+          keys.push({ use, keyId, foundIn: `the default encryption of bucket ${bucket}` });
+    } catch (error) {
+      const { name } = error as Error;
+      if (name === NO_ENCRYPTION_CONFIGURATION) continue;
+      unchecked.push(
+        `the default encryption of bucket ${bucket} could not be read (${name}): if the bucket is in another account, ask its owner which KMS key encrypts its objects; the key was not checked`,
+      );
+    }
+  }
+  return keys;
 }
 
 /** How IAM types a context key's values in SimulatePrincipalPolicy, by the condition operator. */
@@ -195,9 +253,13 @@ async function trustOf(iam: IAMClient, roleArn: string, unchecked: string[]): Pr
  * Checks the job's execution role before the job runs. Never throws for an AWS failure: what could
  * not be checked is reported, and a check that simulated nothing is `unverifiable`.
  */
-export async function checkJob(job: JobContext, clients: PreflightClients): Promise<PreflightReport> {
-  const required = requiredPermissions(job);
+export async function checkJob(submitted: JobContext, clients: PreflightClients): Promise<PreflightReport> {
   const unchecked: string[] = [];
+  const job = {
+    ...submitted,
+    kmsKeys: [...submitted.kmsKeys, ...(await bucketDefaultKeys(clients.s3, submitted, unchecked))],
+  };
+  const required = requiredPermissions(job);
   const trustAllows = await trustOf(clients.iam, job.roleArn ?? '', unchecked);
   let simulatedRequirements: SimulatedRequirement[] = [];
   try {

@@ -1,17 +1,27 @@
 /**
- * A training job was just submitted (its CreateTrainingJob call succeeded, as CloudTrail recorded
- * it): check its execution role before SageMaker provisions anything, and if the job will fail,
+ * A job was just submitted (its Create call succeeded, as CloudTrail recorded it): check its execution role before SageMaker provisions anything, and if the job will fail,
  * say so with the fix, seconds after submission instead of minutes after provisioning. Opt-in, a
  * definite failure stops the job; an uncertain or unverifiable one never does.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeModelCommand,
+  StopHyperParameterTuningJobCommand,
+  StopProcessingJobCommand,
+  StopTrainingJobCommand,
+  StopTransformJobCommand,
+} from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInputError } from '../core/errors.js';
+import type { JobTypeFacts, StopCall } from '../core/job-types.js';
+import { pascalKeys } from '../core/job-context.js';
+import { JOB_TYPES } from '../core/job-types.js';
 import { notificationOf } from '../core/notification.js';
+import type { JobContext } from '../core/types.js';
 import type { Prediction } from '../core/preflight.js';
 import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
 import { publish } from '../remediator/aws/sns.js';
@@ -39,6 +49,7 @@ export function preflightConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
 export interface PreflightDependencies {
   readonly iam: IAMClient;
   readonly ecr?: ECRClient;
+  readonly s3?: S3Client;
   readonly sagemaker: SageMakerClient;
   readonly sns: SNSClient;
   readonly config: PreflightConfig;
@@ -54,21 +65,43 @@ export interface PreflightResult {
   readonly messageId: string | null;
 }
 
+/**
+ * The SDK call of each job type's Stop call (the job-type table names it; the compiler checks that
+ * every Stop call of the table has its SDK call here). A model has nothing to stop.
+ */
+const STOP_CALLS: Readonly<Record<StopCall, (client: SageMakerClient, name: string) => Promise<unknown>>> = {
+  StopTrainingJob: (client, TrainingJobName) => client.send(new StopTrainingJobCommand({ TrainingJobName })),
+  StopProcessingJob: (client, ProcessingJobName) =>
+    client.send(new StopProcessingJobCommand({ ProcessingJobName })),
+  StopTransformJob: (client, TransformJobName) =>
+    client.send(new StopTransformJobCommand({ TransformJobName })),
+  StopHyperParameterTuningJob: (client, HyperParameterTuningJobName) =>
+    client.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName })),
+};
+
 /** Stops the job when asked to and the failure is certain; says what was done either way. */
 async function stopIfDefinite(
   definite: boolean,
-  jobName: string | undefined,
+  job: JobContext,
   deps: PreflightDependencies,
 ): Promise<{ stopped: boolean; text?: string }> {
   if (!deps.config.stopOnPreflightFailure) return { stopped: false };
-  if (!definite || !jobName) {
+  const { jobName } = job;
+  const stopCall = (JOB_TYPES[job.jobType] as JobTypeFacts).stopCall as StopCall | undefined;
+  if (!stopCall || !jobName) {
+    return {
+      stopped: false,
+      text: `Nothing was stopped: a ${JOB_TYPES[job.jobType].noun} that has not started has no Stop call; fix the role before it is deployed.`,
+    };
+  }
+  if (!definite) {
     return {
       stopped: false,
       text: 'The job was not stopped: stopOnPreflightFailure stops only a certain failure (an explicit deny or a trust policy without SageMaker), and a bucket, key or repository policy could still grant what is missing here.',
     };
   }
   try {
-    await deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
+    await STOP_CALLS[stopCall](deps.sagemaker, jobName);
     return {
       stopped: true,
       text: `The job ${jobName} was stopped before it ran (stopOnPreflightFailure): fix the role and submit it again.`,
@@ -81,13 +114,34 @@ async function stopIfDefinite(
   }
 }
 
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A CreateTransformJob request names no role: the job runs as its model's role and pulls its
+ * model's images. The model is read (DescribeModel) and added to the request as `Models`, as the
+ * endpoint describer adds an endpoint's; any other event is returned as it came.
+ */
+async function withTransformModel(event: unknown, sagemaker: SageMakerClient): Promise<unknown> {
+  if (!isObject(event) || !isObject(event.detail)) return event;
+  const { detail } = event;
+  // CloudTrail records request parameters in camelCase.
+  const request = pascalKeys(detail.requestParameters);
+  if (detail.eventName !== JOB_TYPES.transform.createCall || !isObject(request)) return event;
+  if (typeof request.ModelName !== 'string') return event;
+  const model = await sagemaker.send(new DescribeModelCommand({ ModelName: request.ModelName }));
+  const { $metadata: _metadata, ...description } = model;
+  return { ...event, detail: { ...detail, requestParameters: { ...request, Models: [description] } } };
+}
+
 export async function preflightOnSubmission(
   event: unknown,
   deps: PreflightDependencies,
 ): Promise<PreflightResult> {
   let job;
   try {
-    job = jobToCheck(event);
+    job = jobToCheck(await withTransformModel(event, deps.sagemaker));
   } catch (error) {
     // Not a job pre-flight can read: nothing to retry.
     if (!(error instanceof InvalidInputError)) throw error;
@@ -100,7 +154,7 @@ export async function preflightOnSubmission(
     deps.logger.info('pre-flight', { ...base, unchecked: report.unchecked });
     return { ...base, stopped: false, messageId: null };
   }
-  const stop = await stopIfDefinite(report.definite, job.jobName, deps);
+  const stop = await stopIfDefinite(report.definite, job, deps);
   const extraText = [
     report.definite
       ? undefined

@@ -28,6 +28,47 @@ describe('the pre-flight check in the stack', () => {
     expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain('CreateTrainingJob');
   });
 
+  it('routes the successful Create call of every enabled job type, and only those', () => {
+    // Act
+    const template = templateOf({
+      preflight: {},
+      jobTypes: ['training', 'processing', 'transform', 'tuning', 'endpoint'],
+    });
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        detail: {
+          eventName: [
+            'CreateTrainingJob',
+            'CreateProcessingJob',
+            'CreateTransformJob',
+            'CreateHyperParameterTuningJob',
+            'CreateModel',
+          ],
+          errorCode: [{ exists: false }],
+        },
+      },
+    });
+    // A transform job runs as its model's role: the check reads the model its request names.
+    const describeModel = statements(template).find((s) => s.Sid === 'ReadModelsOfTransformJobs');
+    expect(describeModel?.Action).toBe('sagemaker:DescribeModel');
+    expect(JSON.stringify(describeModel?.Resource)).toContain(':model/*');
+  });
+
+  it('stops each job type with its own Stop call, on its own jobs, and nothing for a model', () => {
+    // Act
+    const template = templateOf({
+      preflight: { stopOnPreflightFailure: true },
+      jobTypes: ['processing', 'tuning', 'endpoint'],
+    });
+    // Assess
+    const stops = statements(template).filter((s) => s.Sid?.startsWith('StopJobsThatWillFail'));
+    expect(stops.map((s) => [s.Action, JSON.stringify(s.Resource).match(/:([a-z-]+)\/\*/)?.[1]])).toEqual([
+      ['sagemaker:StopProcessingJob', 'processing-job'],
+      ['sagemaker:StopHyperParameterTuningJob', 'hyper-parameter-tuning-job'],
+    ]);
+  });
+
   it('routes only successful CreateTrainingJob calls to its own function, which may simulate roles and publish', () => {
     // Act
     const template = templateOf({ preflight: {} });
@@ -65,7 +106,7 @@ describe('the pre-flight check in the stack', () => {
     const template = templateOf(props);
     // Assess
     expect(props.preflight).toEqual({ stopOnPreflightFailure: true });
-    const stop = statements(template).find((s) => s.Sid === 'StopJobsThatWillFail');
+    const stop = statements(template).find((s) => s.Sid === 'StopJobsThatWillFailStopTrainingJob');
     expect(stop?.Action).toBe('sagemaker:StopTrainingJob');
     expect(JSON.stringify(stop?.Resource)).toContain(':training-job/*');
     template.hasResourceProperties('AWS::Lambda::Function', {

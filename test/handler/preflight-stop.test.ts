@@ -1,6 +1,14 @@
-/** The stop path of the pre-flight function, which the local server cannot run (no StopTrainingJob). */
+/** The stop path of the pre-flight function, which the local server cannot run (no Stop*Job calls). */
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeModelCommand,
+  SageMakerClient,
+  StopHyperParameterTuningJobCommand,
+  StopProcessingJobCommand,
+  StopTrainingJobCommand,
+  StopTransformJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { readFileSync } from 'node:fs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,6 +25,15 @@ const sagemaker = mockClient(SageMakerClient);
 const sns = mockClient(SNSClient);
 
 const submitted = (): unknown => submittedTrainingJob(JOB, ROLE_ARN, ACCOUNT);
+
+/** The same successful CloudTrail record, for another Create call of a bundled example request. */
+function submittedCall(eventName: string, example: string, responseElements: object): unknown {
+  const event = submitted() as { detail: object };
+  const request = JSON.parse(
+    readFileSync(new URL(`../../examples/jobs/${example}`, import.meta.url), 'utf8'),
+  ) as object;
+  return { ...event, detail: { ...event.detail, eventName, requestParameters: request, responseElements } };
+}
 
 /** A trust policy that lets only EC2 assume the role: SageMaker cannot, so the job certainly fails. */
 const EC2_ONLY_TRUST = encodeURIComponent(
@@ -59,6 +76,15 @@ beforeEach(() => {
     }));
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   sagemaker.on(StopTrainingJobCommand).resolves({});
+  sagemaker.on(StopProcessingJobCommand).resolves({});
+  sagemaker.on(StopHyperParameterTuningJobCommand).resolves({});
+  sagemaker.on(StopTransformJobCommand).resolves({});
+  // A transform job runs as its model's role: pre-flight reads the model.
+  sagemaker.on(DescribeModelCommand, { ModelName: 'xgb-churn-model' }).resolves({
+    ModelName: 'xgb-churn-model',
+    ExecutionRoleArn: ROLE_ARN,
+    PrimaryContainer: { Image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/xgb-inference:1.4.2` },
+  });
 });
 
 describe('pre-flight on submission: stopping a job that will certainly fail', () => {
@@ -83,5 +109,66 @@ describe('pre-flight on submission: stopping a job that will certainly fail', ()
     expect(result).toMatchObject({ prediction: PREDICTIONS.willFail, stopped: false });
     expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'CreateProcessingJob',
+      'processing-job.json',
+      StopProcessingJobCommand,
+      { ProcessingJobName: 'churn-features-2026-11-27' },
+    ],
+    [
+      'CreateHyperParameterTuningJob',
+      'tuning-job.json',
+      StopHyperParameterTuningJobCommand,
+      { HyperParameterTuningJobName: 'xgb-churn-tune-1127' },
+    ],
+    [
+      'CreateTransformJob',
+      'transform-job.json',
+      StopTransformJobCommand,
+      { TransformJobName: 'churn-batch-2026-11-27' },
+    ],
+  ] as const)('stops a job submitted by %s with its own Stop call', async (call, example, command, input) => {
+    // Act
+    const result = await preflightOnSubmission(submittedCall(call, example, {}), deps(true));
+    // Assess
+    expect(result).toMatchObject({ status: 'checked', prediction: PREDICTIONS.willFail, stopped: true });
+    const stops = sagemaker.calls().filter((c) => c.args[0].constructor.name.startsWith('Stop'));
+    expect(stops.map((c) => [c.args[0].constructor, c.args[0].input])).toEqual([[command, input]]);
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+  });
+
+  it('checks a model at CreateModel and says that nothing was stopped', async () => {
+    // Prepare: a bare CreateModel request, as CloudTrail records it.
+    const { CreateModel } = JSON.parse(
+      readFileSync(new URL('../../examples/jobs/model-endpoint.json', import.meta.url), 'utf8'),
+    ) as { CreateModel: object };
+    const event = submitted() as { detail: object };
+    // Act
+    const result = await preflightOnSubmission(
+      {
+        ...event,
+        detail: {
+          ...event.detail,
+          eventName: 'CreateModel',
+          requestParameters: CreateModel,
+          responseElements: {},
+        },
+      },
+      deps(true),
+    );
+    // Assess
+    expect(result).toMatchObject({
+      status: 'checked',
+      jobName: 'xgb-churn-model',
+      prediction: PREDICTIONS.willFail,
+      stopped: false,
+    });
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}') as {
+      default: string;
+    };
+    expect(message.default).toContain('Nothing was stopped');
   });
 });

@@ -11,13 +11,21 @@ import {
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { CreateRepositoryCommand, ECRClient, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { CreateBucketCommand, PutBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflightOnSubmission } from '../../lambdas/preflight/on-submission.js';
 import { submittedTrainingJob } from '../helpers/fixtures.js';
 import type { RequiredPermission } from '../../lambdas/core/preflight.js';
-import { jobToCheck, PREDICTIONS, requiredPermissions } from '../../lambdas/core/preflight.js';
+import {
+  jobToCheck,
+  offlineUnchecked,
+  PREDICTIONS,
+  requiredPermissions,
+} from '../../lambdas/core/preflight.js';
 import { policyFromGrants } from '../../lambdas/core/propose.js';
 import { checkJob } from '../../lambdas/preflight/check.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
@@ -65,6 +73,14 @@ const policyFor = (requirements: readonly RequiredPermission[]) =>
     ),
   );
 
+const s3 = () => new S3Client({ endpoint: answerer.endpoint, forcePathStyle: true });
+
+/** The example job's buckets, without a default encryption configuration. */
+async function createBuckets(client: S3Client) {
+  for (const Bucket of ['my-training-bucket', 'my-code-bucket', 'my-output-bucket'])
+    await client.send(new CreateBucketCommand({ Bucket }));
+}
+
 const grant = (name: string, document: string) =>
   env.world.iam.send(
     new PutRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: name, PolicyDocument: document }),
@@ -74,8 +90,9 @@ describe('pre-flight on the local server', () => {
   it('predicts that a role missing output write will fail, and passes once the proposed policy is added', async () => {
     // Prepare: everything the job needs but the output write.
     await grant('most', policyFor(required.filter((r) => r.resource !== OUTPUT_WRITE)));
+    await createBuckets(s3());
     // Act
-    const before = await checkJob(job, { iam });
+    const before = await checkJob(job, { iam, s3: s3() });
     // Assess
     expect(before).toMatchObject({ prediction: PREDICTIONS.willFail, definite: false, unchecked: [] });
     expect(before.proposal?.title).toBe(
@@ -94,7 +111,7 @@ describe('pre-flight on the local server', () => {
 
     // Act: apply exactly the proposed policy, as its command would.
     await grant(before.proposal?.policyName ?? '', JSON.stringify(before.proposal?.policy));
-    const after = await checkJob(job, { iam });
+    const after = await checkJob(job, { iam, s3: s3() });
     // Assess
     expect(after).toMatchObject({ prediction: PREDICTIONS.willPass, definite: false, unchecked: [] });
     expect(after.proposal).toBeUndefined();
@@ -284,5 +301,133 @@ describe('pre-flight on submission (the stack function)', () => {
     const [delivered] = await env.world.delivered();
     expect(delivered?.message.text).toContain('Stopping the job failed:');
     expect(delivered?.message.text).toContain('must allow sagemaker.amazonaws.com');
+  });
+});
+
+describe('pre-flight looks up what the request cannot name', () => {
+  const MEMBER = '222233334444';
+  const INPUT_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/5555eeee-55ee-55ee-55ee-5555eeee5555`;
+  /** Clients of moto's second account, as its own administrator. */
+  async function memberClients() {
+    const sts = new STSClient({});
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: 'member-admin',
+      }),
+    );
+    const credentials = {
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken,
+    };
+    return { ecr: new ECRClient({ credentials }) };
+  }
+
+  it("requires kms:Decrypt on an input bucket's default key, and reports another account's bucket as unknown", async () => {
+    // Prepare: the training bucket encrypts by default with a customer managed key; the code bucket
+    // belongs to another account; the role has everything the request itself names.
+    await grant('all', policyFor(required));
+    const client = s3();
+    await createBuckets(client);
+    await client.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'my-training-bucket',
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: INPUT_KEY } },
+          ],
+        },
+      }),
+    );
+    answerer.bucketOwners = { 'my-code-bucket': MEMBER };
+    try {
+      // Act
+      const report = await checkJob(job, { iam, s3: client });
+      // Assess
+      expect(report.required).toContainEqual(
+        expect.objectContaining({
+          action: 'kms:Decrypt',
+          resource: INPUT_KEY,
+          why: `uses the input key ${INPUT_KEY} (the default encryption of bucket my-training-bucket)`,
+        }),
+      );
+      expect(report.prediction).toBe(PREDICTIONS.willFail);
+      expect(report.proposal?.policy?.Statement).toEqual([
+        expect.objectContaining({ Action: ['kms:Decrypt'], Resource: [INPUT_KEY] }),
+      ]);
+      expect(report.unchecked).toEqual([
+        expect.stringMatching(
+          /^the default encryption of bucket my-code-bucket could not be read \(AccessDenied\): if the bucket is in another account/,
+        ),
+      ]);
+    } finally {
+      answerer.bucketOwners = {};
+    }
+  });
+
+  it("decides a cross-account image by its repository's policy, read from the other account", async () => {
+    // Prepare: the image lives in the member account's registry; the role has every permission.
+    const image = `${MEMBER}.dkr.ecr.us-east-1.amazonaws.com/shared-trainer:1`;
+    const crossAccount = {
+      ...job,
+      images: [image],
+      s3Locations: [],
+      kmsKeys: [],
+      subnets: [],
+      securityGroups: [],
+    };
+    await grant('all', policyFor(requiredPermissions(crossAccount)));
+    const { ecr } = await memberClients();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'shared-trainer' }));
+    const repositoryPolicy = (principal: string) =>
+      ecr.send(
+        new SetRepositoryPolicyCommand({
+          repositoryName: 'shared-trainer',
+          policyText: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'Pull',
+                Effect: 'Allow',
+                Principal: { AWS: principal },
+                Action: [
+                  'ecr:BatchGetImage',
+                  'ecr:GetDownloadUrlForLayer',
+                  'ecr:BatchCheckLayerAvailability',
+                ],
+              },
+            ],
+          }),
+        }),
+      );
+    const clients = { iam, ecr: new ECRClient({ endpoint: answerer.endpoint }) };
+    await repositoryPolicy(`arn:aws:iam::${MEMBER}:root`);
+    // Act
+    const denied = await checkJob(crossAccount, clients);
+    // Assess: the repository policy does not name the role's account.
+    expect(denied.unchecked).toEqual([]);
+    expect(denied.prediction).toBe(PREDICTIONS.willFail);
+    expect(denied.proposal?.title).toContain('this job will fail');
+    // Act: the repository's owner allows the role.
+    await repositoryPolicy(ROLE_ARN);
+    const allowed = await checkJob(crossAccount, clients);
+    // Assess
+    expect(allowed).toMatchObject({ prediction: PREDICTIONS.willPass, unchecked: [] });
+  });
+
+  it('says offline that a cross-account image needs its repository policy', () => {
+    // Act
+    const lines = offlineUnchecked({
+      ...job,
+      images: [`${MEMBER}.dkr.ecr.us-east-1.amazonaws.com/shared-trainer:1`],
+    });
+    // Assess
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `is in account ${MEMBER}: the policy of its repository shared-trainer must allow ${ROLE_ARN}`,
+      ),
+    ]);
+    expect(offlineUnchecked(job)).toEqual([]);
   });
 });

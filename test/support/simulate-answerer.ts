@@ -4,6 +4,11 @@
  * devDependency used only in tests) over the role's policies as moto holds them: inline, attached and
  * boundary. Everything else is passed through to moto unchanged. The answer is the IAM query
  * protocol's XML, shaped as AWS shapes it, so the SDK parses it like a real one.
+ *
+ * It also closes two gaps of moto's cross-account reads that pre-flight relies on: S3's
+ * `ExpectedBucketOwner` (moto ignores it: the answerer refuses, as S3 does, a bucket the test says
+ * another account owns), and ECR's `registryId` (moto looks in the caller's registry: the answerer asks
+ * moto as the registry's account, through STS).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -17,14 +22,19 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
+import { ECRClient, GetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { EvaluationResult, Simulation } from '@cloud-copilot/iam-simulate';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { MOTO_ACCOUNT } from './moto.js';
 
 export interface SimulateAnswerer {
   /** Point an IAMClient here; every other call reaches moto as if sent there. */
   readonly endpoint: string;
   /** Service control policies in force for the account (moto has no Organizations policies to read). */
   serviceControlPolicies: Record<string, unknown>[];
+  /** The owner of each bucket that is not in moto's default account, for `ExpectedBucketOwner`. */
+  bucketOwners: Record<string, string>;
   /** How many SimulatePrincipalPolicy calls were answered. */
   readonly answered: () => number;
   stop(): Promise<void>;
@@ -218,6 +228,58 @@ async function proxy(motoEndpoint: string, request: IncomingMessage, body: Buffe
   response.end(Buffer.from(await answer.arrayBuffer()));
 }
 
+/** S3's answer to a request whose ExpectedBucketOwner is not the bucket's owner. */
+function refuseOtherOwner(
+  request: IncomingMessage,
+  owners: Record<string, string>,
+  response: ServerResponse,
+) {
+  const expected = request.headers['x-amz-expected-bucket-owner'];
+  const bucket = /^\/([^/?]+)/.exec(request.url ?? '')?.[1] ?? '';
+  const owner = owners[bucket];
+  if (typeof expected !== 'string' || owner === undefined || owner === expected) return false;
+  response.writeHead(403, { 'content-type': 'application/xml' });
+  response.end(
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+  );
+  return true;
+}
+
+/** GetRepositoryPolicy of another account's registry, asked of moto as that account. */
+async function otherRegistryPolicy(motoEndpoint: string, body: Buffer, response: ServerResponse) {
+  const { registryId, repositoryName } = JSON.parse(body.toString('utf8')) as {
+    registryId: string;
+    repositoryName: string;
+  };
+  const local = { endpoint: motoEndpoint, region: 'us-east-1' };
+  const { Credentials: c } = await new STSClient({
+    ...local,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  }).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${registryId}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'simulate-answerer',
+    }),
+  );
+  const ecr = new ECRClient({
+    ...local,
+    credentials: {
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken,
+    },
+  });
+  try {
+    const answer = await ecr.send(new GetRepositoryPolicyCommand({ registryId, repositoryName }));
+    const { $metadata: _metadata, ...fields } = answer;
+    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify(fields));
+  } catch (error) {
+    response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify({ __type: (error as Error).name, message: (error as Error).message }));
+  }
+}
+
 /** Starts the answerer on a free local port in front of the moto server at `motoEndpoint`. */
 export async function startSimulateAnswerer(motoEndpoint: string): Promise<SimulateAnswerer> {
   const iam = new IAMClient({
@@ -226,7 +288,10 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
   let answered = 0;
-  const state = { serviceControlPolicies: [] as Record<string, unknown>[] };
+  const state = {
+    serviceControlPolicies: [] as Record<string, unknown>[],
+    bucketOwners: {} as Record<string, string>,
+  };
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
@@ -237,6 +302,15 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
         response.writeHead(200, { 'content-type': 'text/xml' });
         response.end(xml);
         return;
+      }
+      if (refuseOtherOwner(request, state.bucketOwners, response)) return;
+      const target = request.headers['x-amz-target'];
+      if (target === 'AmazonEC2ContainerRegistry_V20150921.GetRepositoryPolicy') {
+        const { registryId } = JSON.parse(body.toString('utf8')) as { registryId?: string };
+        if (registryId && registryId !== MOTO_ACCOUNT) {
+          await otherRegistryPolicy(motoEndpoint, body, response);
+          return;
+        }
       }
       await proxy(motoEndpoint, request, body, response);
     })().catch((error: Error) => {
@@ -257,6 +331,12 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
     },
     set serviceControlPolicies(policies) {
       state.serviceControlPolicies = policies;
+    },
+    get bucketOwners() {
+      return state.bucketOwners;
+    },
+    set bucketOwners(owners) {
+      state.bucketOwners = owners;
     },
     answered: () => answered,
     stop: () =>

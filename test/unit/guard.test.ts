@@ -807,12 +807,13 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       const role = S3_CHANNEL_ROLES[l.channel];
       if (role && (resource === objects || resource === `arn:aws:s3:::${l.bucket}`)) roles.push(role);
     }
-    if (
-      job.kmsKeys.some(
-        (k) => k.keyId === resource || (k.keyId.startsWith('alias/') && resource.endsWith(':key/*')),
-      )
-    )
-      roles.push(CONFIG_ROLES.keyUse);
+    const keys = job.kmsKeys.filter(
+      (k) => k.keyId === resource || (k.keyId.startsWith('alias/') && resource.endsWith(':key/*')),
+    );
+    // Spelt out here, not read from the action table's KEY_ROLES: the oracle shares no code with the guard.
+    if (keys.some((k) => k.use === 'volume')) roles.push(CONFIG_ROLES.volumeKey);
+    if (keys.some((k) => k.use === 'output')) roles.push(CONFIG_ROLES.outputKey);
+    if (keys.some((k) => k.use === 'input')) roles.push(CONFIG_ROLES.inputKey);
     const repositories = job.images.map(
       (image) =>
         `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${image.split('/').slice(1).join('/').split(':')[0]}`,

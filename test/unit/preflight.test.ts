@@ -95,9 +95,22 @@ describe('required permissions of a job configuration', () => {
         action: 'kms:CreateGrant',
         resource: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         condition: { Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
-        why: 'uses the volume key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        why: 'uses the volume key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (grants for volume keys: the instances encrypt their storage volumes through a grant)',
       }),
     );
+    // The SageMaker API reference of OutputDataConfig.KmsKeyId: the role must be allowed kms:Encrypt.
+    expect(required).toContainEqual(
+      expect.objectContaining({
+        action: 'kms:Encrypt',
+        resource: 'arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321',
+        why: expect.stringMatching(
+          /^uses the output key arn:aws:kms:us-east-1:111122223333:key\/0987dcba-09fe-87dc-65ba-ab0987654321 \(output keys: /,
+        ),
+      }),
+    );
+    expect(required.filter((r) => r.action === 'logs:CreateLogGroup').map((r) => r.resource)).toEqual([
+      'arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs',
+    ]);
     expect(required.at(-1)).toMatchObject({ action: 'sts:AssumeRole', resource: ROLE, channel: 'trust' });
   });
 
@@ -159,7 +172,8 @@ describe('required permissions of a job configuration', () => {
     expect(() => jobToCheck({ TrainingJobName: 'x', RoleArn: 'arn:aws:iam::111122223333:user/bob' })).toThrow(
       /not an IAM role ARN/,
     );
-    expect(() => jobToCheck(readEvent('endpoint-images-failed.json').detail)).toThrow(/its models/);
+    // An endpoint's state change names no role: that lives on its models.
+    expect(() => jobToCheck(readEvent('endpoint-images-failed.json').detail)).toThrow(/pass --role ARN/);
   });
 });
 
