@@ -24,6 +24,7 @@ import { notificationOf } from '../core/notification.js';
 import type { JobContext } from '../core/types.js';
 import type { Prediction } from '../core/preflight.js';
 import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
+import type { HomeEnvironment } from '../remediator/aws/accounts.js';
 import { publish } from '../remediator/aws/sns.js';
 import { checkJob } from './check.js';
 
@@ -44,12 +45,6 @@ export function preflightConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     topicArn,
     stopOnPreflightFailure: stop ? stop.toLowerCase() === 'true' : PREFLIGHT_DEFAULTS.stopOnPreflightFailure,
   };
-}
-
-/** The account and region the function runs in: its clients read and act there, and only there. */
-export interface HomeEnvironment {
-  readonly accountId: string;
-  readonly region: string;
 }
 
 export interface PreflightDependencies {
