@@ -244,7 +244,7 @@ function ecrScope(input: ScopeInput, partition: string): Scoped {
   const namedRepository = input.messageResource?.includes(':repository/') ? input.messageResource : undefined;
   if (namedRepository && !repositories.includes(namedRepository)) {
     // `repository: R in registry ID: A` names no region: the ARN keeps a `<region>` to fill in.
-    return namedRepository.includes('<') ? placeholder(namedRepository) : named(namedRepository);
+    return namedRepository.includes('<') ? placeholder(iamLiteral(namedRepository)) : named(namedRepository);
   }
   if (repositories.length > 0) return { resources: repositories, resourceSource: 'job' };
   return placeholder(`arn:${partition}:ecr:<region>:<account-id>:repository/<repository>`);
@@ -360,7 +360,7 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
   return {
     resources: [
       eni,
-      namedSubnet ?? `${prefix}:subnet/<subnet-id>`,
+      namedSubnet ? iamLiteral(namedSubnet) : `${prefix}:subnet/<subnet-id>`,
       `${prefix}:security-group/<security-group-id>`,
     ],
     resourceSource: namedSubnet ? 'message' : 'placeholder',
