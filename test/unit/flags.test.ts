@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../../bin/commands.js';
 import type { CommandSpec } from '../../bin/flags.js';
@@ -86,5 +87,35 @@ describe('the one flag parser', () => {
 
   it('-h anywhere is help', () => {
     expect(parseFlags(SPEC, ['--mode', 'b', '-h'])).toBe(HELP);
+  });
+});
+
+describe('names and versions agree', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a flag that sets a context key is named with the same words', async () => {
+    // Act
+    const { stdout } = await inProcess('diagnose', '--help');
+    // Assess
+    const named = [...stdout.matchAll(/^ {2}--([a-z-]+) .*\(context key (\w+)\)/gm)];
+    expect(named.map(([, flag]) => flag)).toEqual([
+      'allowed-accounts',
+      'role-name-patterns',
+      'auto-remediate-resources',
+    ]);
+    for (const [, flag, key] of named)
+      expect(flag).toBe(key?.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`));
+  });
+
+  it('the CHANGELOG opens with the version package.json holds', () => {
+    // Prepare
+    const root = new URL('../../', import.meta.url);
+    const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+      version: string;
+    };
+    // Act
+    const firstSection = /^## (.+)$/m.exec(readFileSync(new URL('CHANGELOG.md', root), 'utf8'))?.[1];
+    // Assess
+    expect(firstSection).toBe(version);
   });
 });
