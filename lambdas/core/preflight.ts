@@ -118,11 +118,7 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
     input.source === SAGEMAKER_EVENT_SOURCE &&
     jobTypeOfDetailType(str(input['detail-type'])) !== undefined &&
     isObject(input.detail);
-  const request: unknown = detail
-    ? pascalKeys(detail.requestParameters)
-    : stateChange
-      ? input.detail
-      : input;
+  const request: unknown = detail ? pascalKeys(detail.requestParameters) : stateChange ? input.detail : input;
   const response: unknown = detail ? pascalKeys(detail.responseElements) : undefined;
   const submitted = { ...(isObject(request) ? request : {}), ...(isObject(response) ? response : {}) };
   const configuration = endpointOfModel(submitted) ?? submitted;
