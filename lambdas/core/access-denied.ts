@@ -10,7 +10,7 @@
  * they called. Any action named is checked against the published IAM action list; anything else is
  * not an action. The reader works on the normal form of the text (see normalise.ts).
  */
-import { canonicalAction, uniqueActionForOperation } from './iam-actions.js';
+import { actionForOperation, canonicalAction } from './iam-actions.js';
 import type { NormalText } from './normalise.js';
 import { normalise } from './normalise.js';
 import type { DeniedRequest, FixLocation } from './types.js';
@@ -26,23 +26,6 @@ const POLICY_TYPE_LOCATIONS: readonly [RegExp, FixLocation][] = [
   [/^resource control/i, FIX_LOCATIONS.resourceControlPolicy],
   [/^VPC endpoint/i, FIX_LOCATIONS.vpcEndpointPolicy],
 ];
-
-/**
- * API operations that SDK error wrappers name, and the IAM action each one needs, where the operation
- * and the action differ in name or the name alone does not tell the service. Other operations map to
- * the action of the same name when exactly one vetted service has it.
- */
-export const OPERATION_ACTIONS: Readonly<Record<string, string>> = {
-  HeadObject: 's3:GetObject',
-  ListObjects: 's3:ListBucket',
-  ListObjectsV2: 's3:ListBucket',
-  HeadBucket: 's3:ListBucket',
-  CreateMultipartUpload: 's3:PutObject',
-  UploadPart: 's3:PutObject',
-  CompleteMultipartUpload: 's3:PutObject',
-  // ecr-public has an action of the same name; SageMaker pulls from private ECR.
-  GetAuthorizationToken: 'ecr:GetAuthorizationToken',
-};
 
 /**
  * Assuming a role, in any of its calls, is decided by the role's trust policy: when the message does
@@ -159,15 +142,9 @@ function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
   });
 }
 
-/** The action an SDK operation name needs: the table above, else the one vetted service that has it. */
-const actionOfOperation = (operation: string): string | undefined =>
-  Object.hasOwn(OPERATION_ACTIONS, operation)
-    ? OPERATION_ACTIONS[operation]
-    : uniqueActionForOperation(operation);
-
 /** A `service:Action` or an operation name, as the published action it is; else undefined. */
 const actionOfName = (name: string): string | undefined =>
-  name.includes(':') ? canonicalAction(name) : actionOfOperation(name);
+  name.includes(':') ? canonicalAction(name) : actionForOperation(name);
 
 const implicitRequest = (
   action: string,
@@ -205,7 +182,7 @@ function wordedRequests(message: NormalText): DeniedRequest[] {
 /** SDK-wrapped denials whose message does not name the action: the operation implies it. */
 function operationRequests(message: NormalText): DeniedRequest[] {
   return [...message.text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
-    const action = actionOfOperation(match[1] ?? '');
+    const action = actionForOperation(match[1] ?? '');
     const matchedText = message.quote(match.index, match.index + match[0].length);
     // A refused assume call is the trust policy, whatever else the wrapper leaves unsaid.
     const fixLocation =

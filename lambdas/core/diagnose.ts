@@ -123,7 +123,7 @@ function findingFromRequest(
       : [action];
   const notes =
     request.action && !action
-      ? [`"${request.action}" is not a published IAM action of a vetted service: ignored`]
+      ? [`"${request.action}" is not a published IAM action: ignored`]
       : [];
   return {
     ruleId: rule?.id ?? 'access-denied-statement',
