@@ -13,7 +13,7 @@
 import { actionForOperation, canonicalAction } from './iam-actions.js';
 import type { NormalText } from './normalise.js';
 import { normalise } from './normalise.js';
-import type { DeniedRequest, FixLocation } from './types.js';
+import type { DenialEvidence, DeniedRequest, FixLocation } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
 /** The `<type>` words of the documented reason clauses, and where each fix lives. */
@@ -56,7 +56,7 @@ const SDK_OPERATION_DENIED =
  * makes an action named in it evidence.
  */
 const LACKS_PERMISSION =
-  /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
+  /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:could not|couldn't|failed to) validate|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
 
 /** An AWS error code or message of denial anywhere in the text: an action named near it is evidence too. */
 const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
@@ -131,6 +131,7 @@ function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
     const [matched, principal, named = '', resource, reason, denyType, policyArn] = match;
     const action = canonicalAction(named) ?? named;
     return {
+      evidence: 'statement',
       principalArn: principal && ARN.test(principal) ? principal : undefined,
       action,
       resource: trimResource(resource),
@@ -147,11 +148,13 @@ const actionOfName = (name: string): string | undefined =>
   name.includes(':') ? canonicalAction(name) : actionForOperation(name);
 
 const implicitRequest = (
+  evidence: DenialEvidence,
   action: string,
   fixLocation: FixLocation,
   matchedText: string,
   principalArn?: string,
 ): DeniedRequest => ({
+  evidence,
   principalArn,
   action,
   resource: undefined,
@@ -163,9 +166,10 @@ const implicitRequest = (
 
 /**
  * Actions named in words in a sentence that says a permission is missing, or in a text that carries
- * a denial code (`Failed to invoke sagemaker:CreateModel. Error Details: Access denied.`). A role ARN
- * in the sentence is the principal; the fix is an Allow on it, as for a documented statement without
- * a reason clause.
+ * a denial code elsewhere: then the action is the call that failed (`Failed to invoke
+ * sagemaker:CreateModel. Error Details: Access denied.`), which the denial may or may not concern. A
+ * role ARN in the sentence is the principal; the fix is an Allow on it, as for a documented statement
+ * without a reason clause.
  */
 function wordedRequests(message: NormalText): DeniedRequest[] {
   const denied = DENIAL_CODE.test(message.text);
@@ -173,9 +177,13 @@ function wordedRequests(message: NormalText): DeniedRequest[] {
     const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
     const { start, end } = sentenceAround(message.text, match.index);
     const sentence = message.text.slice(start, end);
-    if (!action || !(denied || LACKS_PERMISSION.test(sentence))) return [];
+    const lacks = LACKS_PERMISSION.test(sentence) || DENIAL_CODE.test(sentence);
+    if (!action || !(denied || lacks)) return [];
     const principal = ROLE_ARN.exec(sentence)?.[0];
-    return [implicitRequest(action, implicitDenyLocation(action), message.quote(start, end), principal)];
+    const evidence = lacks ? 'words' : 'failed-call';
+    return [
+      implicitRequest(evidence, action, implicitDenyLocation(action), message.quote(start, end), principal),
+    ];
   });
 }
 
@@ -187,7 +195,7 @@ function operationRequests(message: NormalText): DeniedRequest[] {
     // A refused assume call is the trust policy, whatever else the wrapper leaves unsaid.
     const fixLocation =
       action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.unknown;
-    return action ? [implicitRequest(action, fixLocation, matchedText)] : [];
+    return action ? [implicitRequest('operation', action, fixLocation, matchedText)] : [];
   });
 }
 
@@ -198,12 +206,20 @@ function distinctByAction(requests: readonly DeniedRequest[]): DeniedRequest[] {
 }
 
 /**
- * The denied requests a message states. Statements (documented or in words) win over the SDK wrapper
- * around them, because they name the action, and often the resource and the policy type, exactly.
+ * The denied requests a message states. Statements (documented or in words) win over the call that
+ * failed and over the SDK wrapper around them, because they name the action, and often the resource
+ * and the policy type, exactly: `Failed to invoke sagemaker:CreateProcessingJob` before `is not
+ * authorized to perform: sagemaker:AddTags` is no denial of its own.
  */
 export function readDeniedRequests(message: NormalText): DeniedRequest[] {
-  const stated = distinctByAction([...notAuthorizedRequests(message), ...wordedRequests(message)]);
-  return stated.length > 0 ? stated : operationRequests(message);
+  const worded = wordedRequests(message);
+  const stated = distinctByAction([
+    ...notAuthorizedRequests(message),
+    ...worded.filter((request) => request.evidence === 'words'),
+  ]);
+  if (stated.length > 0) return stated;
+  const failedCalls = distinctByAction(worded);
+  return failedCalls.length > 0 ? failedCalls : operationRequests(message);
 }
 
 const NAMED_RESOURCES = new RegExp(

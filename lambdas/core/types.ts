@@ -98,8 +98,17 @@ export interface JobContext {
   readonly fileSystems: readonly { readonly type: 'fsx' | 'efs'; readonly id: string }[];
 }
 
+/**
+ * What a denied request was read from: a documented `is not authorized to perform` statement, a
+ * sentence that says a permission is missing, the call that failed named beside a denial that does not
+ * name its own action (`Failed to invoke sagemaker:CreateModelPackage. ... Access denied for bucket`),
+ * or the operation an SDK wrapper names. The last two are inferred: a more specific wording wins.
+ */
+export type DenialEvidence = 'statement' | 'words' | 'failed-call' | 'operation';
+
 /** One AccessDenied statement as AWS wrote it. */
 export interface DeniedRequest {
+  readonly evidence: DenialEvidence;
   readonly principalArn?: string;
   /** `service:Action` as named by the message, or derived from the API operation it names. */
   readonly action?: string;

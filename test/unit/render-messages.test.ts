@@ -93,6 +93,16 @@ describe('the first lines of the text rendering', () => {
     expect(lines.slice(1, 3)).toEqual([verdict, nextStep]);
   });
 
+  it('an unrecognised text says nothing was found, never that no IAM change is needed (issue 18)', () => {
+    // Prepare
+    const job = failedJobFromInput(readEvent('training-not-permission-oom.json'));
+    // Act
+    const text = renderText(analyse('ClientError: the widget sprocket failed to frobnicate', job));
+    // Assess
+    expect(text).toContain('not recognised as a permission problem; nothing proposed');
+    expect(text).not.toContain('No IAM change is needed');
+  });
+
   it('shows the command before the policy, and the evidence after both', () => {
     // Act
     const text = renderText(outcomeOfEvent('training-s3-input-access-denied.json'));
