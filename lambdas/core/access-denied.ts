@@ -130,12 +130,14 @@ function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
   return [...message.text.matchAll(NOT_AUTHORIZED)].map((match) => {
     const [matched, principal, named = '', resource, reason, denyType, policyArn] = match;
     const action = canonicalAction(named) ?? named;
+    const statedLocation = reason ? locationOfReason(reason.trim(), denyType) : undefined;
     return {
       evidence: 'statement',
       principalArn: principal && ARN.test(principal) ? principal : undefined,
       action,
       resource: trimResource(resource),
-      fixLocation: reason ? locationOfReason(reason.trim(), denyType) : implicitDenyLocation(action),
+      fixLocation: statedLocation ?? implicitDenyLocation(action),
+      fixLocationStated: statedLocation !== undefined && statedLocation !== FIX_LOCATIONS.unknown,
       explicitDeny: /explicit deny/i.test(reason ?? ''),
       policyArn,
       matchedText: message.quote(match.index, match.index + matched.length),
@@ -155,6 +157,7 @@ const implicitRequest = (
   principalArn?: string,
 ): DeniedRequest => ({
   evidence,
+  fixLocationStated: false,
   principalArn,
   action,
   resource: undefined,
@@ -228,18 +231,21 @@ const NAMED_RESOURCES = new RegExp(
     String.raw`(?<s3>\bs3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s"'()<>]*)?)`,
     String.raw`\b(?<imageAccount>\d{12})\.dkr\.ecr(?:-fips)?\.(?<imageRegion>[a-z0-9-]+)\.amazonaws\.com(?<china>\.cn)?\/(?<imageRepository>[a-z0-9][a-z0-9._/-]*)`,
     String.raw`\b[Rr]epository:? ['"]?(?<repository>[a-z0-9][a-z0-9._/-]*)['"]? in registry(?: ID)?:? ['"]?(?<registry>\d{12})\b`,
+    String.raw`\b[Bb]ucket:? ['"]?(?<bucket>[a-z0-9][^\s,'"]{1,62}?)['"]?(?:,? object key:?|,? key:?| at key) ['"]?(?<objectKey>[^\s'"]+)`,
   ].join('|'),
   'g',
 );
 
 /**
  * The resources a message names, as ARNs (S3 URIs stay URIs): ARNs as written, the repository of an
- * ECR image URI, and `repository: R in registry ID: A`, whose region is the job's when known.
+ * ECR image URI, `repository: R in registry ID: A`, whose region is the job's when known, and an
+ * object named as `bucket: B, object key: K` or `bucket: B at key K`.
  */
 export function resourcesNamedIn(text: string, region = '<region>'): string[] {
   const resources = [...text.matchAll(NAMED_RESOURCES)].map(({ groups = {} }) => {
     if (groups.arn) return groups.arn.replace(/[.:]+$/, '');
     if (groups.s3) return groups.s3.replace(/[.,]+$/, '');
+    if (groups.objectKey) return `s3://${groups.bucket}/${groups.objectKey.replace(/[.,]+$/, '')}`;
     if (groups.imageRepository) {
       const partition = groups.china ? 'aws-cn' : 'aws';
       return `arn:${partition}:ecr:${groups.imageRegion}:${groups.imageAccount}:repository/${groups.imageRepository}`;

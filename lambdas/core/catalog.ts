@@ -49,11 +49,21 @@ export interface PermissionRule extends RuleBase {
    * deny is explicit or lives outside the identity policy). Overrides the channel's companions.
    */
   readonly companions?: readonly string[];
+  /**
+   * The service principal the text says a resource policy omits (`does not grant ... permission to
+   * sagemaker.amazonaws.com service principal`): the resource policy statement is for it, not the role.
+   */
+  readonly servicePrincipal?: string;
 }
 
 export interface NonPermissionRule extends RuleBase {
   readonly kind: 'not-permission';
   readonly category: NonPermissionCategory;
+  /**
+   * True for a look-alike: its wording rules out an IAM gap even beside a denial code, so it wins
+   * over an action only inferred from the call or SDK operation that failed.
+   */
+  readonly rulesOutDenial?: boolean;
 }
 
 export type CatalogRule = PermissionRule | NonPermissionRule;
@@ -187,6 +197,49 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
         'Failed to upload /tmp/tmp7kz5p8ja/temp-model.tar.gz to sagemaker-us-east-1-******/******/model.tar.gz: An error occurred (AccessDenied) when calling the CreateMultipartUpload operation: Access Denied',
       ],
       noMatch: ['ClientError: Artifact upload failed:Insufficient disk space'],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 'ecr-repository-policy-omits-service-principal',
+    summary: "The image's repository policy does not let SageMaker pull it",
+    explanation:
+      'Endpoints and jobs that pull an image from another account (AWS Deep Learning Containers, a ' +
+      "shared registry) are checked against the repository's own policy: it must allow the service " +
+      'principal the pull actions. The role cannot fix it; the repository owner must.',
+    patterns: [/\brepository of your image .{0,300}?\bdoes not grant .{0,300}?\bservice principal\b/is],
+    channel: CHANNELS.ecrImage,
+    actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    certainty: 'certain',
+    fixLocation: FIX_LOCATIONS.resourcePolicy,
+    servicePrincipal: 'sagemaker.amazonaws.com',
+    causes: ['the repository policy does not allow sagemaker.amazonaws.com the pull actions'],
+    examples: {
+      match: [
+        'ValidationException\nThe repository of your image 007439368137.dkr.ecr.eu-west-2.amazonaws.com/sagemaker-tritonserver:25.09-py3 does not grant ecr:GetDownloadUrlForLayer, ecr:BatchGetImage, ecr:BatchCheckLayerAvailability permission to sagemaker.amazonaws.com service principal.',
+      ],
+      noMatch: [
+        'ClientError: The repository of your image 111122223333.dkr.ecr.us-east-1.amazonaws.com/trainer:1 does not exist.',
+      ],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 's3-object-access-denied-for-bucket',
+    summary: 'SageMaker was denied reading an S3 object it names',
+    explanation:
+      'A pipeline step that registers a model package (and other validations) reads the model artifact ' +
+      'with the role and reports the bucket and key it was denied: s3:GetObject on that object.',
+    patterns: [/\bAccess denied for bucket:? \S+,? (?:object )?key\b/i],
+    channel: CHANNELS.modelData,
+    actions: ['s3:GetObject'],
+    companions: ['s3:GetObject'],
+    certainty: 'certain',
+    examples: {
+      match: [
+        'Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied for bucket: physical-ai-dev-trust-<acct>, object key: artifacts/v1/sha256/<digest>/model.tar.gz',
+      ],
+      noMatch: ['Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied.'],
     },
   },
   {
@@ -426,6 +479,7 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       /\bSSO Application\b.{0,120}?\bis (?:not )?Active\b/i,
     ],
     category: NON_PERMISSION_CATEGORIES.identityCenterAssignment,
+    rulesOutDenial: true,
     examples: {
       match: [
         'Access Denied. Please check if user is assigned to Studio Domain [d-abc123] and SSO Application [Amazon SageMaker Studio (d-abc123)] is Active.',
@@ -433,6 +487,32 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       noMatch: [
         'AccessDeniedException: User is not authorized to perform: sagemaker:CreatePresignedDomainUrl',
       ],
+    },
+  },
+  {
+    kind: 'not-permission',
+    id: 's3-bucket-in-another-region',
+    summary: 'The bucket is in another region than the request',
+    explanation:
+      'S3 answers a request sent to the wrong region with a redirect or a malformed-authorization error, ' +
+      'and SageMaker refuses a bucket outside its region: a region to change, not a permission to grant.',
+    patterns: [
+      /\bis in region .{1,60}? which is different from\b/i,
+      /\bbucket is in this region\b/i,
+      /\bthe region '[a-z0-9-]+' is wrong; expecting '[a-z0-9-]+'/i,
+      /\bmust be addressed using the specified endpoint\b/i,
+      /\bPermanentRedirect\b/i,
+      /\bbucket\b.{0,120}?\b(?:is|located) in (?:a different|another) region\b/is,
+    ],
+    category: NON_PERMISSION_CATEGORIES.validation,
+    rulesOutDenial: true,
+    examples: {
+      match: [
+        'ClientError: InputConfiguration: Bucket <bucket name> is in region <region name> which is different from AWS Sagemaker service region <service region>',
+        "botocore.exceptions.ClientError: An error occurred (AuthorizationHeaderMalformed) when calling the GetObject operation: The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied. The bucket is in this region: eu-central-1. Please use this region to retry the request',
+      ],
+      noMatch: ['An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied'],
     },
   },
 ];

@@ -114,6 +114,8 @@ export interface DeniedRequest {
   readonly action?: string;
   readonly resource?: string;
   readonly fixLocation: FixLocation;
+  /** True when a reason clause names the policy type; false when the location is inferred. */
+  readonly fixLocationStated: boolean;
   readonly explicitDeny: boolean;
   /** ARN of the denying policy where newer messages name it. */
   readonly policyArn?: string;
@@ -145,6 +147,10 @@ export interface Finding {
   readonly principalArn?: string;
   readonly explicitDeny: boolean;
   readonly policyArn?: string;
+  /** True when the text itself names the kind of policy that denied (a reason clause, a wording). */
+  readonly fixLocationFromText?: boolean;
+  /** The service principal a resource policy must allow, when the text names one (else the role). */
+  readonly servicePrincipal?: string;
   readonly grants: readonly Grant[];
   /** Likely causes in order, for messages that name several. */
   readonly causes: readonly string[];

@@ -260,6 +260,8 @@ describe('certainty: one word, one meaning', () => {
     channel: 'input-data',
     certainty: 'certain',
     fixLocation: 'identity-policy',
+    fixLocationFromText: true,
+    principalArn: 'arn:aws:sts::111122223333:assumed-role/R/SageMaker',
     explicitDeny: false,
     grants: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], resourceSource: 'job' }],
     causes: [],
@@ -269,8 +271,15 @@ describe('certainty: one word, one meaning', () => {
   });
 
   it.each([
-    ['names the action and the denying policy type', {}, 'certain'],
+    ['names the action, the principal and the denying policy type', {}, 'certain'],
+    [
+      'names a service principal instead of a role',
+      { principalArn: undefined, servicePrincipal: 'sagemaker.amazonaws.com' },
+      'certain',
+    ],
     ['does not say which policy denied', { fixLocation: 'unknown' as const }, 'likely'],
+    ['leaves the policy type to inference', { fixLocationFromText: false }, 'likely'],
+    ['names no principal', { principalArn: undefined }, 'likely'],
     ['names no action', { grants: [] }, 'likely'],
     ['names several causes', { certainty: 'possible' as const }, 'possible'],
   ])('a finding whose message %s is %s', (_name, overrides, certainty) => {
