@@ -244,7 +244,8 @@ const NAMED_RESOURCES = new RegExp(
 export function resourcesNamedIn(text: string, region = '<region>'): string[] {
   const resources = [...text.matchAll(NAMED_RESOURCES)].map(({ groups = {} }) => {
     if (groups.arn) return groups.arn.replace(/[.:]+$/, '');
-    if (groups.s3) return groups.s3.replace(/[.,]+$/, '');
+    // Punctuation after a URI ends the sentence (`... to s3://b/k: An error occurred`), not the key.
+    if (groups.s3) return groups.s3.replace(/[.,:;]+$/, '');
     if (groups.objectKey) return `s3://${groups.bucket}/${groups.objectKey.replace(/[.,]+$/, '')}`;
     if (groups.imageRepository) {
       const partition = groups.china ? 'aws-cn' : 'aws';

@@ -10,9 +10,10 @@
  * companions granted with a named one, and the causes in order. Non-permission rules explain why a
  * text is not a permission problem; they only apply when no denial in the text names an action.
  *
- * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Specific
- * wordings come first; look-alikes that carry denial words but are no IAM gap come before the
- * generic permission rules; the other non-permission rules come last.
+ * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Look-alikes
+ * that carry denial words but are no IAM gap come first (a text that says the bucket is in another
+ * region rules out the download denial it also reports); specific wordings next, then the generic
+ * permission rules; the other non-permission rules come last.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
 import { ECR_PULL_ACTIONS } from './actions.js';
@@ -463,8 +464,8 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
 ];
 
 /**
- * Texts with denial words that are no IAM gap of the role: checked before the generic permission
- * rules, which their words would otherwise match.
+ * Texts with denial words that are no IAM gap of the role: checked before the permission rules,
+ * which their words would otherwise match.
  */
 const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
   {
@@ -813,8 +814,8 @@ const OTHER_NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
 
 /** The whole catalog in the order it is read: the first rule that matches wins. */
 export const CATALOG: readonly CatalogRule[] = [
-  ...SPECIFIC_PERMISSION_RULES,
   ...LOOK_ALIKE_RULES,
+  ...SPECIFIC_PERMISSION_RULES,
   ...GENERIC_PERMISSION_RULES,
   ...OTHER_NON_PERMISSION_RULES,
 ];

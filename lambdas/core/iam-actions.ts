@@ -36,10 +36,12 @@ function serviceActions(): ActionsByService {
 }
 
 /**
- * The shape of an IAM action name (letters and digits, starting with a letter; the longest published
- * one has 70-odd characters): what an action of a service known by its prefix alone must look like.
+ * The shape of a published IAM action name: PascalCase letters and digits (the longest has 70-odd
+ * characters), never all capitals (`REGION` in a masked ARN is none). What an action of a service
+ * known by its prefix alone must look like.
  */
-const ACTION_NAME_SHAPE = /^[A-Za-z][A-Za-z0-9]{1,99}$/;
+const isActionNameShaped = (name: string): boolean =>
+  /^[A-Z][A-Za-z0-9]{1,99}$/.test(name) && /[a-z]/.test(name);
 
 /**
  * The action as IAM spells it (`s3:getobject` becomes `s3:GetObject`), or undefined when it is not a
@@ -54,7 +56,7 @@ export function canonicalAction(action: string): string | undefined {
   const actions = serviceActions().get(service);
   if (!actions) return undefined;
   if (actions.size > 0) return actions.get(name.toLowerCase());
-  return ACTION_NAME_SHAPE.test(name) ? `${service}:${name}` : undefined;
+  return isActionNameShaped(name) ? `${service}:${name}` : undefined;
 }
 
 /**
