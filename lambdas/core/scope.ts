@@ -133,8 +133,8 @@ const named = (resource: string): Scoped => ({
   reason: notInJob(resource),
 });
 
-/** `<S3OutputPath>/<job name>/output/model.tar.gz` (or `output.tar.gz`): the artifacts SageMaker writes. */
-const JOB_ARTIFACT_KEY = /^(?:(.*)\/)?[A-Za-z0-9][A-Za-z0-9-]{0,62}\/output\/(?:model|output)\.tar\.gz$/;
+/** The artifacts SageMaker writes as `<S3OutputPath>/<job name>/output/<artifact>`. */
+const JOB_ARTIFACTS: ReadonlySet<string> = new Set(['model.tar.gz', 'output.tar.gz']);
 
 /**
  * The prefix to grant for one object a message names: its folder, except under a job's own folder.
@@ -144,9 +144,10 @@ const JOB_ARTIFACT_KEY = /^(?:(.*)\/)?[A-Za-z0-9][A-Za-z0-9-]{0,62}\/output\/(?:
 function stablePrefixOf(key: string, jobName: string | undefined): string {
   const jobFolder = jobName ? `/${key}`.lastIndexOf(`/${jobName}/`) : -1;
   if (jobFolder >= 0) return key.slice(0, Math.max(0, jobFolder - 1));
-  const artifact = JOB_ARTIFACT_KEY.exec(key);
-  if (artifact) return artifact[1] ?? '';
-  return key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
+  const segments = key.split('/');
+  if (segments.length >= 3 && segments.at(-2) === 'output' && JOB_ARTIFACTS.has(segments.at(-1) ?? ''))
+    return segments.slice(0, -3).join('/');
+  return segments.slice(0, -1).join('/');
 }
 
 /**

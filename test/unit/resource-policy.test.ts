@@ -90,6 +90,28 @@ describe('merging a statement into a resource policy', () => {
     expect(merged).toEqual(mergeStatement(ownerPolicy, statement));
   });
 
+  it('passes every value from the text to the commands as one literal argument, never as shell code', () => {
+    // Prepare: a bucket name from hostile text, with command substitution in it.
+    const hostile = 'b$(id>pwned)`id>pwned`';
+    const [bucketFix] = proposalOf(
+      `User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::${hostile}/k.csv because no resource-based policy allows the s3:GetObject action`,
+    ).resourcePolicies;
+    const read = bucketFix?.commands[0] ?? '';
+    const dir = mkdtempSync(join(tmpdir(), 'quote-'));
+    // Act: `aws` replaced by a function that prints each argument on a line.
+    const printed = execFileSync(
+      'bash',
+      ['-c', `aws() { printf '%s\n' "$@"; }; ${read.replace(/ > .*$/, '')}`],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
+    // Assess
+    expect(printed.split('\n')).toContain(hostile);
+    expect(spawnSync('ls', [join(dir, 'pwned')]).status).not.toBe(0);
+  });
+
   it('never writes a policy it has not read: the write reads the merged file the read produced', () => {
     // Assess
     for (const command of fix?.commands ?? []) expect(command).not.toMatch(/--policy-text '\{/);
