@@ -208,7 +208,10 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'Endpoints and jobs that pull an image from another account (AWS Deep Learning Containers, a ' +
       "shared registry) are checked against the repository's own policy: it must allow the service " +
       'principal the pull actions. The role cannot fix it; the repository owner must.',
-    patterns: [/\brepository of your image .{0,300}?\bdoes not grant .{0,300}?\bservice principal\b/is],
+    patterns: [
+      /\brepository of your image .{0,300}?\bdoes not grant .{0,300}?\bservice principal\b/is,
+      /\brepository policy\b.{0,200}?\bdoes not (?:grant|allow)\b.{0,200}?\bsagemaker\.amazonaws\.com\b/is,
+    ],
     channel: CHANNELS.ecrImage,
     actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
     certainty: 'certain',
@@ -511,7 +514,7 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       match: [
         'ClientError: InputConfiguration: Bucket <bucket name> is in region <region name> which is different from AWS Sagemaker service region <service region>',
         "botocore.exceptions.ClientError: An error occurred (AuthorizationHeaderMalformed) when calling the GetObject operation: The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
-        'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied. The bucket is in this region: eu-central-1. Please use this region to retry the request',
+        'An error occurred (PermanentRedirect) when calling the ListObjects operation: The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
       ],
       noMatch: ['An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied'],
     },

@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { isEscalation } from './actions.js';
+import { certaintyOfAll } from './certainty.js';
 import { assumedRoleNameOf, roleNameOf } from './job-context.js';
 import type { ResourcePolicyFix } from './resource-policy.js';
 import { resourcePolicyFixes } from './resource-policy.js';
 import { shellQuote } from './shell.js';
 import type {
+  Certainty,
   Finding,
   FixLocation,
   Grant,
@@ -45,7 +47,8 @@ export interface FixProposal {
   readonly roleName: string;
   readonly title: string;
   readonly fixLocation: FixLocation;
-  readonly certainty: 'certain' | 'possible';
+  /** The least sure finding's word (certainty.ts): `certain` only when the text names it all. */
+  readonly certainty: Certainty;
   readonly untrustedText: boolean;
   readonly findings: readonly Finding[];
   /** Identity-policy statements for the role; absent when an Allow on the role cannot help. */
@@ -215,7 +218,7 @@ export function propose(
   const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
   const policyJson = policy ? JSON.stringify(policy) : '';
   const policyName = policy ? policyNameOf(policyJson) : undefined;
-  const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
+  const certainty = certaintyOfAll(findings);
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =
     verification.status === 'verified' &&

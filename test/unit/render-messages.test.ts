@@ -286,6 +286,29 @@ describe('certainty: one word, one meaning', () => {
     expect(certaintyOf(finding(overrides))).toBe(certainty);
   });
 
+  it.each([
+    [
+      'names action, principal and policy type',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject action',
+      'certain',
+    ],
+    [
+      'leaves the policy type to inference',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k',
+      'likely',
+    ],
+    [
+      'names neither principal nor policy type',
+      'An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
+      'likely',
+    ],
+  ])('a proposal whose text %s is %s (issue 18)', (_name, text, certainty) => {
+    // Act
+    const outcome = analyse(text);
+    // Assess
+    expect(outcome.kind === 'permission' && outcome.proposal.certainty).toBe(certainty);
+  });
+
   it.each(eventNames())('%s: "the most likely fix" appears exactly beside `likely`', (event) => {
     const outcome = outcomeOfEvent(event);
     const json = renderJson(outcome) as { certainty?: string };

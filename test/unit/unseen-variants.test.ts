@@ -45,6 +45,12 @@ describe('unseen-style variants', () => {
       'unknown',
     ],
     [
+      'a repository policy that omits the service principal, in other words',
+      'ClientError: The repository policy of 444455556666.dkr.ecr.us-east-1.amazonaws.com/shared-images does not allow the sagemaker.amazonaws.com service principal to pull the image.',
+      ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      'resource-policy',
+    ],
+    [
       'an SDK operation named otherwise than its action (ListObjectsV2)',
       'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied',
       ['s3:ListBucket'],
@@ -74,7 +80,7 @@ describe('unseen-style variants', () => {
   });
 
   it.each([
-    'An error occurred (PermanentRedirect) when calling the ListObjects operation: The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+    'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied. The bucket is in this region: eu-central-1. Please use this region to retry the request',
     'ClientError: Data download failed: S3 bucket my-data is located in another region than the training job (us-east-1). Access Denied',
     'User: arn:aws:sts::111122223333:assumed-role/R/S is not authorized to perform: nosuchservice:GetThing',
   ])('proposes nothing where the text rules the IAM gap out or names no action: %s', (text) => {
