@@ -46,8 +46,9 @@ const isActionNameShaped = (name: string): boolean =>
 
 /**
  * The action as IAM spells it (`s3:getobject` becomes `s3:GetObject`), or undefined when it is not a
- * published action. A service whose list the Lambda does not carry keeps the name as written, when it
- * has the shape of an action name. IAM action names are case-insensitive.
+ * published action. A service whose list the Lambda does not carry is spelled as the action table
+ * spells it, else kept as written when it has the shape of an action name. IAM action names are
+ * case-insensitive.
  */
 export function canonicalAction(action: string): string | undefined {
   const separator = action.indexOf(':');
@@ -57,7 +58,9 @@ export function canonicalAction(action: string): string | undefined {
   const actions = serviceActions().get(service);
   if (!actions) return undefined;
   if (actions.size > 0) return actions.get(name.toLowerCase());
-  return isActionNameShaped(name) ? `${service}:${name}` : undefined;
+  const lowered = `${service}:${name.toLowerCase()}`;
+  const inTable = Object.keys(ACTIONS).find((known) => known.toLowerCase() === lowered);
+  return inTable ?? (isActionNameShaped(name) ? `${service}:${name}` : undefined);
 }
 
 /**

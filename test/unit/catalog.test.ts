@@ -93,6 +93,10 @@ describe('every action string is a published IAM action', () => {
 
   it('rejects names that are not actions, case-insensitively accepts real ones', () => {
     expect(canonicalAction('s3:getobject')).toBe('s3:GetObject');
+    // EC2 is known by prefix in the Lambda: the action table spells its actions.
+    expect(canonicalAction('ec2:createnetworkinterface')).toBe('ec2:CreateNetworkInterface');
+    expect(canonicalAction('datazone:ListEnvironmentBlueprints')).toBe('datazone:ListEnvironmentBlueprints');
+    expect(canonicalAction('datazone:REGION')).toBeUndefined();
     expect(canonicalAction('s3:GetObjects')).toBeUndefined();
     expect(canonicalAction('constructor:toString')).toBeUndefined();
     expect(canonicalAction('s3:*')).toBeUndefined();
