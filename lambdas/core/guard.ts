@@ -54,7 +54,7 @@ export interface GuardConfig {
   readonly autoRemediate: boolean;
   /** Accounts whose roles may be changed. */
   readonly allowedAccounts: readonly string[];
-  /** Role-name globs (`*` any run, `?` one character) that opt a role in. */
+  /** Role-name globs (`*` any run, `?` one character) that opt a role in, under any path: see rolePatternMatches. */
   readonly roleNamePatterns: readonly string[];
   /**
    * ARN globs (`*` any run, `?` one character) of the buckets, objects, KMS keys and ECR repositories
@@ -172,6 +172,20 @@ export const globMatches = (pattern: string, text: string): boolean =>
       .join('')}$`,
     's',
   ).test(text);
+
+/**
+ * Whether a role-name pattern opts a role in, asked as IAM asks it of the stack's grant
+ * (`lib/sagemaker-permission-remediator.ts`, `rolePatternResources`): the ARN's path and name
+ * (`service-role/Name`) match the pattern, or match it after any path. IAM's `*` also matches `/`,
+ * and so does the guard's, so what the guard approves is exactly what the role may write.
+ */
+export function rolePatternMatches(pattern: string, roleArn: string | undefined): boolean {
+  const pathAndName = roleArn ? /:role\/(.+)$/s.exec(roleArn)?.[1] : undefined;
+  return (
+    pathAndName !== undefined &&
+    (globMatches(pattern, pathAndName) || globMatches(`*/${pattern}`, pathAndName))
+  );
+}
 
 /** The operator's resource patterns, or the default: the account's SageMaker default bucket only. */
 export function resourcePatternsFor(config: GuardConfig, job: JobContext): readonly string[] {
@@ -536,7 +550,7 @@ function gateRefusals(
     );
   }
   const optedIn =
-    config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
+    config.roleNamePatterns.some((pattern) => rolePatternMatches(pattern, job.roleArn)) ||
     context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;
   if (!optedIn) {
     gate.push(
