@@ -30,7 +30,7 @@ export interface NormalText {
 const ARN_ACCOUNT = String.raw`(?<arnHead>\barn:aws[a-z-]*:[a-z0-9-]{1,40}:[a-z0-9-]{0,30}:)(?<account>\[[^\]:/]{1,24}\]|<[^>:/]{1,24}>|\([^):/]{1,24}\)| ?[^\s:/"'()<>[\]]{1,24})(?=:)`;
 
 /** What the normal form rewrites, each alternative a named group. */
-const REWRITTEN = new RegExp(
+export const REWRITTEN = new RegExp(
   [
     // First: a mask may follow the ARN's colon after a space (`eu-west-1: xxxxxxxxxx:`).
     ARN_ACCOUNT,

@@ -1,0 +1,354 @@
+/**
+ * Issue 17, hole 1: every text reader runs in linear time. Failure texts, job names, S3 keys and
+ * container output are written by job submitters; one backtracking pattern held the Lambda for its
+ * whole timeout on a run of capitals. Here every pattern the Lambdas export (catalog rules and
+ * readers, found by walking the modules) reads generated hostile texts of 8 KiB and 64 KiB, and so
+ * does the whole diagnosis; the handler and the approver read the reproduction texts.
+ */
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { approve } from '../../lambdas/approver/approve.js';
+import type { ProposalRecord } from '../../lambdas/core/approval.js';
+import { diagnose, MAX_ANALYSED_LENGTH } from '../../lambdas/core/diagnose.js';
+import { globMatches } from '../../lambdas/core/guard.js';
+import { failedJobFromInput } from '../../lambdas/core/job-context.js';
+import { buildHandler } from '../../lambdas/remediator/app.js';
+import { configFromEnv } from '../../lambdas/remediator/config.js';
+import { readEvent } from '../helpers/fixtures.js';
+import { lambdaContext } from '../helpers/lambda.js';
+import { lambdaPatterns } from '../helpers/reader-patterns.js';
+
+/** The issue's ceiling for one reading of one text. */
+const CEILING_MS = 50;
+const SIZES = [8 * 1024, 64 * 1024] as const;
+
+/** The issue's reproduction: an S3 key that a job submitter chose, with `capitals` capitals in a row. */
+const capitalsKeyText = (capitals: number): string =>
+  `ClientError: Data download failed:Unable to download object s3://my-training-bucket/Aa${'B'.repeat(capitals)}/part-0.csv (AccessDenied: Access Denied)`;
+
+/**
+ * Mixed-case base64 with no `+` or `/`, so one long word, as S3 writes many of its extended request
+ * ids (deterministic). A 76-character one took the old reader seconds: each capital doubled the time.
+ */
+function base64Word(length: number, seed = 17): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let state = seed;
+  let word = '';
+  for (let i = 0; i < length; i++) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    word += alphabet[(state >>> 16) % alphabet.length] ?? 'A';
+  }
+  return word;
+}
+
+/** An S3 denial as the Java SDK wraps it, with an extended request id of `length` characters. */
+const s3DenialWithExtendedId = (length: number): string =>
+  `com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 8XKQ0ZP2N5C3R1VD; S3 Extended Request ID: Ab${base64Word(length)}; Proxy: null)`;
+
+const fill = (unit: string, size: number): string =>
+  unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+
+/** Units whose long repetition is what backtracking patterns choke on. */
+const HOSTILE_UNITS: Readonly<Record<string, string>> = {
+  'capitalised words': 'AaBb',
+  'spaced capitals': 'Aa B',
+  ...Object.fromEntries(
+    [' ', '-', '/', ':', '.', ',', ';', '_', '=', '@', '\n', '\t', '. ', ': ', '//', '-a', 'a-', 'a:'].map(
+      (separator) => [`repeated ${JSON.stringify(separator)}`, separator],
+    ),
+  ),
+  ...Object.fromEntries(
+    ["'", '"', '`', '\u2019', '\u201c', "'a", '"a '].map((quote) => [`quotes ${quote}`, quote]),
+  ),
+  ...Object.fromEntries(
+    ['(', ')', '[', ']', '<', '>', '{', '()', '[a]', '<a>', '(a'].map((bracket) => [
+      `brackets ${bracket}`,
+      bracket,
+    ]),
+  ),
+  ...Object.fromEntries(
+    [
+      'arn:aws:',
+      'arn:aws:iam::',
+      'arn:aws:iam::111122223333:role/',
+      'arn:aws:iam::111122223333:role/a/',
+      'arn:aws:sts::111122223333:assumed-role/R/',
+      'arn:aws:s3:::b/',
+      'arn:aws:kms:us-east-1:',
+      'arn:aws:iam::[account id]:',
+      'arn:aws:iam:: xxxx',
+      's3://',
+      's3://my-bucket/',
+      '111122223333.dkr.ecr.us-east-1.amazonaws.com/',
+      's3:GetObject ',
+      'sagemaker-runtime:',
+    ].map((fragment) => [`ARN fragment ${fragment}`, fragment]),
+  ),
+};
+
+/**
+ * The literal words of a pattern's source, as phrases that start and feed it: a text of them
+ * repeated makes the pattern try every start and fail late.
+ */
+const phrasesOf = (pattern: RegExp): string[] =>
+  [...pattern.source.replaceAll(/\\./g, ' ').matchAll(/[A-Za-z][A-Za-z ]{3,}/g)].map(([phrase]) => phrase);
+
+/** The hostile texts one pattern reads: the shared units and its own phrases, at each size. */
+function hostileTextsFor(pattern: RegExp): { name: string; text: string }[] {
+  const units: [string, string][] = [
+    ...Object.entries(HOSTILE_UNITS),
+    ...phrasesOf(pattern).map((phrase): [string, string] => [`its phrase "${phrase}"`, `${phrase} `]),
+  ];
+  return SIZES.flatMap((size) => [
+    { name: `a run of ${size} capitals`, text: `Aa${'B'.repeat(size)}` },
+    { name: `a ${size}-character base64 word`, text: `Ab${base64Word(size)}` },
+    { name: `base64 words in ${size} characters`, text: fill(`HostId: ${base64Word(76)}; `, size) },
+    ...units.map(([name, unit]) => ({ name: `${name} in ${size} characters`, text: fill(unit, size) })),
+  ]);
+}
+
+/** Milliseconds to read every match of `pattern` in `text`, the best of three when the first is slow. */
+function readingTime(pattern: RegExp, text: string): number {
+  const everyMatch = new RegExp(
+    pattern.source,
+    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+  );
+  const once = (): number => {
+    const start = performance.now();
+    for (const _match of text.matchAll(everyMatch));
+    return performance.now() - start;
+  };
+  const first = once();
+  // A busy machine may pause any one run; a super-linear pattern is slow every time.
+  return first <= CEILING_MS ? first : Math.min(first, once(), once());
+}
+
+function diagnosisTime(text: string): number {
+  const once = (): number => {
+    const start = performance.now();
+    diagnose(text);
+    return performance.now() - start;
+  };
+  const first = once();
+  return first <= CEILING_MS ? first : Math.min(first, once(), once());
+}
+
+describe('every pattern the Lambdas read text with', () => {
+  let patterns: readonly RegExp[] = [];
+  beforeAll(async () => {
+    patterns = [...(await lambdaPatterns()).values()];
+  });
+
+  it('are found by walking the modules: the catalog and the readers', async () => {
+    // Prepare
+    const { CATALOG } = await import('../../lambdas/core/catalog.js');
+    const { NAMED_PERMISSION, NOT_AUTHORIZED } = await import('../../lambdas/core/access-denied.js');
+    const { REWRITTEN } = await import('../../lambdas/core/normalise.js');
+    // Act
+    const found = new Set(patterns);
+    // Assess
+    for (const pattern of [
+      ...CATALOG.flatMap((rule) => rule.patterns),
+      NAMED_PERMISSION,
+      NOT_AUTHORIZED,
+      REWRITTEN,
+    ])
+      expect(found.has(pattern) || patterns.some((p) => p.source === pattern.source)).toBe(true);
+  });
+
+  it(`reads each hostile text of 8 KiB and 64 KiB in under ${CEILING_MS} ms`, () => {
+    // Prepare
+    const slow: string[] = [];
+    // Act
+    for (const pattern of patterns) {
+      for (const { name, text } of hostileTextsFor(pattern)) {
+        const ms = readingTime(pattern, text);
+        if (ms > CEILING_MS) slow.push(`${pattern} on ${name}: ${ms.toFixed(0)} ms`);
+      }
+    }
+    // Assess
+    expect(patterns.length).toBeGreaterThan(50);
+    expect(slow).toEqual([]);
+  });
+
+  it(`diagnoses each hostile text in under ${CEILING_MS} ms`, () => {
+    // Prepare
+    const texts = [...new Map(patterns.flatMap(hostileTextsFor).map((t) => [t.text, t.name])).entries()];
+    const slow: string[] = [];
+    // Act
+    for (const [text, name] of texts) {
+      const ms = diagnosisTime(text);
+      if (ms > CEILING_MS) slow.push(`${name}: ${ms.toFixed(0)} ms`);
+    }
+    // Assess
+    expect(slow).toEqual([]);
+  });
+});
+
+describe('the reproduction texts of issue 17', () => {
+  it.each([30, 40])('diagnoses an S3 key with %i capitals in a row at once', (capitals) => {
+    // Act
+    const ms = diagnosisTime(capitalsKeyText(capitals));
+    const diagnosis = diagnose(capitalsKeyText(capitals));
+    // Assess
+    expect(ms).toBeLessThan(CEILING_MS);
+    expect(diagnosis).toMatchObject({ kind: 'permission' });
+  });
+
+  it.each([76, 2_000])('diagnoses an S3 denial with a %i-character extended request id at once', (length) => {
+    // Act
+    const ms = diagnosisTime(s3DenialWithExtendedId(length));
+    // Assess
+    expect(ms).toBeLessThan(CEILING_MS);
+    expect(diagnose(s3DenialWithExtendedId(length))).toMatchObject({ kind: 'permission' });
+  });
+});
+
+/** The remediator's event: the training job of the issue, its failure text replaced. */
+const trainingEvent = (failureReason: string): Record<string, unknown> => {
+  const event = readEvent('training-s3-input-access-denied.json');
+  return { ...event, detail: { ...(event.detail as object), FailureReason: failureReason } };
+};
+
+/** Texts the handler and the approver must read at once: the reproductions, and one far too long. */
+const HANDLER_TEXTS: readonly [string, string][] = [
+  ['an S3 key with 40 capitals', capitalsKeyText(40)],
+  ['an S3 denial with a long extended request id', s3DenialWithExtendedId(4_000)],
+  ['a megabyte of the issue text', capitalsKeyText(40).repeat(6_000)],
+];
+
+describe('the remediator handler', () => {
+  const sagemaker = mockClient(SageMakerClient);
+  const iam = mockClient(IAMClient);
+  const sns = mockClient(SNSClient);
+  beforeEach(() => {
+    sagemaker.reset();
+    iam.reset();
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [] });
+  });
+
+  it.each(HANDLER_TEXTS)('proposes a fix for %s within a second', async (_name, text) => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'linear-time', logLevel: 'SILENT' });
+    const config = configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:proposals' });
+    const handler = buildHandler(
+      { sagemaker: new SageMakerClient({}), iam: new IAMClient({}), sns: new SNSClient({}), config, logger },
+      logger,
+    );
+    const start = performance.now();
+    // Act
+    const result = await handler(trainingEvent(text), lambdaContext());
+    // Assess
+    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(result).toMatchObject({ status: 'proposed', messageId: 'message-1' });
+  });
+});
+
+describe("the approver's re-diagnosis", () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  const sns = mockClient(SNSClient);
+  beforeEach(() => {
+    dynamodb.reset();
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    dynamodb.on(UpdateItemCommand).resolves({});
+  });
+
+  it.each(HANDLER_TEXTS)('decides on a stored proposal for %s within a second', async (_name, text) => {
+    // Prepare
+    const job = failedJobFromInput(trainingEvent(text));
+    const record: ProposalRecord = {
+      proposalId: '0123456789abcdef01234567',
+      roleArn: job.roleArn ?? '',
+      policyName: 'sagemaker-iam-remediator-test',
+      policy: { Version: '2012-10-17', Statement: [] },
+      job,
+      verification: { status: 'not-attempted', reason: 'test' },
+    };
+    dynamodb.on(GetItemCommand).resolves({
+      Item: {
+        id: { S: record.proposalId },
+        record: { S: JSON.stringify(record) },
+        expiration: { N: String(Math.floor(Date.now() / 1000) + 3_600) },
+      },
+    });
+    const logger = new Logger({ serviceName: 'linear-time', logLevel: 'SILENT' });
+    const config = {
+      ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:proposals' }),
+      proposalsTableName: 'proposals',
+      topicArn: 'arn:aws:sns:us-east-1:111122223333:proposals',
+    };
+    const start = performance.now();
+    // Act
+    const result = await approve(
+      { proposalId: record.proposalId },
+      {
+        sns: new SNSClient({}),
+        dynamodb: new DynamoDBClient({}),
+        accountAccess: () => Promise.resolve({ unavailable: 'not in this test' }),
+        config,
+        logger,
+      },
+    );
+    // Assess
+    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(result.status).toBe('refused');
+  });
+});
+
+describe('the bound on the text read per message', () => {
+  it(`reads at most ${MAX_ANALYSED_LENGTH} characters of a failure text, and says it cut the rest`, () => {
+    // Prepare
+    const tail =
+      'User: arn:aws:sts::111122223333:assumed-role/R/S is not authorized to perform: s3:GetObject';
+    const text = `${'x'.repeat(MAX_ANALYSED_LENGTH)}${tail}`;
+    // Act
+    const diagnosis = diagnose(text);
+    // Assess
+    expect(diagnosis.truncated).toBe(true);
+    expect(diagnosis.kind).toBe('not-permission');
+    expect(diagnose(tail)).toMatchObject({ kind: 'permission', truncated: false });
+  });
+});
+
+describe('globMatches', () => {
+  /** The glob as the regular expression it once was built into: the oracle, not the code under test. */
+  const globAsPattern = (glob: string): RegExp =>
+    new RegExp(
+      `^${[...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '[^*]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
+      's',
+    );
+
+  it('matches exactly what the glob as a pattern matches', () => {
+    // Prepare
+    const glob = fc.string({ unit: fc.constantFrom('a', 'b', '/', '*', '?', '.'), maxLength: 8 });
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '/', '*', '.'), maxLength: 10 });
+    // Act / Assess
+    fc.assert(
+      fc.property(glob, text, (g, t) => {
+        expect(globMatches(g, t)).toBe(globAsPattern(g).test(t));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it(`decides a glob of many stars on a 64 KiB text in under ${CEILING_MS} ms`, () => {
+    // Prepare
+    const glob = `arn:aws:s3:::${'*a'.repeat(8)}*b`;
+    const text = `arn:aws:s3:::${'a'.repeat(64 * 1024)}`;
+    const start = performance.now();
+    // Act
+    const matched = globMatches(glob, text);
+    // Assess
+    expect(performance.now() - start).toBeLessThan(CEILING_MS);
+    expect(matched).toBe(false);
+  });
+});
