@@ -24,7 +24,7 @@ import { buildHandler } from '../../lambdas/remediator/app.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { base64Word, hostileTextsFor, hostileTextsOf } from '../helpers/hostile-texts.js';
-import { lambdaContext } from '../helpers/lambda.js';
+import { homeClients, lambdaContext } from '../helpers/lambda.js';
 import { lambdaPatterns } from '../helpers/reader-patterns.js';
 
 /** The ceiling for one reading of one text. */
@@ -182,7 +182,7 @@ describe('the remediator handler', () => {
     const logger = new Logger({ serviceName: 'linear-time', logLevel: 'SILENT' });
     const config = configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:proposals' });
     const handler = buildHandler(
-      { sagemaker: new SageMakerClient({}), iam: new IAMClient({}), sns: new SNSClient({}), config, logger },
+      { accountAccess: homeClients(), sns: new SNSClient({}), config, logger },
       logger,
     );
     const start = performance.now();
