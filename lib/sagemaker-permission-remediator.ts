@@ -378,7 +378,7 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'allowedAccounts entries must be 12-digit account ids',
     ],
     [
-      (props.notifyEmails ?? []).some((email) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)),
+      (props.notifyEmails ?? []).some((email) => !/^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$/.test(email)),
       'notifyEmails entries must be email addresses',
     ],
     [

@@ -44,25 +44,31 @@ const TRUST_ACTIONS: ReadonlySet<string> = new Set([
  * so are the colons and the `is` (`Not authorized to perform sts:AssumeRole`); services also write
  * `is not permitted to`, `is not allowed to` and `is unable to perform`.
  */
-const NOT_AUTHORIZED =
+export const NOT_AUTHORIZED =
   /(?:User:? ['"]?([^\s'"]+)['"]? )?(?:is )?(?:not authorized|not permitted|not allowed|unable) to perform:? ['"]?([a-z0-9-]+:[a-z0-9*]+)['"]?(?: on resource:? ("[^"]*"|\S+))?( because no [a-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([a-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/gi;
 
 /** `An error occurred (AccessDenied) when calling the GetObject operation: ...` (botocore). */
-const SDK_OPERATION_DENIED =
+export const SDK_OPERATION_DENIED =
   /An error occurred \((?:AccessDenied|AccessDeniedException|403|Forbidden|UnauthorizedOperation|AuthorizationError|UnauthorizedAccess)\) when calling the (\w+) operation/gi;
 
 /**
  * A sentence that says a principal lacks a permission, or tells the reader to check one: the cue that
  * makes an action named in it evidence.
  */
-const LACKS_PERMISSION =
+export const LACKS_PERMISSION =
   /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:could not|couldn't|failed to) validate|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
 
 /** An AWS error code or message of denial anywhere in the text: an action named near it is evidence too. */
-const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
+export const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
 
-/** An action name: `service:Action`, or an operation name (two or more capitalised words). */
-const NAME = String.raw`(?:[a-z0-9-]{2,30}:[A-Za-z0-9]{3,80}|[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+)`;
+/**
+ * An action name: `service:Action`, or an operation name (two or more capitalised words). Each is
+ * read in one pass from where its run starts, so a reading costs the length of the run: the
+ * operation is one flat run (a capitalised word, then a capital and any letters), where a repeated
+ * group of words tried every split of a run of capitals, doubling the time with each one; and a
+ * service starts only where a run of service characters does, not at each `-` inside one.
+ */
+const NAME = String.raw`(?:(?<![a-z0-9-])[a-z0-9-]{2,}:[A-Za-z0-9]{3,}|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*)`;
 
 /** A word in lower case, capitalised or in capitals: the rest of the pattern is case-sensitive. */
 const anyCase = (words: string): string =>
@@ -73,7 +79,7 @@ const anyCase = (words: string): string =>
  * `permission(s) to perform X`, `call X`, `perform X`. Quotes around X are optional. Case-sensitive,
  * so that an operation name is told from an ordinary capitalised word.
  */
-const NAMED_PERMISSION = new RegExp(
+export const NAMED_PERMISSION = new RegExp(
   [
     String.raw`\b(${NAME})['"]? (?:${anyCase('permissions?')}|${anyCase('action')}|API)\b`,
     String.raw`\b${anyCase('permissions?')} (?:for|to (?:perform|call|use|invoke)) (?:the )?['"]?(${NAME})\b`,
@@ -83,7 +89,7 @@ const NAMED_PERMISSION = new RegExp(
 );
 
 /** Sentences end at `. `, `! `, `? ` or `; `: ARNs and URLs have no space after their dots. */
-const SENTENCE_END = /[.!?;] /g;
+export const SENTENCE_END = /[.!?;] /g;
 
 /** The sentence around a position: from the end of the previous one to the end of its own. */
 function sentenceAround(text: string, at: number): { start: number; end: number } {
@@ -121,7 +127,7 @@ const implicitDenyLocation = (action: string | undefined): FixLocation =>
  * kind and a name instead (`on resource: role basic-role`): that is no resource to scope a grant to.
  */
 const trimResource = (resource: string | undefined): string | undefined => {
-  const value = resource?.replace(/^"|"$/g, '').replace(/[.,;)']+$/, '');
+  const value = resource?.replace(/^"|"$/g, '').replace(/(?<![.,;)'])[.,;)']+$/, '');
   return value && (ARN.test(value) || value === '*') ? value : undefined;
 };
 
@@ -225,7 +231,7 @@ export function readDeniedRequests(message: NormalText): DeniedRequest[] {
   return failedCalls.length > 0 ? failedCalls : operationRequests(message);
 }
 
-const NAMED_RESOURCES = new RegExp(
+export const NAMED_RESOURCES = new RegExp(
   [
     String.raw`(?<arn>\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|aws)?:[^\s"'\`,;()<>[\]]+)`,
     String.raw`(?<s3>\bs3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s"'()<>]*)?)`,
@@ -243,10 +249,10 @@ const NAMED_RESOURCES = new RegExp(
  */
 export function resourcesNamedIn(text: string, region = '<region>'): string[] {
   const resources = [...text.matchAll(NAMED_RESOURCES)].map(({ groups = {} }) => {
-    if (groups.arn) return groups.arn.replace(/[.:]+$/, '');
+    if (groups.arn) return groups.arn.replace(/(?<![.:])[.:]+$/, '');
     // Punctuation after a URI ends the sentence (`... to s3://b/k: An error occurred`), not the key.
-    if (groups.s3) return groups.s3.replace(/[.,:;]+$/, '');
-    if (groups.objectKey) return `s3://${groups.bucket}/${groups.objectKey.replace(/[.,]+$/, '')}`;
+    if (groups.s3) return groups.s3.replace(/(?<![.,:;])[.,:;]+$/, '');
+    if (groups.objectKey) return `s3://${groups.bucket}/${groups.objectKey.replace(/(?<![.,])[.,]+$/, '')}`;
     if (groups.imageRepository) {
       const partition = groups.china ? 'aws-cn' : 'aws';
       return `arn:${partition}:ecr:${groups.imageRegion}:${groups.imageAccount}:repository/${groups.imageRepository}`;

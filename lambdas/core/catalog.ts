@@ -19,14 +19,90 @@ import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './t
 import { ECR_PULL_ACTIONS } from './actions.js';
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
+/**
+ * One phrase, then another starting at most `within` characters after its end: what the pattern
+ * `first[^]{0,within}?then` matches, read in one pass. As a pattern, every occurrence of `first`
+ * reads up to `within` characters: a text repeating `first` cost `within` times its length.
+ */
+export interface PhrasesWithin {
+  readonly first: RegExp;
+  readonly then: RegExp;
+  readonly within: number;
+}
+
+/** What a rule reads a text with. */
+export type TextPattern = RegExp | PhrasesWithin;
+
+/** Where a pattern first matches a text, and the text it matched. */
+export interface TextMatch {
+  readonly index: number;
+  readonly text: string;
+}
+
+/** Adds a flag to a pattern's flags (the catalog's patterns carry no `g` or `y`). */
+// eslint-disable-next-line no-restricted-syntax -- the same catalog pattern, already checked, with a search flag
+const withFlag = (pattern: RegExp, flag: 'g' | 'y'): RegExp => new RegExp(pattern, `${pattern.flags}${flag}`);
+
+/**
+ * The leftmost match of {@link PhrasesWithin}, as the backtracking pattern finds it: the first
+ * occurrence of `first` followed by `then` in time, up to the nearest `then`. The nearest `then`
+ * after an occurrence is searched for only past the last one found, and an occurrence that ends
+ * before the last search started (a shorter alternative) checks only the few positions between.
+ */
+function phrasesWithinIn({ first, then, within }: PhrasesWithin, text: string): TextMatch | undefined {
+  const firsts = withFlag(first, 'g');
+  const thens = withFlag(then, 'g');
+  const thenAt = withFlag(then, 'y');
+  let searchedFrom = -1;
+  let nearest: RegExpExecArray | null = null;
+  const nearestThenFrom = (end: number): RegExpExecArray | null => {
+    if (searchedFrom < 0 || (nearest !== null && nearest.index < end)) {
+      thens.lastIndex = end;
+      nearest = thens.exec(text);
+      searchedFrom = end;
+    }
+    for (let at = end; at < searchedFrom; at++) {
+      thenAt.lastIndex = at;
+      const found = thenAt.exec(text);
+      if (found) {
+        nearest = found;
+        break;
+      }
+    }
+    searchedFrom = Math.min(searchedFrom, end);
+    return nearest;
+  };
+  for (let match = firsts.exec(text); match; match = firsts.exec(text)) {
+    const end = match.index + match[0].length;
+    const next = nearestThenFrom(end);
+    if (!next) return undefined;
+    if (next.index - end <= within) {
+      return { index: match.index, text: text.slice(match.index, next.index + next[0].length) };
+    }
+    firsts.lastIndex = match.index + 1;
+  }
+  return undefined;
+}
+
+/** Where a rule's pattern first matches a text. */
+export function matchIn(pattern: TextPattern, text: string): TextMatch | undefined {
+  if (!(pattern instanceof RegExp)) return phrasesWithinIn(pattern, text);
+  const match = pattern.exec(text);
+  return match ? { index: match.index, text: match[0] } : undefined;
+}
+
 interface RuleBase {
   readonly id: string;
   /** Why the rule fired, in one line a reader of the proposal understands. */
   readonly summary: string;
   /** Why the rule exists: what produces this text. */
   readonly explanation: string;
-  /** Any match selects the rule. Keep them linear: bounded gaps, no nested quantifiers. */
-  readonly patterns: readonly RegExp[];
+  /**
+   * Any match selects the rule. Keep them linear (test/unit/recheck.test.ts, linear-time.test.ts):
+   * no nested quantifiers; a gap of more than 200 characters between two phrases is a
+   * {@link PhrasesWithin}.
+   */
+  readonly patterns: readonly TextPattern[];
   readonly examples: { readonly match: readonly string[]; readonly noMatch: readonly string[] };
 }
 
@@ -112,7 +188,13 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'S3 encrypts each part of a multipart upload with a data key from kms:GenerateDataKey and reads it ' +
       'back with kms:Decrypt to complete the upload: a role with only one of them fails again on the other.',
-    patterns: [/(?:upload|PutObject|MultipartUpload|UploadPart).{0,600}?kms:(?:GenerateDataKey|Decrypt)\b/is],
+    patterns: [
+      {
+        first: /upload|PutObject|MultipartUpload|UploadPart/i,
+        then: /kms:(?:GenerateDataKey|Decrypt)\b/i,
+        within: 600,
+      },
+    ],
     channel: CHANNELS.kms,
     actions: KMS_UPLOAD_ACTIONS,
     companions: KMS_UPLOAD_ACTIONS,
@@ -159,10 +241,11 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'Before training starts SageMaker copies (File mode) or streams each S3 channel with the execution ' +
       'role: it lists the prefix and reads every object under it.',
     patterns: [
-      new RegExp(
-        String.raw`(?:Data download failed|Failed to download|Unable to download|Error downloading).{0,400}?${DENIED}`,
-        'is',
-      ),
+      {
+        first: /Data download failed|Failed to download|Unable to download|Error downloading/i,
+        then: new RegExp(DENIED, 'i'),
+        within: 400,
+      },
     ],
     channel: CHANNELS.inputData,
     actions: ['s3:GetObject', 's3:ListBucket'],
@@ -184,10 +267,11 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'At the end of training SageMaker uploads /opt/ml/model (and /opt/ml/output) to the output path ' +
       'with a multipart upload, which needs s3:PutObject and s3:AbortMultipartUpload.',
     patterns: [
-      new RegExp(
-        String.raw`(?:Artifact upload failed|Failed to upload|Unable to upload|Error uploading).{0,400}?${DENIED}`,
-        'is',
-      ),
+      {
+        first: /Artifact upload failed|Failed to upload|Unable to upload|Error uploading/i,
+        then: new RegExp(DENIED, 'i'),
+        within: 400,
+      },
     ],
     channel: CHANNELS.output,
     actions: ['s3:PutObject', 's3:AbortMultipartUpload'],

@@ -163,15 +163,33 @@ const isLiteral = (text: string): boolean => !text.includes('${');
 /**
  * A glob as a whole-string match: `*` matches any run of characters, `?` one character. A `?` never
  * matches a `*` of the text: a resource `project-**` is every project, not one of two letters.
+ *
+ * A scan, not a pattern built from the glob: such a pattern backtracks over every way its `*`s can
+ * split the text, which grows as the text's length to the power of their number. The scan keeps only
+ * the last `*` seen and, on a mismatch, lets it take one more character: at most the glob's length
+ * times the text's.
  */
-export const globMatches = (pattern: string, text: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '[^*]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-    's',
-  ).test(text);
+export function globMatches(pattern: string, text: string): boolean {
+  let at = 0;
+  let next = 0;
+  let star = -1;
+  let starAt = 0;
+  while (at < text.length) {
+    const wanted = pattern[next];
+    if (wanted === '*') {
+      star = next++;
+      starAt = at;
+    } else if (wanted !== undefined && (wanted === '?' ? text[at] !== '*' : wanted === text[at])) {
+      next++;
+      at++;
+    } else if (star >= 0) {
+      next = star + 1;
+      at = ++starAt;
+    } else return false;
+  }
+  while (pattern[next] === '*') next++;
+  return next === pattern.length;
+}
 
 /**
  * Whether a role-name pattern opts a role in, asked as IAM asks it of the stack's grant

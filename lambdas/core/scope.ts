@@ -67,7 +67,7 @@ function locationContaining(
 }
 
 function s3TargetOf(resource: string): { bucket: string; key: string } | undefined {
-  const match = /^arn:aws[a-z-]*:s3:::([^/]+)\/?(.*)$/.exec(resource);
+  const match = /^arn:aws[a-z-]*:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
   if (match?.[1]) return { bucket: match[1], key: match[2] ?? '' };
   const location = parseS3Uri(resource, CHANNELS.namedAction);
   return location ? { bucket: location.bucket, key: location.prefix } : undefined;

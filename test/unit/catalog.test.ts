@@ -57,7 +57,9 @@ describe('catalog', () => {
 
   it('reads every pattern in any casing: real messages arrive re-cased', () => {
     for (const rule of CATALOG)
-      for (const pattern of rule.patterns) expect(pattern.flags, rule.id).toContain('i');
+      for (const pattern of rule.patterns)
+        for (const part of pattern instanceof RegExp ? [pattern] : [pattern.first, pattern.then])
+          expect(part.flags, rule.id).toContain('i');
   });
 
   it('keeps non-permission texts free of actions', () => {
