@@ -56,7 +56,7 @@ function members(params: URLSearchParams, prefix: string, suffix = ''): string[]
   return values;
 }
 
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
+export const readBody = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -206,7 +206,12 @@ async function simulateXml(iam: IAMClient, params: URLSearchParams, scps: Record
 }
 
 /** Passes a request to moto and its answer back, headers and status included. */
-async function proxy(motoEndpoint: string, request: IncomingMessage, body: Buffer, response: ServerResponse) {
+export async function proxy(
+  motoEndpoint: string,
+  request: IncomingMessage,
+  body: Buffer,
+  response: ServerResponse,
+) {
   const headers = Object.fromEntries(
     Object.entries(request.headers).flatMap(([name, value]) =>
       ['host', 'connection', 'content-length'].includes(name) || value === undefined
