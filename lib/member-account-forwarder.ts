@@ -37,13 +37,14 @@ export interface MemberAccountForwarderProps {
    */
   readonly watchApiDenials?: boolean;
   /**
-   * Let the central function attach fixes in this account (roles matching `roleNamePatterns` only).
+   * Let the central function and approver attach fixes in this account: to roles matching
+   * `roleNamePatterns` (under any path) and to roles tagged `sagemaker-iam-remediator:auto=true`.
    * @default false - the central function may only read
    */
   readonly allowRemediation?: boolean;
   /**
-   * Role-name globs the central function may attach fixes to. Required with `allowRemediation`.
-   * @default - none
+   * Role-name globs the central function may attach fixes to, with `allowRemediation`.
+   * @default - none: only roles carrying the opt-in tag
    */
   readonly roleNamePatterns?: readonly string[];
   /**
@@ -70,10 +71,6 @@ export function validateForwarderProps(props: MemberAccountForwarderProps): stri
     [
       !Token.isUnresolved(props.centralAccountId) && !/^\d{12}$/.test(props.centralAccountId),
       'centralAccountId must be a 12-digit account id',
-    ],
-    [
-      Boolean(props.allowRemediation) && (props.roleNamePatterns ?? []).length === 0,
-      'allowRemediation needs roleNamePatterns',
     ],
     [
       (props.roleNamePatterns ?? []).some((pattern) => !/^[\w+=,.@*-]+$/.test(pattern)),
@@ -136,7 +133,8 @@ export class MemberAccountForwarder extends Construct {
       description: 'sagemaker-iam-remediator (central account) reads failed jobs and roles here',
     });
     const wildcards = [
-      ...grantReadFailures(this.role, jobTypes),
+      // One role for the jobs of every region the stack set covers.
+      ...grantReadFailures(this.role, jobTypes, '*'),
       ...(props.allowRemediation ? grantAttachFixes(this.role, props.roleNamePatterns ?? []) : []),
     ];
     if (props.allowRemediation)

@@ -31,6 +31,7 @@ import {
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
+import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
@@ -85,17 +86,23 @@ export function failureEventRules(
 }
 
 /**
- * What reading a failure takes in the role's account: describing failed jobs of the enabled types and
- * reading (and simulating) the roles they name. Failures are not known at deploy time, so both are
- * wildcards within the account; returns them for the cdk-nag acknowledgements.
+ * What reading a failure takes in the role's account: describing failed jobs of the enabled types,
+ * and simulating the roles they name to verify a proposal. Failures are not known at deploy time, so
+ * both are wildcards within the account; `jobRegion` is `*` for a role that serves jobs of every
+ * region (central mode, the member role). Returns the wildcards for the cdk-nag acknowledgements.
  */
-export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]): string[] {
-  const { account, region, partition } = Stack.of(role);
+export function grantReadFailures(
+  role: iam.Role,
+  jobTypes: readonly JobType[],
+  jobRegion: string = Stack.of(role).region,
+): string[] {
+  const { account, partition } = Stack.of(role);
   const describes = jobTypes.flatMap((type): readonly DescribeRead[] => JOB_TYPES[type].describe);
   const jobs = [
     ...new Set(
       describes.map(
-        ({ resourceType }) => `arn:${partition}:${SAGEMAKER_SERVICE}:${region}:${account}:${resourceType}/*`,
+        ({ resourceType }) =>
+          `arn:${partition}:${SAGEMAKER_SERVICE}:${jobRegion}:${account}:${resourceType}/*`,
       ),
     ),
   ];
@@ -109,14 +116,8 @@ export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]):
   );
   role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'ReadExecutionRoles',
-      actions: [
-        'iam:GetRole',
-        'iam:SimulatePrincipalPolicy',
-        'iam:ListRolePolicies',
-        'iam:GetRolePolicy',
-        'iam:ListAttachedRolePolicies',
-      ],
+      sid: 'VerifyProposals',
+      actions: ['iam:SimulatePrincipalPolicy'],
       resources: [roles],
     }),
   );
@@ -124,27 +125,51 @@ export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]):
 }
 
 /**
- * What attaching fixes takes: PutRolePolicy (and DeleteRolePolicy, which removes a half-written fix)
- * on roles matching the patterns, or, without patterns, on roles carrying the opt-in tag.
+ * The IAM resources a role-name pattern stands for: the role ARN's resource part is `role/` then its
+ * path then its name, and IAM's `*` also matches `/`, so `role/<pattern>` is the name without a path
+ * (or the path and name together), and the same after `role/*` and a slash is the name under any
+ * path, such as the console's `service-role/`. The guard's `rolePatternMatches` answers the same question.
+ */
+export const rolePatternResources = (partition: string, account: string, pattern: string): string[] => [
+  `arn:${partition}:iam::${account}:role/${pattern}`,
+  `arn:${partition}:iam::${account}:role/*/${pattern}`,
+];
+
+/**
+ * What attaching fixes takes, for the roles the guard may approve: a role matching a name pattern
+ * (under any path), or a role carrying the opt-in tag, which IAM checks itself
+ * (`iam:ResourceTag`). PutRolePolicy, DeleteRolePolicy (which removes a half-written fix), and the
+ * reads before a write: the role's tags (the opt-in) and its inline policies (the size limit).
  */
 export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly string[]): string[] {
   const { account, partition } = Stack.of(role);
-  const resources =
-    roleNamePatterns.length > 0
-      ? roleNamePatterns.map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`)
-      : [`arn:${partition}:iam::${account}:role/*`];
+  const roles = `arn:${partition}:iam::${account}:role/*`;
+  const named = roleNamePatterns.flatMap((pattern) => rolePatternResources(partition, account, pattern));
+  const writes = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
   role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'AttachFixesToOptedInRoles',
-      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      resources,
-      conditions:
-        roleNamePatterns.length > 0
-          ? undefined
-          : { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG_KEY}`]: 'true' } },
+      sid: 'ReadRolesBeforeAttaching',
+      actions: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
+      resources: [roles],
     }),
   );
-  return resources;
+  if (named.length > 0)
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AttachFixesToRolesMatchingPatterns',
+        actions: writes,
+        resources: named,
+      }),
+    );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'AttachFixesToTaggedRoles',
+      actions: writes,
+      resources: [roles],
+      conditions: { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG.key}`]: OPT_IN_TAG.value } },
+    }),
+  );
+  return [roles, ...named];
 }
 
 /**
@@ -333,9 +358,6 @@ const DEFAULTS = {
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
-/** The tag key of the opt-in; mirrors OPT_IN_TAG in lambdas/core/guard.ts. */
-const OPT_IN_TAG_KEY = 'sagemaker-iam-remediator:auto';
-
 const isWholeNumber = (value: number, min: number): boolean =>
   Token.isUnresolved(value) || (Number.isInteger(value) && value >= min);
 
@@ -464,11 +486,19 @@ export class SageMakerPermissionRemediator extends Construct {
     });
 
     const wildcardResources = [
-      ...grantReadFailures(role, jobTypes),
+      // In central mode the failures of every region arrive on this region's bus.
+      ...grantReadFailures(role, jobTypes, props.central ? '*' : Stack.of(this).region),
       ...(autoRemediate ? grantAttachFixes(role, props.roleNamePatterns ?? []) : []),
     ];
     this.grantPublish(role);
-    this.idempotencyTable.grantReadWriteData(role);
+    // What the idempotency layer and the incident store call: no Scan, Query or batch reads.
+    this.idempotencyTable.grant(
+      role,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
     const roleNamePatterns = props.roleNamePatterns ?? [];
     const memberRoleName = props.central?.memberRoleName ?? MEMBER_ROLE_NAME;
     this.approver = props.approvals
@@ -622,7 +652,6 @@ export class SageMakerPermissionRemediator extends Construct {
     roleNamePatterns: readonly string[],
     central: SageMakerPermissionRemediatorProps['central'],
   ): nodejs.NodejsFunction {
-    const { account, partition } = Stack.of(this);
     const proposals = this.expiringTable('ProposalsTable');
     proposals.grant(remediatorRole, 'dynamodb:PutItem');
     this.function.addEnvironment('PROPOSALS_TABLE_NAME', proposals.tableName);
@@ -632,18 +661,10 @@ export class SageMakerPermissionRemediator extends Construct {
       description: 'sagemaker-iam-remediator: attaches fixes a human approved in chat, after the guard',
       roleName: central ? (central.roleNames?.approver ?? CENTRAL_ROLE_NAMES.approver) : undefined,
     });
-    const roles = `arn:${partition}:iam::${account}:role/*`;
-    approverRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadRolePoliciesBeforeAttaching',
-        actions: ['iam:ListRolePolicies', 'iam:GetRolePolicy'],
-        resources: [roles],
-      }),
-    );
     const writable = grantAttachFixes(approverRole, roleNamePatterns);
     proposals.grant(approverRole, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.grantPublish(approverRole);
-    for (const resource of new Set([roles, ...writable])) {
+    for (const resource of new Set(writable)) {
       Validations.of(approverRole).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:

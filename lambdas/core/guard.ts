@@ -143,6 +143,20 @@ export const globMatches = (pattern: string, text: string): boolean =>
     's',
   ).test(text);
 
+/**
+ * Whether a role-name pattern opts a role in, asked as IAM asks it of the stack's grant
+ * (`lib/sagemaker-permission-remediator.ts`, `rolePatternResources`): the ARN's path and name
+ * (`service-role/Name`) match the pattern, or match it after any path. IAM's `*` also matches `/`,
+ * and so does the guard's, so what the guard approves is exactly what the role may write.
+ */
+export function rolePatternMatches(pattern: string, roleArn: string | undefined): boolean {
+  const pathAndName = roleArn ? /:role\/(.+)$/s.exec(roleArn)?.[1] : undefined;
+  return (
+    pathAndName !== undefined &&
+    (globMatches(pattern, pathAndName) || globMatches(`*/${pattern}`, pathAndName))
+  );
+}
+
 /** The operator's resource patterns, or the default: the account's SageMaker default bucket only. */
 export function resourcePatternsFor(config: GuardConfig, job: JobContext): readonly string[] {
   if (config.resourcePatterns) return config.resourcePatterns;
@@ -454,7 +468,7 @@ function gateRefusals(
     );
   }
   const optedIn =
-    config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
+    config.roleNamePatterns.some((pattern) => rolePatternMatches(pattern, job.roleArn)) ||
     context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;
   if (!optedIn) {
     gate.push(

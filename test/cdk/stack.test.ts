@@ -196,16 +196,10 @@ describe('the stack template', () => {
       Action: 'sagemaker:DescribeTrainingJob',
       Resource: 'arn:aws:sagemaker:us-east-1:111122223333:training-job/*',
     });
-    expect(statementWithSid(statements, 'ReadExecutionRoles')).toEqual({
-      Sid: 'ReadExecutionRoles',
+    expect(statementWithSid(statements, 'VerifyProposals')).toEqual({
+      Sid: 'VerifyProposals',
       Effect: 'Allow',
-      Action: [
-        'iam:GetRole',
-        'iam:SimulatePrincipalPolicy',
-        'iam:ListRolePolicies',
-        'iam:GetRolePolicy',
-        'iam:ListAttachedRolePolicies',
-      ],
+      Action: 'iam:SimulatePrincipalPolicy',
       Resource: 'arn:aws:iam::111122223333:role/*',
     });
     expect(actions).toContain('sns:Publish');
@@ -219,17 +213,21 @@ describe('the stack template', () => {
         roleNamePatterns: ['SageMakerExec*'],
       }),
     );
-    expect(statementWithSid(statements, 'AttachFixesToOptedInRoles')).toEqual({
-      Sid: 'AttachFixesToOptedInRoles',
+    expect(statementWithSid(statements, 'AttachFixesToRolesMatchingPatterns')).toEqual({
+      Sid: 'AttachFixesToRolesMatchingPatterns',
       Effect: 'Allow',
       Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      Resource: 'arn:aws:iam::111122223333:role/SageMakerExec*',
+      Resource: [
+        'arn:aws:iam::111122223333:role/SageMakerExec*',
+        'arn:aws:iam::111122223333:role/*/SageMakerExec*',
+      ],
     });
   });
 
-  it('without patterns, limits PutRolePolicy to roles carrying the opt-in tag', () => {
+  it('limits PutRolePolicy on any other role to roles carrying the opt-in tag', () => {
     const statements = roleStatements(templateOf({ autoRemediate: true, allowedAccounts: ['111122223333'] }));
-    expect(statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles')?.Condition).toEqual({
+    expect(statements.find((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns')).toBeUndefined();
+    expect(statements.find((s) => s.Sid === 'AttachFixesToTaggedRoles')?.Condition).toEqual({
       StringEquals: { 'iam:ResourceTag/sagemaker-iam-remediator:auto': 'true' },
     });
   });
@@ -357,20 +355,24 @@ describe('one-click approval from Slack', () => {
 
   it('lets the approver write exactly the roles the remediator may, and the remediator only store proposals', () => {
     const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
-    const attach = statements.filter((s) => s.Sid === 'AttachFixesToOptedInRoles').map(resolved);
+    const attach = statements.filter((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns').map(resolved);
     expect(attach).toEqual([
       {
-        Sid: 'AttachFixesToOptedInRoles',
+        Sid: 'AttachFixesToRolesMatchingPatterns',
         Effect: 'Allow',
         Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-        Resource: 'arn:aws:iam::111122223333:role/SageMakerDev*',
+        Resource: [
+          'arn:aws:iam::111122223333:role/SageMakerDev*',
+          'arn:aws:iam::111122223333:role/*/SageMakerDev*',
+        ],
       },
     ]);
+    // The approver's pattern and tag statements; the remediator (no autoRemediate) writes nothing.
     expect(
       statements.filter(
         (s) => actionsOf([s]).includes('iam:PutRolePolicy') && s.Sid !== 'NeverWriteTheServicesOwnRoles',
       ),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
     const dynamo = statements.filter((s) =>
       actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );

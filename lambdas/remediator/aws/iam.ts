@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AllowedPair, PolicyDocument, Verification } from '../../core/index.js';
 import { ApplyError } from '../../core/errors.js';
-import { globMatches } from '../../core/guard.js';
+import { rolePatternMatches } from '../../core/guard.js';
 import { roleNameOf } from '../../core/job-context.js';
 import { INLINE_POLICY_LIMIT } from '../../core/propose.js';
 
@@ -88,7 +88,7 @@ export async function optInTags(
   logger: Pick<Logger, 'warn'>,
 ): Promise<Record<string, string>> {
   const roleName = roleNameOf(roleArn);
-  if (!roleName || roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
+  if (!roleName || roleNamePatterns.some((pattern) => rolePatternMatches(pattern, roleArn))) return {};
   return roleTags(client, roleName).catch((error: Error) => {
     logger.warn('could not read role tags', { roleName, error: error.message });
     return {};
