@@ -57,7 +57,7 @@ describe('the remediator as deployed, by role-name pattern', () => {
     const { PolicyDocument = '' } = await deployed.world.iam.send(
       new GetRolePolicyCommand({
         RoleName: CONSOLE_ROLE_NAME,
-        PolicyName: (result as { policyName: string }).policyName,
+        PolicyName: (result as { autoApply: { policyName: string } }).autoApply.policyName,
       }),
     );
     expect(JSON.stringify(JSON.parse(decodeURIComponent(PolicyDocument)))).toContain(KEY);
