@@ -25,6 +25,10 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "check a job's execution role before it runs (offline with --no-simulate)",
     load: () => import('./preflight.js'),
   },
+  selftest: {
+    summary: "after cdk deploy: check the function's permissions and send a test message",
+    load: () => import('./selftest.js'),
+  },
   demo: { summary: 'diagnose the bundled sample events (offline)', load: () => import('./demo.js') },
   score: {
     summary: 'score the diagnosis against a labelled corpus of your own',

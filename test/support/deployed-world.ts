@@ -36,6 +36,8 @@ export const OPT_IN = { Key: 'sagemaker-iam-remediator:auto', Value: 'true' } as
 
 export interface DeployedWorld {
   readonly stack: DeployedStack;
+  /** Answers SimulatePrincipalPolicy from the roles on moto; passes the rest to moto. */
+  readonly answererEndpoint: string;
   /** Decides every call of the functions' credentials; see {@link DeployedWorld.invoke}. */
   readonly enforcer: IamEnforcer;
   /** Runs the function (by construct-id prefix) as deployed, through the enforcer. */
@@ -120,6 +122,9 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
     },
     get world() {
       return state.world;
+    },
+    get answererEndpoint() {
+      return answerer?.endpoint ?? '';
     },
     get enforcer() {
       return state.enforcer;
