@@ -144,6 +144,10 @@ export function appShapeFromContext(node: Node): AppShape {
   const slackGiven = [values.slackWorkspaceId, values.slackChannelId].filter(Boolean).length;
   if (slackGiven === 1)
     problems.push('slackWorkspaceId and slackChannelId go together: give both or neither');
+  if (slackGiven === 2 && (values.allowedAccounts ?? []).length === 0)
+    problems.push(
+      'Slack approvals (slackWorkspaceId, slackChannelId) need allowedAccounts: the approver acts only in allowed accounts, so no click could succeed',
+    );
   const remediator: SageMakerPermissionRemediatorProps = {
     notifyEmails: values.notifyEmails,
     autoRemediate: values.autoRemediate,

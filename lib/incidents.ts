@@ -19,14 +19,15 @@ import { FLUSH_INCIDENTS_EVENT } from '../lambdas/core/incident.js';
 export interface IncidentWiring {
   /** Minutes an incident stays open after its first failure; 0 publishes every failure. */
   readonly windowMinutes: number;
-  /** The function's reserved concurrency. */
-  readonly maxConcurrency: number;
+  /** The function's reserved concurrency; none when undefined. */
+  readonly maxConcurrency?: number;
 }
 
 /**
- * Bounds the function's concurrency, so that a storm cannot take the account's Lambda concurrency:
- * asynchronous events over the bound wait in Lambda's queue (and EventBridge's retries) and end in the
- * DLQ only after their maximum age, never dropped. Returns the flush rule when incidents are on.
+ * Bounds the function's concurrency when asked to, so that a storm cannot take the account's Lambda
+ * concurrency: asynchronous events over the bound wait in Lambda's queue (and EventBridge's retries)
+ * and end in the DLQ only after their maximum age, never dropped. Returns the flush rule when
+ * incidents are on.
  */
 export function wireIncidents(
   scope: Construct,
@@ -34,7 +35,8 @@ export function wireIncidents(
   deadLetterQueue: sqs.IQueue,
   wiring: IncidentWiring,
 ): events.Rule | undefined {
-  (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = wiring.maxConcurrency;
+  if (wiring.maxConcurrency !== undefined)
+    (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = wiring.maxConcurrency;
   fn.addEnvironment('INCIDENT_WINDOW_MINUTES', String(wiring.windowMinutes));
   if (wiring.windowMinutes === 0) return undefined;
   return new events.Rule(scope, 'IncidentDigestRule', {

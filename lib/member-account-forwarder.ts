@@ -1,5 +1,13 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnCondition, CfnResource, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  BootstraplessSynthesizer,
+  CfnCondition,
+  CfnResource,
+  Fn,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -163,10 +171,14 @@ export interface MemberAccountStackProps extends StackProps {
   readonly forwarder: MemberAccountForwarderProps;
 }
 
-/** A deployable stack with one {@link MemberAccountForwarder}, for StackSets or per-account deploys. */
+/**
+ * A deployable stack with one {@link MemberAccountForwarder}, for StackSets or per-account deploys.
+ * Synthesized bootstrapless (no `BootstrapVersion` parameter, no `CheckBootstrapVersion` rule): a
+ * StackSet's target accounts are usually not CDK-bootstrapped, and the stack has no assets.
+ */
 export class MemberAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: MemberAccountStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, synthesizer: props.synthesizer ?? new BootstraplessSynthesizer() });
     new MemberAccountForwarder(this, 'Forwarder', props.forwarder);
   }
 }

@@ -288,8 +288,8 @@ export interface SageMakerPermissionRemediatorProps {
      */
     readonly approverFunctionName?: string;
     /**
-     * Name of the AWS Chatbot custom action (account-wide).
-     * @default - `sir-apply-fix-` and a hash of this construct's path
+     * Name of the AWS Chatbot custom action (unique in the account across regions).
+     * @default - `sir-apply-fix-`, a hash of this construct's path, and the region
      */
     readonly customActionName?: string;
   };
@@ -322,8 +322,11 @@ export interface SageMakerPermissionRemediatorProps {
   readonly incidentWindowMinutes?: number;
   /**
    * Reserved concurrency of the function: a storm of failures waits in Lambda's and EventBridge's
-   * retries instead of taking the account's concurrency.
-   * @default 10
+   * retries instead of taking the account's concurrency. A reservation is taken from the account's
+   * pool, which must keep 100 unreserved: an account whose concurrency quota is below 100 + this
+   * value (new accounts often have 10) refuses the deploy. Without it, a storm shares the account's
+   * concurrency with every other function.
+   * @default - no reservation
    */
   readonly maxConcurrency?: number;
   /**
@@ -354,7 +357,6 @@ const DEFAULTS = {
   notifyNonPermission: false,
   watchApiDenials: false,
   incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
-  maxConcurrency: 10,
   logRetention: logs.RetentionDays.ONE_MONTH,
 } as const;
 
@@ -400,8 +402,12 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'incidentWindowMinutes must be a whole number of minutes, 0 or more',
     ],
     [
-      !isWholeNumber(props.maxConcurrency ?? DEFAULTS.maxConcurrency, 1),
+      props.maxConcurrency !== undefined && !isWholeNumber(props.maxConcurrency, 1),
       'maxConcurrency must be a whole number, 1 or more',
+    ],
+    [
+      props.approvals !== undefined && (props.allowedAccounts ?? []).length === 0,
+      'approvals need at least one allowedAccounts entry: the approver acts only in allowed accounts, so no click could succeed',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -482,7 +488,7 @@ export class SageMakerPermissionRemediator extends Construct {
 
     wireIncidents(this, this.function, this.deadLetterQueue, {
       windowMinutes: props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes,
-      maxConcurrency: props.maxConcurrency ?? DEFAULTS.maxConcurrency,
+      maxConcurrency: props.maxConcurrency,
     });
 
     const wildcardResources = [
@@ -683,7 +689,9 @@ export class SageMakerPermissionRemediator extends Construct {
     });
 
     const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
-      actionName: approvals.customActionName ?? shortUniqueName(this, 'sir-apply-fix-'),
+      // Action names are unique in the account across regions: the same stack in two regions needs two.
+      actionName:
+        approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`,
       definition: { commandText: approveCommandText(functionName) },
       attachments: [
         {
@@ -702,9 +710,20 @@ export class SageMakerPermissionRemediator extends Construct {
       action.attrCustomActionArn,
     ];
     // Only the function itself, not its versions (grantInvoke would add `ARN:*`).
-    slackChannel.role?.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [approver.functionArn] }),
-    );
+    const invokeApprover = new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [approver.functionArn],
+    });
+    slackChannel.role?.addToPrincipalPolicy(invokeApprover);
+    // Without a guardrail, AWS Chatbot applies AdministratorAccess as the channel's: with this one, a
+    // command in the channel can do nothing but press the button. Guardrails the channel already has
+    // stay, with this one beside them so that the button works.
+    const guardrail = new iam.ManagedPolicy(this, 'ChatGuardrail', {
+      description: 'sagemaker-iam-remediator: the chat channel may only invoke the approver',
+      statements: [invokeApprover],
+    });
+    const given = Stack.of(this).resolve(channel.guardrailPolicies) as string[] | undefined;
+    channel.guardrailPolicies = [...(given ?? []), guardrail.managedPolicyArn];
     return approver;
   }
 

@@ -24,6 +24,10 @@ describe('context validation', () => {
       'slackWorkspaceId and slackChannelId go together: give both or neither',
     ],
     [{ autoRemediateResources: 's3://bucket' }, 'autoRemediateResources entries must be ARN globs (arn:...)'],
+    [
+      { slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' },
+      'Slack approvals (slackWorkspaceId, slackChannelId) need allowedAccounts: the approver acts only in allowed accounts, so no click could succeed',
+    ],
   ])('%j is refused: %s', (context, message) => {
     expect(() => shapeOf(context)).toThrow(message);
   });
@@ -68,7 +72,11 @@ describe('context validation', () => {
   });
 
   it('turns approvals on with a Chatbot channel subscribed to the topic when both Slack ids are given', () => {
-    const shape = shapeOf({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    const shape = shapeOf({
+      slackWorkspaceId: 'T0123456789',
+      slackChannelId: 'C0123456789',
+      allowedAccounts: '111122223333',
+    });
     if (shape.kind !== 'remediator') throw new Error('expected the remediator');
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const template = Template.fromStack(new RemediatorStack(app, 'Slack', shape.props));

@@ -25,7 +25,7 @@ const remediatorFunction = (template: Template) =>
   };
 
 describe('incidents in the stack', () => {
-  it('flushes due incidents every minute through the function, with the DLQ behind it', () => {
+  it('flushes due incidents every minute through the function, with the DLQ behind it, and reserves no concurrency unless asked', () => {
     // Act
     const template = templateOf();
     // Assess
@@ -41,7 +41,8 @@ describe('incidents in the stack', () => {
     });
     const fn = remediatorFunction(template);
     expect(fn.Properties.Environment.Variables.INCIDENT_WINDOW_MINUTES).toBe('15');
-    expect(fn.Properties.ReservedConcurrentExecutions).toBe(10);
+    // 16-concurrency: a reservation fails the deploy in accounts whose concurrency quota is 10.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('takes the window and the concurrency from context; a window of 0 has no flush rule', () => {

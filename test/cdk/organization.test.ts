@@ -1,7 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MemberAccountForwarder, validateForwarderProps } from '../../lib/member-account-forwarder.js';
+import {
+  MemberAccountForwarder,
+  MemberAccountStack,
+  validateForwarderProps,
+} from '../../lib/member-account-forwarder.js';
 import type { MemberAccountForwarderProps } from '../../lib/member-account-forwarder.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
 
@@ -193,6 +197,21 @@ describe('central mode', () => {
         }),
       },
     });
+  });
+});
+
+describe('16-bootstrapless: the member stack deploys where CDK was never bootstrapped', () => {
+  it('has no BootstrapVersion parameter and no CheckBootstrapVersion rule', () => {
+    // Prepare
+    const stack = new MemberAccountStack(new App(), 'Member', { forwarder: { centralAccountId: CENTRAL } });
+    // Act
+    const json = Template.fromStack(stack).toJSON() as {
+      Parameters?: Record<string, unknown>;
+      Rules?: Record<string, unknown>;
+    };
+    // Assess
+    expect(Object.keys(json.Parameters ?? {})).not.toContain('BootstrapVersion');
+    expect(Object.keys(json.Rules ?? {})).not.toContain('CheckBootstrapVersion');
   });
 });
 

@@ -297,6 +297,7 @@ describe('one-click approval from Slack', () => {
       slackChannelId: 'C0123456789',
     });
     new SageMakerPermissionRemediator(stack, 'Remediator', {
+      allowedAccounts: [ENV.account],
       ...props,
       approvals: { slackChannel, ...props.approvals },
     });
@@ -315,7 +316,7 @@ describe('one-click approval from Slack', () => {
     expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
     template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}$'),
+      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}-us-east-1$'),
       Attachments: [
         {
           NotificationType: 'Custom',
@@ -378,6 +379,34 @@ describe('one-click approval from Slack', () => {
     );
     expect(dynamo.map((s) => actionsOf([s]))).toEqual(
       expect.arrayContaining([['dynamodb:PutItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']]),
+    );
+  });
+
+  it('16-guardrail: the channel may only invoke the approver, whatever guardrails it already had', () => {
+    // Prepare, Act
+    const template = withApprovals();
+    // Assess
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toHaveLength(1);
+    const [id, guardrail] = Object.entries(policies)[0] as [
+      string,
+      { Properties: { PolicyDocument: { Statement: unknown[] } } },
+    ];
+    expect(guardrail.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/Approver/), 'Arn'] },
+      },
+    ]);
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      GuardrailPolicies: [{ Ref: id }],
+    });
+  });
+
+  it('16-no-allowed-account: approvals that no account allows are refused', () => {
+    expect(() => withApprovals({ allowedAccounts: [] })).toThrow(
+      'approvals need at least one allowedAccounts entry',
     );
   });
 
@@ -492,7 +521,10 @@ describe('the real synth', () => {
         watchApiDenials: true,
       }),
     ],
-    ['approvals from Slack', (stack: Stack) => ({ approvals: slackChannel(stack) })],
+    [
+      'approvals from Slack',
+      (stack: Stack) => ({ allowedAccounts: ['111122223333'], approvals: slackChannel(stack) }),
+    ],
     ['central mode for an organization', () => ({ central: { organizationId: 'o-abc123def4' } })],
     ['pre-flight that stops certain failures', () => ({ preflight: { stopOnPreflightFailure: true } })],
   ] as const)(

@@ -9,6 +9,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { JobContext } from '../../core/index.js';
 import type { AccountAccess } from '../remediate.js';
+import type { ClientConfig } from './retry.js';
 import { CLIENT_RETRY } from './retry.js';
 
 /** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
@@ -21,6 +22,8 @@ export interface MemberAccountOptions {
   readonly sts: STSClient;
   /** The clients of the central account itself. */
   readonly home: { readonly sagemaker: SageMakerClient; readonly iam: IAMClient };
+  /** Retries and timeouts of the member account's clients. @default CLIENT_RETRY */
+  readonly clientConfig?: ClientConfig;
   readonly now?: () => number;
 }
 
@@ -68,9 +71,10 @@ export function memberAccountAccess(
         sessionToken: Credentials.SessionToken,
         expiration: Credentials.Expiration,
       };
+      const clientConfig = options.clientConfig ?? CLIENT_RETRY;
       const access = {
-        sagemaker: new SageMakerClient({ ...CLIENT_RETRY, credentials }),
-        iam: new IAMClient({ ...CLIENT_RETRY, credentials }),
+        sagemaker: new SageMakerClient({ ...clientConfig, credentials }),
+        iam: new IAMClient({ ...clientConfig, credentials }),
       };
       cache.set(account, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
       return access;
