@@ -27,6 +27,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { vi } from 'vitest';
 import type { RemediatorStackProps } from '../../lib/remediator-stack.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
+import type { MemberAccountForwarderProps } from '../../lib/member-account-forwarder.js';
+import { MemberAccountStack } from '../../lib/member-account-forwarder.js';
 import { lambdaContext } from '../helpers/lambda.js';
 import type { IamEnforcer, Principal } from './iam-enforcer.js';
 import { MOTO_ACCOUNT } from './moto.js';
@@ -63,6 +65,15 @@ export function synthesize(props: RemediatorStackProps, env: StackEnv = HOME): T
   return app.synth().getStackByName(STACK_NAME).template as Template;
 }
 
+/** The member-account stack's template (bootstrapless, as a StackSet deploys it). */
+export function synthesizeMember(forwarder: MemberAccountForwarderProps, env: StackEnv): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  new MemberAccountStack(app, MEMBER_STACK_NAME, { forwarder, env });
+  return app.synth().getStackByName(MEMBER_STACK_NAME).template as Template;
+}
+
+export const MEMBER_STACK_NAME = 'SageMakerIamRemediatorMember';
+
 export const HOME: StackEnv = { account: MOTO_ACCOUNT, region: 'us-east-1' };
 
 /** The one logical id of `type` whose id starts with `prefix` (CDK appends a hash). */
@@ -88,6 +99,8 @@ type EntryModule = {
 
 export class DeployedStack {
   private readonly physical: Record<string, Physical> = {};
+  /** Resource policies of resources outside this template, by ARN: another stack's role trust. */
+  public readonly externalResourcePolicies = new Map<string, unknown>();
 
   public constructor(
     public readonly template: Template,
@@ -214,7 +227,7 @@ export class DeployedStack {
 
   /** The resource policies the template gives its resources, by resource ARN: topic and key policies. */
   public resourcePolicies(): Map<string, unknown> {
-    const policies = new Map<string, unknown>();
+    const policies = new Map<string, unknown>(this.externalResourcePolicies);
     for (const resource of Object.values(this.template.Resources)) {
       if (resource.Type === 'AWS::SNS::TopicPolicy')
         for (const topic of (resource.Properties?.Topics ?? []) as unknown[])

@@ -69,7 +69,7 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
   let answerer: SimulateAnswerer | undefined;
   beforeAll(async () => {
     answerer = await startSimulateAnswerer(moto.moto.endpoint);
-    state.enforcer = await startIamEnforcer(answerer.endpoint, env.account);
+    state.enforcer = await startIamEnforcer(answerer.endpoint);
   });
   afterAll(async () => {
     await state.enforcer.stop();
@@ -78,6 +78,7 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
   beforeEach(async () => {
     await moto.moto.reset();
     state.enforcer.principals.clear();
+    state.enforcer.roles.clear();
     for (const list of [state.enforcer.denials, state.enforcer.unmapped, state.enforcer.decided])
       list.length = 0;
     const world = new World();

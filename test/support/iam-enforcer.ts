@@ -12,13 +12,13 @@
  * The action and resource of each request are written here from the service authorization reference,
  * independently of the code under test.
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { EvaluationResult } from '@cloud-copilot/iam-simulate';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { proxy, readBody } from './simulate-answerer.js';
+import { adminCredentialsIn, proxy, readBody } from './simulate-answerer.js';
 
 /** Whom a set of credentials stands for, and what may decide its requests. */
 export interface Principal {
@@ -42,6 +42,13 @@ export interface IamEnforcer {
   readonly endpoint: string;
   /** Credentials (by access key id) whose requests are decided here. */
   readonly principals: Map<string, Principal>;
+  /**
+   * Roles (by ARN) whose credentials, when an AssumeRole through here returns them, join
+   * {@link principals}: a member account's role assumed by the central function.
+   */
+  readonly roles: Map<string, Principal>;
+  /** Context keys every request carries, e.g. `aws:ResourceOrgID` when all accounts are one organization. */
+  readonly context: Record<string, string>;
   /** `action on resource` of each request the simulator denied. */
   readonly denials: string[];
   /** Requests of known principals that no rule below maps to an action and a resource. */
@@ -59,6 +66,7 @@ type Mapper = (request: {
   readonly json: Json;
   readonly path: string;
   readonly method: string;
+  /** The role of that name in the caller's account, and its tags. */
   readonly roleArnOf: (roleName: string) => Promise<{ arn: string; tags: Record<string, string> }>;
 }) => Promise<Authorization | undefined> | Authorization | undefined;
 
@@ -230,14 +238,37 @@ function deny(response: ServerResponse, service: string, message: string) {
   );
 }
 
+/** Passes an AssumeRole on and registers the access key id it returns before answering. */
+async function forwardAssumeRole(
+  target: string,
+  request: IncomingMessage,
+  body: Buffer,
+  response: ServerResponse,
+  register: (accessKeyId: string) => void,
+) {
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      ['host', 'connection', 'content-length'].includes(name) || typeof value !== 'string'
+        ? []
+        : [[name, value]],
+    ),
+  );
+  const answer = await fetch(`${target}${request.url ?? '/'}`, { method: 'POST', headers, body });
+  const text = await answer.text();
+  const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+  if (accessKeyId) register(accessKeyId);
+  response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/xml' });
+  response.end(text);
+}
+
 /** Starts the front on a free port, before `target` (moto, or a front of it). */
-export async function startIamEnforcer(target: string, account: string): Promise<IamEnforcer> {
-  const admin = new IAMClient({
-    endpoint: target,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const roleArnOf = async (roleName: string) => {
+export async function startIamEnforcer(target: string): Promise<IamEnforcer> {
+  const roleArnOf = (account: string) => async (roleName: string) => {
+    const admin = new IAMClient({
+      endpoint: target,
+      region: 'us-east-1',
+      credentials: await adminCredentialsIn(target, account),
+    });
     const { Role } = await admin.send(new GetRoleCommand({ RoleName: roleName }));
     return {
       arn: Role?.Arn ?? `arn:aws:iam::${account}:role/${roleName}`,
@@ -246,6 +277,8 @@ export async function startIamEnforcer(target: string, account: string): Promise
   };
   const state = {
     principals: new Map<string, Principal>(),
+    roles: new Map<string, Principal>(),
+    context: {} as Record<string, string>,
     denials: [] as string[],
     unmapped: [] as string[],
     decided: [] as string[],
@@ -258,6 +291,7 @@ export async function startIamEnforcer(target: string, account: string): Promise
         /Credential=([^/]+)\/\d+\/([^/]+)\/([^/]+)\//.exec(authorization) ?? [];
       const principal = state.principals.get(keyId);
       if (principal) {
+        const account = /::(\d{12}):/.exec(principal.roleArn)?.[1] ?? '';
         const url = new URL(request.url ?? '/', 'http://local');
         const text = body.toString('utf8');
         const params = new URLSearchParams(JSON_SERVICES.has(service) ? '' : text);
@@ -272,7 +306,7 @@ export async function startIamEnforcer(target: string, account: string): Promise
           json,
           path: url.pathname,
           method: request.method ?? 'GET',
-          roleArnOf,
+          roleArnOf: roleArnOf(account),
         });
         if (!authorizationOf) {
           state.unmapped.push(
@@ -281,12 +315,21 @@ export async function startIamEnforcer(target: string, account: string): Promise
         } else {
           const said = `${authorizationOf.action} on ${authorizationOf.resource}`;
           state.decided.push(said);
-          if ((await decide(principal, authorizationOf, account)) !== 'Allowed') {
+          const asked = { ...authorizationOf, context: { ...state.context, ...authorizationOf.context } };
+          if ((await decide(principal, asked, account)) !== 'Allowed') {
             state.denials.push(said);
             deny(
               response,
               service,
               `User: ${principal.sessionArn} is not authorized to perform: ${authorizationOf.action} on resource: ${authorizationOf.resource} because no identity-based policy allows the ${authorizationOf.action} action`,
+            );
+            return;
+          }
+          const assumed =
+            authorizationOf.action === 'sts:AssumeRole' && state.roles.get(authorizationOf.resource);
+          if (assumed) {
+            await forwardAssumeRole(target, request, body, response, (key) =>
+              state.principals.set(key, assumed),
             );
             return;
           }
@@ -304,6 +347,8 @@ export async function startIamEnforcer(target: string, account: string): Promise
   return {
     endpoint: `http://127.0.0.1:${port}`,
     principals: state.principals,
+    roles: state.roles,
+    context: state.context,
     denials: state.denials,
     unmapped: state.unmapped,
     decided: state.decided,
