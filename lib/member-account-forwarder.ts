@@ -30,8 +30,15 @@ export interface MemberAccountForwarderProps {
   /** The account that runs the remediator in central mode. */
   readonly centralAccountId: string;
   /**
+   * The central stack's home region: the rules of every region this stack is deployed in send their
+   * failure events to the central default bus there (an EventBridge cross-Region target, through
+   * the rule's role), and the member role is created there only (see `memberRoleRegion`).
+   * @default - the region this stack is deployed in
+   */
+  readonly centralRegion?: string;
+  /**
    * Where failure events go.
-   * @default - the central account's default event bus in this region
+   * @default - the central account's default event bus in `centralRegion`
    */
   readonly centralEventBusArn?: string;
   /**
@@ -69,10 +76,13 @@ export interface MemberAccountForwarderProps {
   /**
    * IAM names are account-wide: when one template is deployed to several regions of an account (a
    * StackSet), create the member role only in this region. The rules of every region still forward.
-   * @default - the role is created wherever the stack is deployed
+   * @default - `centralRegion` when given, else the role is created wherever the stack is deployed
    */
   readonly memberRoleRegion?: string;
 }
+
+/** A region name such as `us-east-1` or `us-gov-west-1`. */
+export const isRegionName = (text: string): boolean => /^[a-z]{2}(-[a-z]+)+-\d$/.test(text);
 
 export function validateForwarderProps(props: MemberAccountForwarderProps): string[] {
   const rules: [boolean, string][] = [
@@ -85,8 +95,12 @@ export function validateForwarderProps(props: MemberAccountForwarderProps): stri
       'roleNamePatterns may use role-name characters and * only',
     ],
     [
-      props.memberRoleRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.memberRoleRegion),
+      props.memberRoleRegion !== undefined && !isRegionName(props.memberRoleRegion),
       'memberRoleRegion must be a region name such as us-east-1',
+    ],
+    [
+      props.centralRegion !== undefined && !isRegionName(props.centralRegion),
+      'centralRegion must be a region name such as us-east-1',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -115,7 +129,7 @@ export class MemberAccountForwarder extends Construct {
       this,
       'CentralBus',
       props.centralEventBusArn ??
-        `arn:${partition}:events:${region}:${props.centralAccountId}:event-bus/default`,
+        `arn:${partition}:events:${props.centralRegion ?? region}:${props.centralAccountId}:event-bus/default`,
     );
     this.deadLetterQueue = deadLetterQueue(this, 'the forwarding rules');
     this.rules = failureEventRules(
@@ -147,7 +161,8 @@ export class MemberAccountForwarder extends Construct {
     ];
     if (props.allowRemediation)
       denyWritingOwnRoles(this.role, [`arn:${partition}:iam::${account}:role/${memberRoleName}`]);
-    if (props.memberRoleRegion) this.createRoleOnlyIn(props.memberRoleRegion);
+    const roleRegion = props.memberRoleRegion ?? props.centralRegion;
+    if (roleRegion) this.createRoleOnlyIn(roleRegion);
     for (const resource of wildcards) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),

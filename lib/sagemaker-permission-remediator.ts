@@ -251,7 +251,8 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly allowedAccounts?: readonly string[];
   /**
-   * Role-name globs (`*` wildcard) that opt an execution role in to auto-remediation.
+   * Role-name globs (`*` wildcard) that opt an execution role in to auto-remediation, under any path
+   * (`service-role/` included). A role tagged `sagemaker-iam-remediator:auto=true` is opted in too.
    * @default - none: only roles tagged `sagemaker-iam-remediator:auto=true`
    */
   readonly roleNamePatterns?: readonly string[];

@@ -45,7 +45,7 @@ export interface GuardConfig {
   readonly autoRemediate: boolean;
   /** Accounts whose roles may be changed. */
   readonly allowedAccounts: readonly string[];
-  /** Role-name globs (`*` any run, `?` one character) that opt a role in. */
+  /** Role-name globs (`*` any run, `?` one character) that opt a role in, under any path: see rolePatternMatches. */
   readonly roleNamePatterns: readonly string[];
   /**
    * ARN globs (`*` any run, `?` one character) of the buckets, objects, KMS keys and ECR repositories

@@ -89,6 +89,21 @@ describe('context validation', () => {
     expect(Stack.of(app.node.findChild('Slack')).stackName).toBe('Slack');
   });
 
+  it('16-org-regions: centralRegion points member rules home and deploys the central stack there', () => {
+    // Act
+    const member = shapeOf({ memberOf: '111122223333', centralRegion: 'eu-west-1' });
+    const central = shapeOf({ organizationId: 'o-abc123def4', centralRegion: 'eu-west-1' });
+    // Assess
+    expect(member).toMatchObject({ kind: 'member', forwarder: { centralRegion: 'eu-west-1' } });
+    expect(central).toMatchObject({ kind: 'remediator', props: { env: { region: 'eu-west-1' } } });
+    expect(() => shapeOf({ centralRegion: 'eu-west-1' })).toThrow(
+      'centralRegion is for organization mode: give organizationId (central) or memberOf (member)',
+    );
+    expect(() => shapeOf({ memberOf: '111122223333', centralRegion: 'Ireland' })).toThrow(
+      'centralRegion must be a region name such as us-east-1',
+    );
+  });
+
   it('the app prints one line and exits 1, without a stack trace', () => {
     // Prepare: the context the CDK CLI would pass for `-c autoRemediation=true`.
     const env = {

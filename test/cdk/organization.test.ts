@@ -200,6 +200,50 @@ describe('central mode', () => {
   });
 });
 
+describe('16-org-regions: one central home for every region', () => {
+  it("a StackSet's rules in every region target the home region's central bus, through a role", () => {
+    // Prepare: the environment-agnostic template a StackSet deploys in each region.
+    const app = new App();
+    const stack = new Stack(app, 'StackSet');
+    // Act
+    new MemberAccountForwarder(stack, 'Forwarder', { centralAccountId: CENTRAL, centralRegion: 'eu-west-1' });
+    const template = Template.fromStack(stack);
+    // Assess
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { Targets: { Arn: unknown; RoleArn?: unknown }[] };
+    }[];
+    const target = rule?.Properties.Targets[0];
+    expect(JSON.stringify(target?.Arn)).toContain(`:events:eu-west-1:${CENTRAL}:event-bus/default`);
+    expect(target?.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EventsRole/), 'Arn'] });
+    // The member role (an account-wide name) is created in the home region only.
+    const json = template.toJSON() as {
+      Conditions: Record<string, unknown>;
+      Resources: Record<string, { Type: string; Condition?: string; Properties: { RoleName?: string } }>;
+    };
+    const member = Object.values(json.Resources).find(
+      (r) => r.Properties.RoleName === 'sagemaker-iam-remediator-member',
+    );
+    expect(json.Conditions[member?.Condition ?? '']).toEqual({
+      'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'],
+    });
+  });
+
+  it('the member role and the central function describe the jobs of every region', () => {
+    const describeResources = (template: Template) =>
+      JSON.stringify(statementsOf(template).find((s) => s.Sid === 'DescribeFailedJobs')?.Resource);
+    expect(describeResources(memberTemplate({ centralRegion: 'us-east-1' }))).toContain(
+      `:sagemaker:*:${MEMBER}:training-job/*`,
+    );
+    const central = Template.fromStack(
+      new RemediatorStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Home', {
+        env: { account: CENTRAL, region: 'us-east-1' },
+        remediator: { central: { organizationId: 'o-abc123def4' } },
+      }),
+    );
+    expect(describeResources(central)).toContain(`:sagemaker:*:${CENTRAL}:training-job/*`);
+  });
+});
+
 describe('16-bootstrapless: the member stack deploys where CDK was never bootstrapped', () => {
   it('has no BootstrapVersion parameter and no CheckBootstrapVersion rule', () => {
     // Prepare

@@ -107,29 +107,23 @@ function memberFailure(): Record<string, unknown> {
 }
 
 describe('organization mode as deployed', () => {
-  // Fails until issue 16's org-mode fix (branch `cdk`) lands: the central function's SageMaker client
-  // uses the central region, so DescribeTrainingJob looks for the eu-west-1 job in us-east-1 and throws.
-  // When it lands, this test passes: turn `it.fails` back into `it`.
-  it.fails(
-    "fixes a member account's job in another region than the central stack, through the member role",
-    async () => {
-      // Act
-      const [result] = await deployed.invoke('RemediatorFunction', REMEDIATOR, [memberFailure()]);
-      // Assess: the job was read in its own region, and the fix attached in the member account.
-      expect(deployed.enforcer.decided).toContain(
-        `sagemaker:DescribeTrainingJob on arn:aws:sagemaker:${MEMBER_REGION}:${MEMBER}:training-job/${JOB}`,
-      );
-      expect(result).toMatchObject({ status: 'applied' });
-      const { PolicyNames = [] } = await memberIam.send(
-        new ListRolePoliciesCommand({ RoleName: CONSOLE_ROLE_NAME }),
-      );
-      const [policyName = ''] = PolicyNames;
-      const { PolicyDocument = '' } = await memberIam.send(
-        new GetRolePolicyCommand({ RoleName: CONSOLE_ROLE_NAME, PolicyName: policyName }),
-      );
-      expect(decodeURIComponent(PolicyDocument)).toContain(KEY);
-      expect(deployed.enforcer.decided).toContain(`iam:PutRolePolicy on ${EXECUTION_ROLE}`);
-      deployed.expectEveryCallAllowed();
-    },
-  );
+  it("fixes a member account's job in another region than the central stack, through the member role", async () => {
+    // Act
+    const [result] = await deployed.invoke('RemediatorFunction', REMEDIATOR, [memberFailure()]);
+    // Assess: the job was read in its own region, and the fix attached in the member account.
+    expect(deployed.enforcer.decided).toContain(
+      `sagemaker:DescribeTrainingJob on arn:aws:sagemaker:${MEMBER_REGION}:${MEMBER}:training-job/${JOB}`,
+    );
+    expect(result).toMatchObject({ status: 'applied' });
+    const { PolicyNames = [] } = await memberIam.send(
+      new ListRolePoliciesCommand({ RoleName: CONSOLE_ROLE_NAME }),
+    );
+    const [policyName = ''] = PolicyNames;
+    const { PolicyDocument = '' } = await memberIam.send(
+      new GetRolePolicyCommand({ RoleName: CONSOLE_ROLE_NAME, PolicyName: policyName }),
+    );
+    expect(decodeURIComponent(PolicyDocument)).toContain(KEY);
+    expect(deployed.enforcer.decided).toContain(`iam:PutRolePolicy on ${EXECUTION_ROLE}`);
+    deployed.expectEveryCallAllowed();
+  });
 });

@@ -16,7 +16,7 @@ export interface Environment {
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 /** The value CloudFormation gives an intrinsic; a resource's Ref or GetAtt becomes a readable stand-in. */
-function resolve(value: unknown, env: Environment): unknown {
+export function resolve(value: unknown, env: Environment): unknown {
   if (Array.isArray(value)) return value.map((item) => resolve(item, env));
   if (!value || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
