@@ -36,14 +36,24 @@ const clients = { sns: new SNSClient(CHAT_CLIENT), dynamodb: new DynamoDBClient(
 
 let deps: ApprovalDependencies | undefined;
 
-/** The function's own account, from its ARN, unless central mode names it. */
+/** The function's own account and region, from its ARN, unless central mode names the account. */
 function dependencies(context: Context): ApprovalDependencies {
-  const homeAccountId = central?.homeAccountId ?? parseArn(context.invokedFunctionArn)?.accountId ?? '';
+  const arn = parseArn(context.invokedFunctionArn);
+  const environment = {
+    accountId: central?.homeAccountId ?? arn?.accountId ?? '',
+    region: arn?.region ?? '',
+  };
   return {
     ...clients,
     accountAccess: central
-      ? memberAccountAccess({ ...central, sts: new STSClient(CHAT_CLIENT), home, clientConfig: CHAT_CLIENT })
-      : homeAccountAccess(homeAccountId, home),
+      ? memberAccountAccess({
+          ...central,
+          homeRegion: environment.region,
+          sts: new STSClient(CHAT_CLIENT),
+          home,
+          clientConfig: CHAT_CLIENT,
+        })
+      : homeAccountAccess(environment, home),
     config: { ...config, proposalsTableName },
     logger,
   };

@@ -1,9 +1,11 @@
 /**
- * Clients that act in the failed job's own account and nowhere else: the home clients for the home
- * account's jobs and, in central mode, the role that `MemberAccountForwarder` creates in a member
- * account. Credentials are cached per account until shortly before they expire. In central mode the
- * failures of every region arrive in the home region, so SageMaker is called in the job's own region
- * (IAM is global).
+ * Clients that act in the failed job's own account and region and nowhere else: the home clients for
+ * the home account's jobs in the home region and, in central mode (where the failures of every region
+ * arrive in the home region), the home account's credentials or the role that `MemberAccountForwarder`
+ * creates in a member account, with a SageMaker client in the job's region (IAM is global).
+ * Names (jobs, roles) are looked up through these clients, so a job is never read or changed by a
+ * same-named one of another account or region. Credentials are cached per account until shortly
+ * before they expire.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -17,70 +19,77 @@ import { CLIENT_RETRY } from './retry.js';
 /** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
 
+/** Where a function runs: its account and region. */
+export interface HomeEnvironment {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** Why the home clients cannot act for the job: another account or region. Undefined when they can. */
+function elsewhere(job: JobContext, home: HomeEnvironment, mode: string): string | undefined {
+  if (job.accountId !== home.accountId)
+    return `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${home.accountId || 'unknown'}, and ${mode}`;
+  if (job.region !== home.region)
+    return `the job is in region ${job.region ?? 'unknown'}, not in this function's region ${home.region || 'unknown'}`;
+  return undefined;
+}
+
 export interface MemberAccountOptions {
   readonly homeAccountId: string;
+  /** The central function's region: the home clients act there only. */
+  readonly homeRegion: string;
   /** The role name `MemberAccountForwarder` gives its role in every member account. */
   readonly memberRoleName: string;
   readonly sts: STSClient;
   /** The clients of the central account itself. */
   readonly home: { readonly sagemaker: SageMakerClient; readonly iam: IAMClient };
-  /** Retries and timeouts of the member account's clients. @default CLIENT_RETRY */
+  /** Retries and timeouts of the clients made here. @default CLIENT_RETRY */
   readonly clientConfig?: ClientConfig;
   readonly now?: () => number;
 }
 
-/** Single-account mode: this account's clients for its own jobs, none for another account's. */
+/** Single-account mode: this account's clients for its own jobs in its region, none for any other. */
 export function homeAccountAccess(
-  homeAccountId: string,
+  environment: HomeEnvironment,
   home: MemberAccountOptions['home'],
 ): (job: JobContext) => Promise<AccountAccess> {
-  return (job) =>
-    Promise.resolve(
-      job.accountId === homeAccountId
-        ? home
-        : {
-            unavailable: `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${homeAccountId}, and central mode is off`,
-          },
-    );
+  return (job) => {
+    const unavailable = elsewhere(job, environment, 'central mode is off');
+    return Promise.resolve(unavailable ? { unavailable } : home);
+  };
 }
 
-type Clients = MemberAccountOptions['home'];
-
 /**
- * Central mode: the home clients for the home account, the member role for any other account; in
- * either, a SageMaker client of the job's region.
+ * Central mode: for the home account its own clients, with SageMaker in the job's region; for any
+ * other account the member role, with SageMaker in the job's region.
  */
 export function memberAccountAccess(
   options: MemberAccountOptions,
 ): (job: JobContext) => Promise<AccountAccess> {
-  const cache = new Map<string, { access: Clients; expires: number }>();
-  const regional = new Map<string, SageMakerClient>();
+  const cache = new Map<string, { access: AccountAccess; expires: number }>();
+  const homeRegional = new Map<string, SageMakerClient>();
   const now = options.now ?? Date.now;
   const clientConfig = options.clientConfig ?? CLIENT_RETRY;
-  /**
-   * The account's SageMaker client for the job's region, signing as `base` does: `base` itself when
-   * the job names no region or the same.
-   */
-  const inJobRegion = async (
-    base: SageMakerClient,
-    key: string,
-    region: string | undefined,
-  ): Promise<SageMakerClient> => {
-    if (!region || region === (await base.config.region().catch(() => undefined))) return base;
-    const known = regional.get(`${key}/${region}`);
-    if (known) return known;
-    const client = new SageMakerClient({ ...clientConfig, region, credentials: base.config.credentials });
-    regional.set(`${key}/${region}`, client);
-    return client;
+  const homeIn = (region: string): AccountAccess => {
+    if (region === options.homeRegion) return options.home;
+    const known = homeRegional.get(region);
+    const sagemaker =
+      known ??
+      new SageMakerClient({
+        ...clientConfig,
+        region,
+        credentials: options.home.sagemaker.config.credentials,
+      });
+    homeRegional.set(region, sagemaker);
+    return { ...options.home, sagemaker };
   };
   return async (job) => {
-    const account = job.accountId;
-    if (!account) return { unavailable: 'the job names no account' };
-    if (account === options.homeAccountId)
-      return { ...options.home, sagemaker: await inJobRegion(options.home.sagemaker, 'home', job.region) };
-    const cached = cache.get(account);
-    if (cached && cached.expires - RENEW_BEFORE_MS > now())
-      return { ...cached.access, sagemaker: await inJobRegion(cached.access.sagemaker, account, job.region) };
+    const { accountId: account, region } = job;
+    if (!account || !region) return { unavailable: 'the job names no account or no region' };
+    if (account === options.homeAccountId) return homeIn(region);
+    const key = `${account}/${region}`;
+    const cached = cache.get(key);
+    if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
     const roleArn = `arn:${job.partition}:iam::${account}:role/${options.memberRoleName}`;
     try {
       const { Credentials } = await options.sts.send(
@@ -99,13 +108,11 @@ export function memberAccountAccess(
         expiration: Credentials.Expiration,
       };
       const access = {
-        sagemaker: new SageMakerClient({ ...clientConfig, credentials, region: job.region }),
+        sagemaker: new SageMakerClient({ ...clientConfig, region, credentials }),
         iam: new IAMClient({ ...clientConfig, credentials }),
       };
-      // Renewed credentials come with new clients, regional ones included.
-      for (const key of regional.keys()) if (key.startsWith(`${account}/`)) regional.delete(key);
-      cache.set(account, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
-      return { ...access, sagemaker: await inJobRegion(access.sagemaker, account, job.region) };
+      cache.set(key, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
+      return access;
     } catch (error) {
       return { unavailable: `cannot assume ${roleArn}: ${(error as Error).message.slice(0, 200)}` };
     }
