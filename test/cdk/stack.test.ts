@@ -404,6 +404,14 @@ describe('one-click approval from Slack', () => {
     });
   });
 
+  it('16-approver-timeout: the approver outlives a late chat reply, so its write is always recorded', () => {
+    // Chatbot stops waiting after about 15 seconds; the function's own timeout must not cut the write.
+    const approver = Object.values(withApprovals().findResources('AWS::Lambda::Function')).find((fn) =>
+      /^sir-approve-/.test(String((fn as { Properties: { FunctionName?: string } }).Properties.FunctionName)),
+    ) as { Properties: { Timeout: number } };
+    expect(approver.Properties.Timeout).toBeGreaterThanOrEqual(60);
+  });
+
   it('16-no-allowed-account: approvals that no account allows are refused', () => {
     expect(() => withApprovals({ allowedAccounts: [] })).toThrow(
       'approvals need at least one allowedAccounts entry',

@@ -1,8 +1,7 @@
 /**
  * Clients that act in the failed job's own account and region and nowhere else: the home clients for
- * the home account's jobs in the home region and, in central mode (where the failures of every region
- * arrive in the home region), the home account's credentials or the role that `MemberAccountForwarder`
- * creates in a member account, with a SageMaker client in the job's region (IAM is global).
+ * the home account's jobs in the home region and, in central mode, the role that
+ * `MemberAccountForwarder` creates in a member account, with a SageMaker client in the job's region.
  * Names (jobs, roles) are looked up through these clients, so a job is never read or changed by a
  * same-named one of another account or region. Credentials are cached per account until shortly
  * before they expire.
@@ -43,7 +42,7 @@ export interface MemberAccountOptions {
   readonly sts: STSClient;
   /** The clients of the central account itself. */
   readonly home: { readonly sagemaker: SageMakerClient; readonly iam: IAMClient };
-  /** Retries and timeouts of the clients made here. @default CLIENT_RETRY */
+  /** Retries and timeouts of the member account's clients. @default CLIENT_RETRY */
   readonly clientConfig?: ClientConfig;
   readonly now?: () => number;
 }
@@ -59,34 +58,20 @@ export function homeAccountAccess(
   };
 }
 
-/**
- * Central mode: for the home account its own clients, with SageMaker in the job's region; for any
- * other account the member role, with SageMaker in the job's region.
- */
+/** Central mode: the home clients for the home account, the member role for any other account. */
 export function memberAccountAccess(
   options: MemberAccountOptions,
 ): (job: JobContext) => Promise<AccountAccess> {
   const cache = new Map<string, { access: AccountAccess; expires: number }>();
-  const homeRegional = new Map<string, SageMakerClient>();
   const now = options.now ?? Date.now;
-  const clientConfig = options.clientConfig ?? CLIENT_RETRY;
-  const homeIn = (region: string): AccountAccess => {
-    if (region === options.homeRegion) return options.home;
-    const known = homeRegional.get(region);
-    const sagemaker =
-      known ??
-      new SageMakerClient({
-        ...clientConfig,
-        region,
-        credentials: options.home.sagemaker.config.credentials,
-      });
-    homeRegional.set(region, sagemaker);
-    return { ...options.home, sagemaker };
-  };
+  const homeAccess = homeAccountAccess(
+    { accountId: options.homeAccountId, region: options.homeRegion },
+    options.home,
+  );
   return async (job) => {
     const { accountId: account, region } = job;
     if (!account || !region) return { unavailable: 'the job names no account or no region' };
-    if (account === options.homeAccountId) return homeIn(region);
+    if (account === options.homeAccountId) return homeAccess(job);
     const key = `${account}/${region}`;
     const cached = cache.get(key);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
@@ -107,6 +92,7 @@ export function memberAccountAccess(
         sessionToken: Credentials.SessionToken,
         expiration: Credentials.Expiration,
       };
+      const clientConfig = options.clientConfig ?? CLIENT_RETRY;
       const access = {
         sagemaker: new SageMakerClient({ ...clientConfig, region, credentials }),
         iam: new IAMClient({ ...clientConfig, credentials }),
