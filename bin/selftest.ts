@@ -5,27 +5,16 @@
  * its environment need, then invokes it with a bundled sample failure as a self-test: the function
  * publishes one message marked as a test and writes nothing. One line per check; it stops at the
  * first that would fail. Credentials and region come from the standard AWS chain.
- *
- * Exit codes: 0 every check passed; 1 a check failed; 2 unusable flags or no such stack; 70 anything else.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
-import { parseArgs } from 'node:util';
 import type { ContextEntry } from '@aws-sdk/client-iam';
 import { UsageError } from '../lambdas/core/errors.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { selftestEventOf } from '../lambdas/core/selftest.js';
 import { SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
+import type { SelftestFlags } from './commands.js';
 import { packageRoot } from './io.js';
-
-const USAGE = 'usage: selftest --stack NAME [--region REGION]';
-
-const OPTIONS = {
-  stack: { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
 
 /** The sample failure the function diagnoses; its account becomes the function's. */
 const SAMPLE_EVENT = 'examples/events/training-kms-output-denied.json';
@@ -134,16 +123,11 @@ export function checksOf(
   return checks;
 }
 
-export async function main(
-  argv: readonly string[],
+/** Checks the stack's function, printing one line per check with `write`; returns the exit code. */
+export async function selftest(
+  values: SelftestFlags,
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
-  if (values.help) {
-    write(USAGE);
-    return 0;
-  }
-  if (!values.stack) throw new UsageError(USAGE);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only here: the other commands never need these clients.
   const [cfn, lambda, iam] = await Promise.all([
@@ -212,14 +196,5 @@ export async function main(
   return 0;
 }
 
-/** Runs the command and returns its exit code; errors become one line on stderr. */
-export async function run(argv: readonly string[]): Promise<number> {
-  try {
-    return await main(argv);
-  } catch (error) {
-    const isUsage =
-      error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`selftest: ${(error as Error).message}\n`);
-    return isUsage ? 2 : 70;
-  }
-}
+/** The command's body (bin/commands.ts turns errors into one line and an exit code). */
+export const run = (values: SelftestFlags): Promise<number> => selftest(values);

@@ -9,6 +9,7 @@ import { shellQuote } from './propose.js';
 import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
 import {
   chatbotOfMessage,
+  clipTitle,
   consoleFieldsOf,
   jobFactsOf,
   jobLineOf,
@@ -134,8 +135,7 @@ export function assemble(
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 const mailSubjectOf = (title: string): string => {
-  const ascii = title.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+  return clipTitle(title.replace(/[^\x20-\x7e]/g, '?'), 100, '...');
 };
 
 function classify(

@@ -228,6 +228,16 @@ const ACTIONS_IN_VERDICT = 3;
 const clip = (text: string, limit: number): string =>
   text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 
+/** The certainty every verdict ends with, ` [certain]`: a title cut short still says it. */
+const CERTAINTY_TAIL = / \[[a-z]+\]$/;
+
+/** A title cut to `limit` characters in the middle, keeping its closing certainty. */
+export function clipTitle(text: string, limit: number, ellipsis = '…'): string {
+  if (text.length <= limit) return text;
+  const tail = CERTAINTY_TAIL.exec(text)?.[0] ?? '';
+  return `${text.slice(0, limit - ellipsis.length - tail.length)}${ellipsis}${tail}`;
+}
+
 const unique = <T>(items: Iterable<T>): T[] => [...new Set(items)];
 
 const actionsOfFindings = (findings: readonly Finding[]): string[] =>
@@ -424,8 +434,8 @@ function permissionMessage(
 function notPermissionMessage(outcome: Extract<Outcome, { kind: 'not-permission' }>): Message {
   const { diagnosis } = outcome;
   const failed = ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
+  // Nothing proposed and nothing quoted (the summary is the catalog's words): no origin warning.
   return {
-    ...originWarningOf(outcome.diagnosis, outcome.job),
     verdict: [...jobLineOf(outcome.job, outcome.diagnosis), failed],
     subject: [jobNameOf(outcome.job, outcome.diagnosis), failed],
     nextStep: [`No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`],
@@ -471,8 +481,8 @@ export const renderText = (outcome: Outcome, options: RenderOptions = {}): strin
 
 export function textOfMessage(message: Message): string {
   const head = [
-    ...(message.warning ? [message.warning] : []),
     textLine(message.verdict),
+    ...(message.warning ? [message.warning] : []),
     textLine(message.nextStep),
     consoleLine(message),
   ];
@@ -557,12 +567,12 @@ export function chatbotOfMessage(message: Message, context: ChatbotContext): Cha
       ? slackLine(message.nextStep)
       : `*${slackText(message.commandLabel ?? FIX_LABELS.likely)}:* run the command under Next steps.`;
   const head = [
-    ...(message.warning ? [`*${slackText(message.warning)}*`] : []),
     slackLine(message.verdict),
+    ...(message.warning ? [`*${slackText(message.warning)}*`] : []),
     nextStep,
     slackText(consoleLine(message)),
   ].join('\n');
-  const title = clip(`${titlePrefix(message)}${slackTitleLine(message.verdict)}`, CHATBOT_TITLE_LIMIT);
+  const title = clipTitle(`${titlePrefix(message)}${slackTitleLine(message.verdict)}`, CHATBOT_TITLE_LIMIT);
   return {
     version: '1.0',
     source: 'custom',
@@ -636,24 +646,24 @@ export function jobFactsOf(
 export function renderJson(outcome: Outcome): unknown {
   const message = messageOf(outcome, {});
   const headline = {
-    warning: message.warning ?? null,
     verdict: textLine(message.verdict),
+    warning: message.warning ?? null,
     nextStep: textLine(message.nextStep),
   };
   const job = jobFactsOf(outcome.job, outcome.diagnosis);
   if (outcome.kind === 'not-permission') {
     const { kind: _kind, ...verdict } = outcome.diagnosis;
-    return { isPermission: false, ...verdict, job, headline };
+    return { headline, isPermission: false, ...verdict, job };
   }
   const { proposal } = outcome;
   return {
+    headline,
     isPermission: true,
     ...proposal,
     certainty: certaintyOfAll(proposal.findings),
     findings: proposal.findings.map((finding) => ({ ...finding, certainty: certaintyOf(finding) })),
     explanation: message.evidence.map(textBlock).join('\n'),
     job,
-    headline,
   };
 }
 

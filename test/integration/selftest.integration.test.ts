@@ -8,7 +8,7 @@ import { CreateStackCommand, CloudFormationClient } from '@aws-sdk/client-cloudf
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../bin/selftest.js';
+import { selftest as runSelftest } from '../../bin/selftest.js';
 import { SELFTEST_PREFIX } from '../../lambdas/core/selftest.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { logicalId } from '../support/deployed-stack.js';
@@ -75,7 +75,7 @@ afterEach(async () => {
 /** Runs the command; returns its exit code and lines. */
 async function selftest(): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await main(['--stack', STACK, '--region', 'us-east-1'], (line) => lines.push(line));
+  const code = await runSelftest({ stack: STACK, region: 'us-east-1' }, (line) => lines.push(line));
   return { code, lines };
 }
 

@@ -13,6 +13,8 @@ import { readEvent } from '../helpers/fixtures.js';
 
 const ACCOUNT = '111122223333';
 const WARNING = /^WARNING: untrusted text\. The job's own container wrote this failure message/;
+/** The verdict line of a job's failure, as every rendering opens. */
+const VERDICT = /^Training job \S+ in account \d{12}, region [a-z0-9-]+ failed: /;
 
 /** A training job whose container wrote `reason` to /opt/ml/output/failure, optionally renamed. */
 function outcomeOf(reason: string, jobName?: string): Outcome {
@@ -141,7 +143,7 @@ describe('Slack through AWS Chatbot', () => {
     const { description } = renderChatbot(outcome, { remediationText }).content;
     // Assess
     expect(description.length).toBeLessThanOrEqual(CHATBOT_DESCRIPTION_LIMIT);
-    expect(description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+    expect(description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
     expect(description).not.toContain('Not applied: a refusal.');
     expect(description).toMatch(/… 1 more part\(s\) in the email notification\.$/);
     expect(codeIsBalanced(description)).toBe(true);
@@ -172,7 +174,7 @@ describe('plain text (email, SNS default, --format text)', () => {
     }
   });
 
-  it('keeps the warning first in the subject, the email and every Chatbot field that leads', () => {
+  it('keeps the warning right after the verdict in the email and chat, the tag first in titles', () => {
     // Prepare: fourteen short deny sentences, under the 1,024-character FailureReason cap
     const sentences = Array.from(
       { length: 14 },
@@ -188,25 +190,29 @@ describe('plain text (email, SNS default, --format text)', () => {
     // Assess
     expect(notification.subject).toMatch(/^\[untrusted text\] /);
     expect(notification.subject.length).toBeLessThanOrEqual(100);
-    expect(body.email.split('\n')[0]).toMatch(WARNING);
-    expect(body.default.split('\n')[0]).toMatch(WARNING);
+    expect(body.email.split('\n')[0]).toMatch(VERDICT);
+    expect(body.email.split('\n')[1]).toMatch(WARNING);
+    expect(body.default.split('\n')[1]).toMatch(WARNING);
     expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
     expect(chatbot.metadata?.summary).toMatch(/^\[untrusted text\] /);
-    expect(chatbot.content.description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+    expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
+    // Cut to its limits, each title still ends with the certainty.
+    expect(notification.subject).toMatch(/\.\.\. \[certain\]$/);
+    expect(chatbot.content.title).toMatch(/ \[certain\]$/);
   });
 
-  it('warns first about resources from a denied API call too', () => {
+  it('warns right after the verdict about resources from a denied API call too', () => {
     // Prepare
     const job = failedJobFromInput(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
     // Act
     const text = renderText(analyse(job.failureReason ?? '', job));
     // Assess
-    expect(text.split('\n')[0]).toMatch(/^WARNING: untrusted request\. The resources here come from/);
+    expect(text.split('\n')[1]).toMatch(/^WARNING: untrusted request\. The resources here come from/);
   });
 });
 
 describe('the outcome of a chat approval', () => {
-  it('opens with the warning, names the job, and neutralises what the approver reports', () => {
+  it('names the job, warns, and neutralises what the approver reports', () => {
     // Prepare
     const outcome = outcomeOf(`AlgorithmError: ${denial('b/k')}`);
     if (outcome.kind !== 'permission' || !outcome.job || !outcome.proposal.policy)
@@ -230,8 +236,8 @@ describe('the outcome of a chat approval', () => {
       '[untrusted text] xgb-churn-2026-11-20-09-02-11-417: the approved fix was NOT attached to role Sag...',
     );
     expect(body.email.split('\n').slice(0, 2)).toEqual([
-      expect.stringMatching(WARNING),
       `Training job xgb-churn-2026-11-20-09-02-11-417 in account ${ACCOUNT}, region us-east-1: the approved fix was NOT attached to role SageMakerExecRole.`,
+      expect.stringMatching(WARNING),
     ]);
     expect(body.email).not.toMatch(CONTROL);
     for (const field of chatStrings(chatbot)) {
@@ -305,10 +311,10 @@ describe('any failure text', () => {
           expect(text).not.toMatch(CONTROL);
           expect(JSON.parse(notification.message).email).not.toMatch(CONTROL);
           expect(chatbot.content.description.length).toBeLessThanOrEqual(CHATBOT_DESCRIPTION_LIMIT);
-          if (outcome.diagnosis.untrustedText) {
-            expect(text.split('\n')[0]).toMatch(WARNING);
+          if (outcome.diagnosis.untrustedText && outcome.kind === 'permission') {
+            expect(text.split('\n')[1]).toMatch(WARNING);
             expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
-            expect(chatbot.content.description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+            expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
             expect(notification.subject).toMatch(/^\[untrusted text\] /);
           }
         },
