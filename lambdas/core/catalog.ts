@@ -10,9 +10,10 @@
  * companions granted with a named one, and the causes in order. Non-permission rules explain why a
  * text is not a permission problem; they only apply when no denial in the text names an action.
  *
- * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Specific
- * wordings come first; look-alikes that carry denial words but are no IAM gap come before the
- * generic permission rules; the other non-permission rules come last.
+ * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Look-alikes
+ * that carry denial words but are no IAM gap come first (a text that says the bucket is in another
+ * region rules out the download denial it also reports); specific wordings next, then the generic
+ * permission rules; the other non-permission rules come last.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
 import { ECR_PULL_ACTIONS } from './actions.js';
@@ -49,11 +50,21 @@ export interface PermissionRule extends RuleBase {
    * deny is explicit or lives outside the identity policy). Overrides the channel's companions.
    */
   readonly companions?: readonly string[];
+  /**
+   * The service principal the text says a resource policy omits (`does not grant ... permission to
+   * sagemaker.amazonaws.com service principal`): the resource policy statement is for it, not the role.
+   */
+  readonly servicePrincipal?: string;
 }
 
 export interface NonPermissionRule extends RuleBase {
   readonly kind: 'not-permission';
   readonly category: NonPermissionCategory;
+  /**
+   * True for a look-alike: its wording rules out an IAM gap even beside a denial code, so it wins
+   * over an action only inferred from the call or SDK operation that failed.
+   */
+  readonly rulesOutDenial?: boolean;
 }
 
 export type CatalogRule = PermissionRule | NonPermissionRule;
@@ -187,6 +198,52 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
         'Failed to upload /tmp/tmp7kz5p8ja/temp-model.tar.gz to sagemaker-us-east-1-******/******/model.tar.gz: An error occurred (AccessDenied) when calling the CreateMultipartUpload operation: Access Denied',
       ],
       noMatch: ['ClientError: Artifact upload failed:Insufficient disk space'],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 'ecr-repository-policy-omits-service-principal',
+    summary: "The image's repository policy does not let SageMaker pull it",
+    explanation:
+      'Endpoints and jobs that pull an image from another account (AWS Deep Learning Containers, a ' +
+      "shared registry) are checked against the repository's own policy: it must allow the service " +
+      'principal the pull actions. The role cannot fix it; the repository owner must.',
+    patterns: [
+      /\brepository of your image .{0,300}?\bdoes not grant .{0,300}?\bservice principal\b/is,
+      /\brepository policy\b.{0,200}?\bdoes not (?:grant|allow)\b.{0,200}?\bsagemaker\.amazonaws\.com\b/is,
+    ],
+    channel: CHANNELS.ecrImage,
+    actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    certainty: 'certain',
+    fixLocation: FIX_LOCATIONS.resourcePolicy,
+    servicePrincipal: 'sagemaker.amazonaws.com',
+    causes: ['the repository policy does not allow sagemaker.amazonaws.com the pull actions'],
+    examples: {
+      match: [
+        'ValidationException\nThe repository of your image 007439368137.dkr.ecr.eu-west-2.amazonaws.com/sagemaker-tritonserver:25.09-py3 does not grant ecr:GetDownloadUrlForLayer, ecr:BatchGetImage, ecr:BatchCheckLayerAvailability permission to sagemaker.amazonaws.com service principal.',
+      ],
+      noMatch: [
+        'ClientError: The repository of your image 111122223333.dkr.ecr.us-east-1.amazonaws.com/trainer:1 does not exist.',
+      ],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 's3-object-access-denied-for-bucket',
+    summary: 'SageMaker was denied reading an S3 object it names',
+    explanation:
+      'A pipeline step that registers a model package (and other validations) reads the model artifact ' +
+      'with the role and reports the bucket and key it was denied: s3:GetObject on that object.',
+    patterns: [/\bAccess denied for bucket:? \S+,? (?:object )?key\b/i],
+    channel: CHANNELS.modelData,
+    actions: ['s3:GetObject'],
+    companions: ['s3:GetObject'],
+    certainty: 'certain',
+    examples: {
+      match: [
+        'Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied for bucket: physical-ai-dev-trust-<acct>, object key: artifacts/v1/sha256/<digest>/model.tar.gz',
+      ],
+      noMatch: ['Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied.'],
     },
   },
   {
@@ -410,8 +467,8 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
 ];
 
 /**
- * Texts with denial words that are no IAM gap of the role: checked before the generic permission
- * rules, which their words would otherwise match.
+ * Texts with denial words that are no IAM gap of the role: checked before the permission rules,
+ * which their words would otherwise match.
  */
 const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
   {
@@ -426,6 +483,7 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       /\bSSO Application\b.{0,120}?\bis (?:not )?Active\b/i,
     ],
     category: NON_PERMISSION_CATEGORIES.identityCenterAssignment,
+    rulesOutDenial: true,
     examples: {
       match: [
         'Access Denied. Please check if user is assigned to Studio Domain [d-abc123] and SSO Application [Amazon SageMaker Studio (d-abc123)] is Active.',
@@ -433,6 +491,32 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       noMatch: [
         'AccessDeniedException: User is not authorized to perform: sagemaker:CreatePresignedDomainUrl',
       ],
+    },
+  },
+  {
+    kind: 'not-permission',
+    id: 's3-bucket-in-another-region',
+    summary: 'The bucket is in another region than the request',
+    explanation:
+      'S3 answers a request sent to the wrong region with a redirect or a malformed-authorization error, ' +
+      'and SageMaker refuses a bucket outside its region: a region to change, not a permission to grant.',
+    patterns: [
+      /\bis in region .{1,60}? which is different from\b/i,
+      /\bbucket is in this region\b/i,
+      /\bthe region '[a-z0-9-]+' is wrong; expecting '[a-z0-9-]+'/i,
+      /\bmust be addressed using the specified endpoint\b/i,
+      /\bPermanentRedirect\b/i,
+      /\bbucket\b.{0,120}?\b(?:is|located) in (?:a different|another) region\b/is,
+    ],
+    category: NON_PERMISSION_CATEGORIES.validation,
+    rulesOutDenial: true,
+    examples: {
+      match: [
+        'ClientError: InputConfiguration: Bucket <bucket name> is in region <region name> which is different from AWS Sagemaker service region <service region>',
+        "botocore.exceptions.ClientError: An error occurred (AuthorizationHeaderMalformed) when calling the GetObject operation: The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        'An error occurred (PermanentRedirect) when calling the ListObjects operation: The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+      ],
+      noMatch: ['An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied'],
     },
   },
 ];
@@ -733,8 +817,8 @@ const OTHER_NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
 
 /** The whole catalog in the order it is read: the first rule that matches wins. */
 export const CATALOG: readonly CatalogRule[] = [
-  ...SPECIFIC_PERMISSION_RULES,
   ...LOOK_ALIKE_RULES,
+  ...SPECIFIC_PERMISSION_RULES,
   ...GENERIC_PERMISSION_RULES,
   ...OTHER_NON_PERMISSION_RULES,
 ];

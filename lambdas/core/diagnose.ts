@@ -122,9 +122,7 @@ function findingFromRequest(
       ? companionsOf(action, channel, rule)
       : [action];
   const notes =
-    request.action && !action
-      ? [`"${request.action}" is not a published IAM action of a vetted service: ignored`]
-      : [];
+    request.action && !action ? [`"${request.action}" is not a published IAM action: ignored`] : [];
   return {
     ruleId: rule?.id ?? 'access-denied-statement',
     channel,
@@ -133,6 +131,7 @@ function findingFromRequest(
     principalArn: request.principalArn,
     explicitDeny: request.explicitDeny,
     policyArn: request.policyArn,
+    fixLocationFromText: request.fixLocationStated || rule?.fixLocation !== undefined,
     grants: grantsFor(actions, {
       job,
       channel,
@@ -159,11 +158,30 @@ function findingFromRule(rule: PermissionRule, reading: Reading): Finding {
     principalArn,
     explicitDeny: false,
     policyArn: undefined,
+    fixLocationFromText: rule.fixLocation !== undefined,
+    servicePrincipal: rule.servicePrincipal,
     grants: grantsFor(rule.actions, { job, channel: rule.channel, messageResource: resource }),
     causes: rankedCauses(rule, resource ?? jobImageRepository(job), principalArn, job),
     notes: rule.actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
     matchedText: match ? message.quote(match.index, match.index + match[0].length) : '',
   };
+}
+
+/** Read from the call or SDK operation that failed, not from a sentence about the denial itself. */
+const isInferred = (request: DeniedRequest): boolean =>
+  request.evidence === 'failed-call' || request.evidence === 'operation';
+
+/**
+ * A rule's wording outweighs actions only inferred from the call that failed when it says what was
+ * denied instead: a look-alike rules the denial out (a bucket in another region), and a permission
+ * rule names other actions (`Access denied for bucket: B, object key: K` after `Failed to invoke
+ * sagemaker:CreateModelPackage`; the object's KMS key after `when calling the GetObject operation`).
+ */
+function ruleOutweighs(rule: CatalogRule | undefined, requests: readonly DeniedRequest[]): boolean {
+  if (!rule || !requests.every(isInferred)) return false;
+  if (rule.kind === 'not-permission') return rule.rulesOutDenial === true;
+  const covered = [...rule.actions, ...(rule.companions ?? [])];
+  return rule.actions.length > 0 && !requests.some((request) => covered.includes(request.action ?? ''));
 }
 
 /** Diagnoses one failure text. Pure: the same input always gives the same Diagnosis. */
@@ -181,7 +199,7 @@ export function diagnose(reason: string, job?: JobContext): Diagnosis {
   const requests = readDeniedRequests(message);
   const rule = firstMatchingRule(message.text);
   const permissionRule = rule?.kind === 'permission' ? rule : undefined;
-  if (requests.length > 0) {
+  if (requests.length > 0 && !ruleOutweighs(rule, requests)) {
     return {
       ...base,
       kind: 'permission',

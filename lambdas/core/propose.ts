@@ -5,8 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { isEscalation } from './actions.js';
+import { certaintyOfAll } from './certainty.js';
 import { assumedRoleNameOf, roleNameOf } from './job-context.js';
+import type { ResourcePolicyFix } from './resource-policy.js';
+import { resourcePolicyFixes } from './resource-policy.js';
+import { shellQuote } from './shell.js';
 import type {
+  Certainty,
   Finding,
   FixLocation,
   Grant,
@@ -42,7 +47,8 @@ export interface FixProposal {
   readonly roleName: string;
   readonly title: string;
   readonly fixLocation: FixLocation;
-  readonly certainty: 'certain' | 'possible';
+  /** The least sure finding's word (certainty.ts): `certain` only when the text names it all. */
+  readonly certainty: Certainty;
   readonly untrustedText: boolean;
   readonly findings: readonly Finding[];
   /** Identity-policy statements for the role; absent when an Allow on the role cannot help. */
@@ -56,6 +62,8 @@ export interface FixProposal {
   readonly verification: Verification;
   /** One line per block that an Allow on the role does not lift, saying where it lives. */
   readonly advice: readonly string[];
+  /** The statements resources' own policies need (another account's, or the text says so), with commands. */
+  readonly resourcePolicies: readonly ResourcePolicyFix[];
   readonly explanation: string;
 }
 
@@ -107,8 +115,7 @@ export function policyNameOf(policy: PolicyDocument | string): string {
   return POLICY_NAME_PREFIX + createHash('sha256').update(json).digest('hex').slice(0, 12);
 }
 
-/** Quotes a string for a POSIX shell. */
-export const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+export { shellQuote } from './shell.js';
 
 const describeTarget = (finding: Finding): string => {
   const grant = finding.grants[0];
@@ -211,7 +218,7 @@ export function propose(
   const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
   const policyJson = policy ? JSON.stringify(policy) : '';
   const policyName = policy ? policyNameOf(policyJson) : undefined;
-  const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
+  const certainty = certaintyOfAll(findings);
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =
     verification.status === 'verified' &&
@@ -252,6 +259,7 @@ export function propose(
     hasPlaceholders,
     verification,
     advice,
+    resourcePolicies: resourcePolicyFixes(diagnosis),
   } as const;
   return { ...proposal, explanation: explain(proposal) };
 }
@@ -274,6 +282,10 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     );
   }
   proposal.advice.forEach((line) => lines.push(line));
+  for (const fix of proposal.resourcePolicies) {
+    lines.push(`Merge into the ${fix.kind} of ${fix.resourceArn} (its owner runs these):`);
+    fix.commands.forEach((command) => lines.push(`  ${command}`));
+  }
   if (proposal.hasPlaceholders)
     lines.push('Some resources are <placeholders>: the job description did not name them; fill them in.');
   if (proposal.certainty === 'possible')

@@ -19,7 +19,7 @@ import type {
   NonPermissionDiagnosis,
   PermissionDiagnosis,
 } from './types.js';
-import { FIX_LOCATIONS } from './types.js';
+import { FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
 /**
  * What the pipeline produced for one failure: a proposal exactly when it is a permission problem.
@@ -433,12 +433,20 @@ function permissionMessage(
 
 function notPermissionMessage(outcome: Extract<Outcome, { kind: 'not-permission' }>): Message {
   const { diagnosis } = outcome;
-  const failed = ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
+  // Only a recognised cause rules IAM out; an unread text says only that nothing was found.
+  const unrecognised = diagnosis.category === NON_PERMISSION_CATEGORIES.unrecognised;
+  const failed = unrecognised
+    ? ' failed: not recognised as a permission problem; nothing proposed.'
+    : ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
   // Nothing proposed and nothing quoted (the summary is the catalog's words): no origin warning.
   return {
     verdict: [...jobLineOf(outcome.job, outcome.diagnosis), failed],
     subject: [jobNameOf(outcome.job, outcome.diagnosis), failed],
-    nextStep: [`No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`],
+    nextStep: [
+      unrecognised
+        ? 'Read the failure text: it names no AccessDenied statement or permission wording the catalog knows.'
+        : `No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`,
+    ],
     ...consoleFieldsOf(outcome.job),
     evidence: [],
     keywords: unique(['not-permission', diagnosis.category, ...(outcome.job ? [outcome.job.jobType] : [])]),

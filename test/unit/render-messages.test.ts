@@ -98,6 +98,16 @@ describe('the first lines of the text rendering', () => {
     expect(text).not.toContain('WARNING');
   });
 
+  it('an unrecognised text says nothing was found, never that no IAM change is needed (issue 18)', () => {
+    // Prepare
+    const job = failedJobFromInput(readEvent('training-not-permission-oom.json'));
+    // Act
+    const text = renderText(analyse('ClientError: the widget sprocket failed to frobnicate', job));
+    // Assess
+    expect(text).toContain('not recognised as a permission problem; nothing proposed');
+    expect(text).not.toContain('No IAM change is needed');
+  });
+
   it('shows the command before the policy, and the evidence after both', () => {
     // Act
     const text = renderText(outcomeOfEvent('training-s3-input-access-denied.json'));
@@ -255,6 +265,8 @@ describe('certainty: one word, one meaning', () => {
     channel: 'input-data',
     certainty: 'certain',
     fixLocation: 'identity-policy',
+    fixLocationFromText: true,
+    principalArn: 'arn:aws:sts::111122223333:assumed-role/R/SageMaker',
     explicitDeny: false,
     grants: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], resourceSource: 'job' }],
     causes: [],
@@ -264,12 +276,42 @@ describe('certainty: one word, one meaning', () => {
   });
 
   it.each([
-    ['names the action and the denying policy type', {}, 'certain'],
+    ['names the action, the principal and the denying policy type', {}, 'certain'],
+    [
+      'names a service principal instead of a role',
+      { principalArn: undefined, servicePrincipal: 'sagemaker.amazonaws.com' },
+      'certain',
+    ],
     ['does not say which policy denied', { fixLocation: 'unknown' as const }, 'likely'],
+    ['leaves the policy type to inference', { fixLocationFromText: false }, 'likely'],
+    ['names no principal', { principalArn: undefined }, 'likely'],
     ['names no action', { grants: [] }, 'likely'],
     ['names several causes', { certainty: 'possible' as const }, 'possible'],
   ])('a finding whose message %s is %s', (_name, overrides, certainty) => {
     expect(certaintyOf(finding(overrides))).toBe(certainty);
+  });
+
+  it.each([
+    [
+      'names action, principal and policy type',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject action',
+      'certain',
+    ],
+    [
+      'leaves the policy type to inference',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k',
+      'likely',
+    ],
+    [
+      'names neither principal nor policy type',
+      'An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
+      'likely',
+    ],
+  ])('a proposal whose text %s is %s (issue 18)', (_name, text, certainty) => {
+    // Act
+    const outcome = analyse(text);
+    // Assess
+    expect(outcome.kind === 'permission' && outcome.proposal.certainty).toBe(certainty);
   });
 
   it.each(eventNames())('%s: "the most likely fix" appears exactly beside `likely`', (event) => {

@@ -196,9 +196,11 @@ describe('plain text (email, SNS default, --format text)', () => {
     expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
     expect(chatbot.metadata?.summary).toMatch(/^\[untrusted text\] /);
     expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
-    // Cut to its limits, each title still ends with the certainty.
-    expect(notification.subject).toMatch(/\.\.\. \[certain\]$/);
-    expect(chatbot.content.title).toMatch(/ \[certain\]$/);
+    // Cut to its limits, each title still ends with the certainty (a container's text names no
+    // policy type, so the proposal is `likely`).
+    expect(outcome.kind === 'permission' && outcome.proposal.certainty).toBe('likely');
+    expect(notification.subject).toMatch(/\.\.\. \[likely\]$/);
+    expect(chatbot.content.title).toMatch(/ \[likely\]$/);
   });
 
   it('warns right after the verdict about resources from a denied API call too', () => {
