@@ -128,6 +128,11 @@ const SCORE_FLAGS = {
   format: { type: 'string', choices: ['text', 'json'], default: 'text', summary: 'how to print it' },
 } as const satisfies FlagSpecs;
 
+const SELFTEST_FLAGS = {
+  stack: { type: 'string', required: true, placeholder: 'NAME', summary: 'the deployed stack’s name' },
+  region: { type: 'string', placeholder: 'REGION', summary: 'its region (default: AWS_REGION)' },
+} as const satisfies FlagSpecs;
+
 export type DiagnoseFlags = FlagValues<typeof DIAGNOSE_FLAGS>;
 /** `diagnose` with no flags given, for commands that run it. */
 export const DIAGNOSE_DEFAULTS: DiagnoseFlags = defaultsOf(DIAGNOSE_FLAGS);
@@ -135,6 +140,7 @@ export type PreflightFlags = FlagValues<typeof PREFLIGHT_FLAGS>;
 export type RecentFlags = FlagValues<typeof RECENT_FLAGS>;
 export type DemoFlags = FlagValues<typeof DEMO_FLAGS>;
 export type ScoreFlags = FlagValues<typeof SCORE_FLAGS>;
+export type SelftestFlags = FlagValues<typeof SELFTEST_FLAGS>;
 
 const COMMANDS = {
   diagnose: command({
@@ -159,6 +165,15 @@ const COMMANDS = {
       'examples: the examples/jobs directory of this package',
     ],
     load: () => import('./preflight.js'),
+  }),
+  selftest: command({
+    summary: "after cdk deploy: check the function's permissions and send a test message",
+    flags: SELFTEST_FLAGS,
+    notes: [
+      'exit 0 every check passed; 1 a check failed (its line names it); 2 bad flags or no such stack',
+      'credentials and region from the standard AWS chain',
+    ],
+    load: () => import('./selftest.js'),
   }),
   demo: command({
     summary: 'diagnose the bundled sample events (offline)',

@@ -9,23 +9,46 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isFlushIncidentsEvent } from '../core/incident.js';
 import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
+import type { SelftestEvent } from '../core/selftest.js';
+import { isSelftestEvent, SELFTEST_KEY } from '../core/selftest.js';
 import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
 /**
- * The function's handler: failed-job events, and the scheduled flush of due incidents, which goes
- * around event validation and idempotency (every flush is a new one). `metrics` counts each
- * processed failure (tests may leave it out).
+ * The function's handler: failed-job events; the scheduled flush of due incidents, which goes around
+ * event validation and idempotency (every flush is a new one); and the post-deploy self-test, which
+ * diagnoses its sample and publishes it marked as a test, writing nothing: no fix, no stored
+ * proposal, no idempotency or incident record. `metrics` counts each processed failure (tests may
+ * leave it out).
  */
 export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const failures = failureHandler(deps, logger, metrics);
   const { incidents } = deps;
-  if (!incidents) return failures;
-  const flush = middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }));
-  return (event: unknown, context: Context) =>
-    isFlushIncidentsEvent(event) ? flush(event, context) : failures(event, context);
+  const flush = incidents
+    ? middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }))
+    : undefined;
+  const selftestDeps: Dependencies = {
+    ...deps,
+    incidents: undefined,
+    config: {
+      ...deps.config,
+      selftest: true,
+      dryRun: true,
+      autoRemediate: false,
+      idempotencyTableName: undefined,
+      proposalsTableName: undefined,
+    },
+  };
+  const selftest = middy(async (event: SelftestEvent) =>
+    remediate(event[SELFTEST_KEY].sample, selftestDeps),
+  ).use(injectLambdaContext(logger, { resetKeys: true }));
+  return (event: unknown, context: Context) => {
+    if (flush && isFlushIncidentsEvent(event)) return flush(event, context);
+    if (isSelftestEvent(event)) return selftest(event, context);
+    return failures(event, context);
+  };
 }
 
 function failureHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {

@@ -22,6 +22,11 @@ export interface RemediatorConfig extends GuardConfig {
    * 0, or no idempotency table, publishes every failure.
    */
   readonly incidentWindowMinutes?: number;
+  /**
+   * A self-test invocation (never read from the environment): the message is marked as a test, and
+   * the handler writes nothing. See lambdas/core/selftest.ts.
+   */
+  readonly selftest?: boolean;
   /** Central mode: the role to assume in a member account, and this (the central) account. */
   readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
   /**

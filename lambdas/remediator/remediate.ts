@@ -13,7 +13,9 @@ import { proposalIdOf } from '../core/approval.js';
 import { decideAutoApply, refusalText } from '../core/guard.js';
 import type { FixLocation, JobContext, JobType, Outcome, Verification } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
+import type { SnsNotification } from '../core/notification.js';
 import { notificationOf } from '../core/notification.js';
+import { markedAsTest } from '../core/selftest.js';
 import { consoleUrlOf } from '../core/render.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
@@ -165,6 +167,10 @@ async function storeForApproval(
   return proposalId;
 }
 
+/** Publishes to the topic; a self-test's message is marked as one in every rendering. */
+const publishAs = (deps: Dependencies, notification: SnsNotification): Promise<string> =>
+  publish(deps.sns, deps.config.topicArn, deps.config.selftest ? markedAsTest(notification) : notification);
+
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
   const reported = failedJobFromInput(event);
   const access = await deps.accountAccess(reported);
@@ -179,11 +185,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     const counted = { jobType: job.jobType, category: diagnosis.category };
     if (!deps.config.notifyNonPermission)
       return { status: 'not-permission', jobName: job.jobName ?? null, messageId: null, ...counted };
-    const messageId = await publish(
-      deps.sns,
-      deps.config.topicArn,
-      notificationOf({ kind: 'not-permission', diagnosis, job }),
-    );
+    const messageId = await publishAs(deps, notificationOf({ kind: 'not-permission', diagnosis, job }));
     return { status: 'not-permission', jobName: job.jobName ?? null, messageId, ...counted };
   }
 
@@ -236,7 +238,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     proposalId,
   });
   // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
-  const messageId = await publish(deps.sns, deps.config.topicArn, notification);
+  const messageId = await publishAs(deps, notification);
   deps.logger.info('proposal published', {
     messageId,
     fixLocation: outcome.proposal.fixLocation,
