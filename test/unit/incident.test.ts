@@ -21,7 +21,7 @@ function failure(file: string, jobName: string, account = '111122223333') {
   const job: JobContext = { ...failedJobFromInput(event), jobName };
   const outcome = analyse(job.failureReason ?? '', job);
   if (outcome.kind !== 'permission') throw new Error(`${file} is not a permission failure`);
-  return { job, outcome, key: causeKeyOf(causeOf(outcome.proposal, job)) };
+  return { job, outcome, key: causeKeyOf(causeOf(outcome, job)) };
 }
 
 describe('the cause key', () => {
@@ -41,13 +41,13 @@ describe('the cause key', () => {
   it('names the policy for an Allow, and the location and denied request for a block elsewhere', () => {
     const allow = failure('training-kms-output-denied.json', 'a');
     const scp = failure('training-scp-explicit-deny.json', 'a');
-    expect(causeOf(allow.outcome.proposal, allow.job)).toMatchObject({
+    expect(causeOf(allow.outcome, allow.job)).toMatchObject({
       accountId: '111122223333',
       role: 'arn:aws:iam::111122223333:role/SageMakerExecRole',
       policyName: allow.outcome.proposal.policyName,
       denied: [],
     });
-    const blocked = causeOf(scp.outcome.proposal, scp.job);
+    const blocked = causeOf(scp.outcome, scp.job);
     expect(blocked.policyName).toBeUndefined();
     expect(blocked.fixLocation).toBe('scp');
     expect(blocked.denied.length).toBeGreaterThan(0);
@@ -60,7 +60,7 @@ describe('the digest', () => {
   const first = firstMessageOf(outcome);
   const incident: IncidentRecord = {
     incidentId: '111122223333-abc',
-    cause: causeOf(outcome.proposal, failure('training-s3-output-access-denied.json', 'shard-000').job),
+    cause: causeOf(outcome, failure('training-s3-output-access-denied.json', 'shard-000').job),
     firstJob: 'shard-000',
     ...first,
     firstAt: Date.UTC(2026, 10, 27, 9, 0, 0),
