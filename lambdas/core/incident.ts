@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SnsNotification } from './notification.js';
-import { assemble, notificationOf } from './notification.js';
+import { assemble, attributesOf } from './notification.js';
 import type { Line, Message, Origin, Outcome } from './render.js';
 import { chatbotContextOf, originOf, originWarningOf } from './render.js';
 import type { JobContext } from './types.js';
@@ -134,7 +134,7 @@ export function firstMessageOf(outcome: Extract<Outcome, { kind: 'permission' }>
   return {
     title: outcome.proposal.title,
     threadId: chatbotContextOf(outcome).threadId,
-    attributes: notificationOf(outcome).attributes,
+    attributes: attributesOf(outcome),
   };
 }
 

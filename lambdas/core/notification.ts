@@ -164,6 +164,19 @@ function classify(
   };
 }
 
+/** What subscribers filter an outcome's notification on. */
+export function attributesOf(outcome: Outcome, applied = false): SnsNotification['attributes'] {
+  const { category, severity } = classify(outcome, applied);
+  const { diagnosis } = outcome;
+  return {
+    jobName: diagnosis.jobName ?? 'unknown',
+    category,
+    fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
+    accountId: diagnosis.accountId ?? 'unknown',
+    severity,
+  };
+}
+
 /**
  * Builds the notification. `extraText` (what auto-remediation applied and how to roll it back, or why
  * it did not) joins the evidence of every rendering; `proposalId` makes the proposal approvable in chat.
@@ -172,14 +185,13 @@ export function notificationOf(
   outcome: Outcome,
   options: { applied?: boolean; extraText?: string; proposalId?: string; predicted?: boolean } = {},
 ): SnsNotification {
-  const { category, severity } = classify(outcome, options.applied ?? false);
+  const attributes = attributesOf(outcome, options.applied);
   const rendering: RenderOptions = {
     applied: options.applied,
     remediationText: options.extraText,
     predicted: options.predicted,
   };
   const context = chatbotContextOf(outcome);
-  const { diagnosis } = outcome;
   return assemble(
     messageOf(outcome, rendering),
     // Chat approval: the custom action button reads the proposal id from `additionalContext`, and
@@ -191,13 +203,7 @@ export function notificationOf(
           enableCustomActions: true,
         }
       : context,
-    { outcome: renderJson(outcome), category },
-    {
-      jobName: diagnosis.jobName,
-      category,
-      fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
-      accountId: diagnosis.accountId,
-      severity,
-    },
+    { outcome: renderJson(outcome), category: attributes.category },
+    attributes,
   );
 }
