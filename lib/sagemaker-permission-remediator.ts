@@ -461,6 +461,7 @@ export class SageMakerPermissionRemediator extends Construct {
     wireIncidents(this, this.function, this.deadLetterQueue, {
       windowMinutes: props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes,
       maxConcurrency: props.maxConcurrency ?? DEFAULTS.maxConcurrency,
+      table: this.idempotencyTable,
     });
 
     const wildcardResources = [

@@ -163,7 +163,10 @@ export interface Message {
 export const ORIGINS = { sagemaker: 'sagemaker', container: 'container', apiCall: 'api-call' } as const;
 export type Origin = (typeof ORIGINS)[keyof typeof ORIGINS];
 
-export function originOf(diagnosis: { readonly untrustedText: boolean }, job: JobContext | undefined): Origin {
+export function originOf(
+  diagnosis: { readonly untrustedText: boolean },
+  job: JobContext | undefined,
+): Origin {
   if (diagnosis.untrustedText) return ORIGINS.container;
   return job?.origin === 'api-call' ? ORIGINS.apiCall : ORIGINS.sagemaker;
 }
@@ -317,8 +320,8 @@ function permissionNextStep(
   proposal: FixProposal,
   certainty: Certainty,
   options: RenderOptions,
-): { readonly line: Line; readonly advice: readonly string[] } {
-  const { advice } = proposal;
+): { readonly line: Line; readonly advice: readonly Line[] } {
+  const advice = proposal.adviceLines;
   if (options.applied) {
     return {
       line: ['Applied automatically: nothing to run. Rerun the job; the change and its roll-back are below.'],
@@ -342,7 +345,7 @@ function permissionNextStep(
   }
   const [first, ...rest] = advice;
   return first
-    ? { line: [first], advice: rest }
+    ? { line: first, advice: rest }
     : { line: ['No IAM change can be derived from this text: read the evidence below.'], advice };
 }
 
@@ -380,7 +383,7 @@ function permissionMessage(
   const nextStep = permissionNextStep(proposal, certainty, options);
   const failed = permissionVerdict(proposal, certainty, options.predicted);
   const afterwards = [
-    ...nextStep.advice.map((line): Line => [line]),
+    ...nextStep.advice,
     ...(proposal.hasPlaceholders
       ? [['Some resources are <placeholders>: the job description did not name them; fill them in.']]
       : []),
@@ -667,7 +670,7 @@ export function renderJson(outcome: Outcome): unknown {
     const { kind: _kind, ...verdict } = outcome.diagnosis;
     return { isPermission: false, ...verdict, job, headline };
   }
-  const { proposal } = outcome;
+  const { adviceLines: _adviceLines, ...proposal } = outcome.proposal;
   return {
     isPermission: true,
     ...proposal,

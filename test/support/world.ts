@@ -89,7 +89,16 @@ export class World {
     );
     this.topicArn = (await this.sns.send(new CreateTopicCommand({ Name: 'proposals' }))).TopicArn ?? '';
     this.queueUrl =
-      (await this.sqs.send(new CreateQueueCommand({ QueueName: 'proposals-inbox' }))).QueueUrl ?? '';
+      (
+        await this.sqs.send(
+          // Messages are read and never deleted: the longest visibility timeout keeps a slow reading
+          // of many pages from receiving one message twice.
+          new CreateQueueCommand({
+            QueueName: 'proposals-inbox',
+            Attributes: { VisibilityTimeout: '43200' },
+          }),
+        )
+      ).QueueUrl ?? '';
     const { Attributes } = await this.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['QueueArn'] }),
     );
