@@ -151,7 +151,7 @@ export class IncidentStore {
 
   /**
    * Opens the incident, unless one is open: then returns that one's record. An incident whose window
-   * has closed with no job waiting and no flush at work is over, and a new one takes its place.
+   * has closed with no job waiting is over, and a new one takes its place.
    */
   private async open(
     key: Record<string, AttributeValue>,
@@ -168,11 +168,11 @@ export class IncidentStore {
             [WAITING_INCIDENTS_INDEX.sortKey]: { N: String(record.dueAt) },
             expiration: { N: String(Math.floor((record.dueAt + RETENTION_MS) / 1000)) },
           },
-          ConditionExpression:
-            'attribute_not_exists(id) OR (#due <= :now AND (attribute_not_exists(jobs) OR size(jobs) = :zero) ' +
-            'AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))',
+          // DynamoDB removes a set it empties: no `jobs`, no job waiting. A closing flush checks the
+          // window before it leases or deletes, so it never touches the new incident.
+          ConditionExpression: 'attribute_not_exists(id) OR (#due <= :now AND attribute_not_exists(jobs))',
           ExpressionAttributeNames: { '#due': WAITING_INCIDENTS_INDEX.sortKey },
-          ExpressionAttributeValues: { ':now': { N: String(record.firstAt) }, ':zero': { N: '0' } },
+          ExpressionAttributeValues: { ':now': { N: String(record.firstAt) } },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -389,7 +389,6 @@ export class IncidentStore {
       { cause: error },
     );
   }
-
 }
 
 /** The store the configuration asks for: none when the window is 0 or there is no table. */
