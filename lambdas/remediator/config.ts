@@ -4,6 +4,7 @@
  */
 import type { GuardConfig } from '../core/guard.js';
 import { INCIDENT_DEFAULTS } from '../core/incident.js';
+import type { HomeEnvironment } from './aws/accounts.js';
 
 export interface RemediatorConfig extends GuardConfig {
   /** Where proposals are published. */
@@ -23,6 +24,11 @@ export interface RemediatorConfig extends GuardConfig {
   readonly incidentWindowMinutes?: number;
   /** Central mode: the role to assume in a member account, and this (the central) account. */
   readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
+  /**
+   * This function's account and region (`HOME_ACCOUNT_ID`, which the construct sets, and Lambda's
+   * `AWS_REGION`): its own clients act for jobs there and nowhere else. Unset, they act for none.
+   */
+  readonly home?: HomeEnvironment;
 }
 
 export const DEFAULTS = {
@@ -73,6 +79,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     central:
       env.MEMBER_ROLE_NAME && env.HOME_ACCOUNT_ID
         ? { memberRoleName: env.MEMBER_ROLE_NAME, homeAccountId: env.HOME_ACCOUNT_ID }
+        : undefined,
+    home:
+      env.HOME_ACCOUNT_ID && env.AWS_REGION
+        ? { accountId: env.HOME_ACCOUNT_ID, region: env.AWS_REGION }
         : undefined,
   };
 }

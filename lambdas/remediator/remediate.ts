@@ -32,16 +32,15 @@ export type AccountAccess =
 export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface Dependencies {
-  readonly sagemaker: SageMakerClient;
-  readonly iam: IAMClient;
   readonly sns: SNSClient;
   /** For idempotency and approvable proposals; both are off without it. */
   readonly dynamodb?: DynamoDBClient;
   /**
-   * Clients that act in the failed job's account (central mode assumes a role there). Without it,
-   * `sagemaker` and `iam` act in this account.
+   * Clients that act in the failed job's account and region, or why there are none: the home clients
+   * for this account's jobs, a member role in central mode. Required: no job is read or changed
+   * through clients of another account.
    */
-  readonly accountAccess?: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */
@@ -98,6 +97,7 @@ const needsDescribe = (job: JobContext): boolean =>
 async function autoRemediate(
   decision: AutoApplyDecision,
   job: JobContext,
+  iam: IAMClient,
   deps: Dependencies,
 ): Promise<{ applied: boolean; outcome: string; text: string }> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
@@ -115,7 +115,7 @@ async function autoRemediate(
     };
   }
   try {
-    const result = await applyPolicy(deps.iam, decision.roleName, decision.policyName, decision.policy);
+    const result = await applyPolicy(iam, decision.roleName, decision.policyName, decision.policy);
     if (result.status === 'too-large') {
       return {
         applied: false,
@@ -167,12 +167,10 @@ async function storeForApproval(
 
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
   const reported = failedJobFromInput(event);
-  const access = deps.accountAccess
-    ? await deps.accountAccess(reported)
-    : { sagemaker: deps.sagemaker, iam: deps.iam };
+  const access = await deps.accountAccess(reported);
   // Without access to the job's account nothing is read or changed there: the proposal goes out unverified.
   const unavailable = 'unavailable' in access ? access.unavailable : undefined;
-  const local = 'unavailable' in access ? undefined : { ...deps, ...access };
+  const local = 'unavailable' in access ? undefined : access;
   if (unavailable) deps.logger.warn('no access to the job account', { reason: unavailable });
   const job = local && needsDescribe(reported) ? await describeJob(local.sagemaker, reported) : reported;
   const diagnosis = diagnose(job.failureReason ?? '', job);
@@ -223,7 +221,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const remediation = !deps.config.autoRemediate
     ? undefined
     : local
-      ? await autoRemediate(decision, job, local)
+      ? await autoRemediate(decision, job, local.iam, deps)
       : {
           applied: false,
           outcome: 'refused',
