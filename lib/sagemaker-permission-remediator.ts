@@ -492,6 +492,7 @@ export class SageMakerPermissionRemediator extends Construct {
     wireIncidents(this, this.function, this.deadLetterQueue, {
       windowMinutes: props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes,
       maxConcurrency: props.maxConcurrency,
+      table: this.idempotencyTable,
     });
 
     const wildcardResources = [
@@ -500,7 +501,8 @@ export class SageMakerPermissionRemediator extends Construct {
       ...(autoRemediate ? grantAttachFixes(role, props.roleNamePatterns ?? []) : []),
     ];
     this.grantPublish(role);
-    // What the idempotency layer and the incident store call: no Scan, Query or batch reads.
+    // What the idempotency layer and the incident store call: no Scan or batch reads (the incident
+    // flush's Query is granted on its index alone, in wireIncidents).
     this.idempotencyTable.grant(
       role,
       'dynamodb:GetItem',

@@ -6,19 +6,20 @@ import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
 import { shellQuote } from './propose.js';
-import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
+import { plainLine } from './neutralise.js';
+import type { ChatbotContext, Line, Message, Outcome, RenderOptions } from './render.js';
 import {
+  chatbotContextOf,
   chatbotOfMessage,
   clipTitle,
   consoleFieldsOf,
   jobFactsOf,
   jobLineOf,
+  messageOf,
+  originOf,
   originWarningOf,
-  renderChatbot,
   renderJson,
-  renderText,
   textOfMessage,
-  subjectOf,
   subjectOfMessage,
   jobNameOf,
 } from './render.js';
@@ -36,7 +37,14 @@ export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[keyof typeof
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
+/**
+ * Only `assemble` below can make a notification: the brand cannot be named outside this module, so
+ * every message published is rendered from a `Message` by the channels' neutralising renderers.
+ */
+declare const rendered: unique symbol;
+
 export interface SnsNotification {
+  readonly [rendered]: true;
   readonly subject: string;
   /** JSON for `MessageStructure: json`: `default`/`email` text, `https` AWS Chatbot, `sqs` JSON. */
   readonly message: string;
@@ -59,7 +67,7 @@ export function approvalNotificationOf(
     '.',
   ];
   const message: Message = {
-    ...originWarningOf(record.diagnosis, job),
+    ...originWarningOf(originOf(record.diagnosis, job)),
     applied: result.applied,
     verdict: [...jobLineOf(job, record.diagnosis), ...approved],
     subject: [jobNameOf(job, record.diagnosis), ...approved],
@@ -81,18 +89,15 @@ export function approvalNotificationOf(
     ],
     keywords: ['approval', result.applied ? 'applied' : 'refused', job.jobType],
   };
-  const text = textOfMessage(message);
-  const chatbot = chatbotOfMessage(message, {
-    eventType: 'SageMakerPermissionApproval',
-    threadId: job.jobName ?? 'sagemaker-iam-remediator',
-    relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
-  });
   return assemble(
-    subjectOfMessage(message),
-    text,
-    chatbot,
-    { record, ...result, text },
+    message,
+    {
+      eventType: 'SageMakerPermissionApproval',
+      threadId: job.jobName ?? 'sagemaker-iam-remediator',
+      relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
+      additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
+    },
+    { record, ...result },
     {
       jobName: job.jobName,
       category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.approvalRefused,
@@ -104,33 +109,39 @@ export function approvalNotificationOf(
 }
 
 /**
- * One SNS message for `MessageStructure: json`: plain text for `default` and `email`, the AWS Chatbot
- * notification for `https`, the machine-readable form for `sqs`; attributes for filter policies.
+ * The one way a notification is made: the message is rendered by each channel's renderer, which
+ * neutralises every string in it (plain text for `default` and `email`, the AWS Chatbot notification
+ * for `https`, the mail subject); `sqs` carries the same renderings beside `data`, the facts as
+ * verbatim JSON for programs. Attributes, for subscription filter policies, are one plain line each.
  */
 export function assemble(
-  title: string,
-  text: string,
-  chatbot: unknown,
-  machineReadable: unknown,
+  message: Message,
+  chatbotContext: ChatbotContext,
+  data: Readonly<Record<string, unknown>>,
   attributes: Omit<SnsNotification['attributes'], 'jobName' | 'accountId'> & {
     jobName?: string;
     accountId?: string;
   },
 ): SnsNotification {
-  return {
-    subject: mailSubjectOf(title),
+  const text = textOfMessage(message);
+  const chatbot = chatbotOfMessage(message, chatbotContext);
+  const notification = {
+    subject: mailSubjectOf(subjectOfMessage(message)),
     message: JSON.stringify({
       default: text,
       email: text,
       https: JSON.stringify(chatbot),
-      sqs: JSON.stringify(machineReadable),
+      sqs: JSON.stringify({ ...data, text, chatbot }),
     }),
     attributes: {
-      ...attributes,
-      jobName: attributes.jobName ?? 'unknown',
-      accountId: attributes.accountId ?? 'unknown',
+      category: plainLine(attributes.category),
+      fixLocation: plainLine(attributes.fixLocation),
+      severity: plainLine(attributes.severity),
+      jobName: plainLine(attributes.jobName ?? 'unknown'),
+      accountId: plainLine(attributes.accountId ?? 'unknown'),
     },
   };
+  return notification as SnsNotification;
 }
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
@@ -153,20 +164,16 @@ function classify(
   };
 }
 
-/**
- * Chat approval: the custom action button reads the proposal id from `additionalContext`, and Chatbot
- * shows custom actions only on notifications that enable them.
- */
-function withApproval(chatbot: ChatbotNotification, proposalId: string | undefined): ChatbotNotification {
-  if (!proposalId) return chatbot;
-  const metadata = chatbot.metadata ?? {};
+/** What subscribers filter an outcome's notification on. */
+export function attributesOf(outcome: Outcome, applied = false): SnsNotification['attributes'] {
+  const { category, severity } = classify(outcome, applied);
+  const { diagnosis } = outcome;
   return {
-    ...chatbot,
-    metadata: {
-      ...metadata,
-      enableCustomActions: true,
-      additionalContext: { ...metadata.additionalContext, proposalId },
-    },
+    jobName: diagnosis.jobName ?? 'unknown',
+    category,
+    fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
+    accountId: diagnosis.accountId ?? 'unknown',
+    severity,
   };
 }
 
@@ -178,26 +185,25 @@ export function notificationOf(
   outcome: Outcome,
   options: { applied?: boolean; extraText?: string; proposalId?: string; predicted?: boolean } = {},
 ): SnsNotification {
-  const { category, severity } = classify(outcome, options.applied ?? false);
-  const rendering = {
+  const attributes = attributesOf(outcome, options.applied);
+  const rendering: RenderOptions = {
     applied: options.applied,
     remediationText: options.extraText,
     predicted: options.predicted,
   };
-  const text = renderText(outcome, rendering);
-  const chatbot = withApproval(renderChatbot(outcome, rendering), options.proposalId);
-  const { diagnosis } = outcome;
+  const context = chatbotContextOf(outcome);
   return assemble(
-    subjectOf(outcome, rendering),
-    text,
-    chatbot,
-    { outcome: renderJson(outcome), text, chatbot, category },
-    {
-      jobName: diagnosis.jobName,
-      category,
-      fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
-      accountId: diagnosis.accountId,
-      severity,
-    },
+    messageOf(outcome, rendering),
+    // Chat approval: the custom action button reads the proposal id from `additionalContext`, and
+    // Chatbot shows custom actions only on notifications that enable them.
+    options.proposalId
+      ? {
+          ...context,
+          additionalContext: { ...context.additionalContext, proposalId: options.proposalId },
+          enableCustomActions: true,
+        }
+      : context,
+    { outcome: renderJson(outcome), category: attributes.category },
+    attributes,
   );
 }

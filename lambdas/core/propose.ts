@@ -20,6 +20,7 @@ import type {
   Verification,
 } from './types.js';
 import { CHANNELS, FIX_LOCATIONS } from './types.js';
+import type { Line } from './render.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;
@@ -64,6 +65,11 @@ export interface FixProposal {
   readonly advice: readonly string[];
   /** The statements resources' own policies need (another account's, or the text says so), with commands. */
   readonly resourcePolicies: readonly ResourcePolicyFix[];
+  /**
+   * The same lines as spans: the names, actions, resources and policy ARNs in them (from the failure
+   * text) are values, which a chat client shows in code spans and never links.
+   */
+  readonly adviceLines: readonly Line[];
   readonly explanation: string;
 }
 
@@ -117,11 +123,16 @@ export function policyNameOf(policy: PolicyDocument | string): string {
 
 export { shellQuote } from './shell.js';
 
-const describeTarget = (finding: Finding): string => {
+const describeTarget = (finding: Finding): Line => {
   const grant = finding.grants[0];
-  const actions = [...new Set(finding.grants.flatMap((g) => g.actions))].join(', ') || 'the denied action';
-  return grant ? `${actions} on ${grant.resources.join(', ')}` : actions;
+  const actions = [...new Set(finding.grants.flatMap((g) => g.actions))].join(', ');
+  const named: Line = actions ? [{ code: actions }] : ['the denied action'];
+  return grant ? [...named, ' on ', { code: grant.resources.join(', ') }] : named;
 };
+
+/** A line as plain text, values inline. */
+const textOfLine = (line: Line): string =>
+  line.map((span) => (typeof span === 'string' ? span : span.code)).join('');
 
 const LOCATION_ADVICE: Readonly<Record<Exclude<FixLocation, 'identity-policy' | 'unknown'>, string>> = {
   'resource-policy':
@@ -139,19 +150,25 @@ const LOCATION_ADVICE: Readonly<Record<Exclude<FixLocation, 'identity-policy' | 
     "the role's trust policy must allow sagemaker.amazonaws.com to call sts:AssumeRole (aws iam update-assume-role-policy); check the role ARN too",
 };
 
-function adviceFor(finding: Finding): string | undefined {
-  const where = finding.policyArn ? ` (${finding.policyArn})` : '';
+function adviceFor(finding: Finding): Line | undefined {
+  const where: Line = finding.policyArn ? [' (', { code: finding.policyArn }, ')'] : [];
   if (finding.explicitDeny) {
     const location =
       finding.fixLocation === FIX_LOCATIONS.unknown
         ? "some policy (check SCPs, the permissions boundary, resource policies and the role's own policies)"
         : finding.fixLocation;
-    return `Explicit deny of ${describeTarget(finding)} in ${location}${where}: adding an Allow to the role will not help; the deny must be changed by its owner.`;
+    return [
+      'Explicit deny of ',
+      ...describeTarget(finding),
+      ` in ${location}`,
+      ...where,
+      ': adding an Allow to the role will not help; the deny must be changed by its owner.',
+    ];
   }
   if (finding.fixLocation === FIX_LOCATIONS.identityPolicy || finding.fixLocation === FIX_LOCATIONS.unknown) {
     return undefined;
   }
-  return `${describeTarget(finding)}: ${LOCATION_ADVICE[finding.fixLocation]}${where}.`;
+  return [...describeTarget(finding), `: ${LOCATION_ADVICE[finding.fixLocation]}`, ...where, '.'];
 }
 
 /** The one fix location a proposal reports: an explicit or non-identity block outranks an Allow. */
@@ -224,13 +241,13 @@ export function propose(
     verification.status === 'verified' &&
     proposedGrants.length > 0 &&
     proposedGrants.every((g) => stillMissing(g, verification).length === 0);
-  const advice = [
-    ...findings.map(adviceFor).filter((line): line is string => line !== undefined),
-    ...(alreadyAllowed ? [`${ALREADY_ALLOWED} The message suggests: ${fixLocation}.`] : []),
-    ...withheld.map(
-      (action) =>
-        `${action} can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.`,
-    ),
+  const adviceLines = [
+    ...findings.map(adviceFor).filter((line): line is Line => line !== undefined),
+    ...(alreadyAllowed ? [[`${ALREADY_ALLOWED} The message suggests: ${fixLocation}.`]] : []),
+    ...withheld.map((action): Line => [
+      { code: action },
+      " can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.",
+    ]),
   ];
   const hasPlaceholders = findings.some((f) => f.grants.some((g) => g.resourceSource === 'placeholder'));
   const title = `${diagnosis.jobName ?? 'SageMaker job'}: ${
@@ -258,7 +275,8 @@ export function propose(
     withinInlinePolicyLimit: policyJson.length <= INLINE_POLICY_LIMIT,
     hasPlaceholders,
     verification,
-    advice,
+    advice: adviceLines.map(textOfLine),
+    adviceLines,
     resourcePolicies: resourcePolicyFixes(diagnosis),
   } as const;
   return { ...proposal, explanation: explain(proposal) };

@@ -156,6 +156,21 @@ export interface Message {
   readonly keywords: readonly string[];
 }
 
+/**
+ * Who chose the text or the resources of a failure: SageMaker itself (trusted), the job's own container
+ * (an AlgorithmError's text), or the caller of a denied API call (CloudTrail parameters).
+ */
+export const ORIGINS = { sagemaker: 'sagemaker', container: 'container', apiCall: 'api-call' } as const;
+export type Origin = (typeof ORIGINS)[keyof typeof ORIGINS];
+
+export function originOf(
+  diagnosis: { readonly untrustedText: boolean },
+  job: JobContext | undefined,
+): Origin {
+  if (diagnosis.untrustedText) return ORIGINS.container;
+  return job?.origin === 'api-call' ? ORIGINS.apiCall : ORIGINS.sagemaker;
+}
+
 const ORIGIN_WARNINGS = {
   container: {
     tag: '[untrusted text] ',
@@ -170,16 +185,14 @@ const ORIGIN_WARNINGS = {
 } as const;
 
 /** The warning a message opens with when its text or its resources came from someone untrusted. */
-export function originWarningOf(
-  diagnosis: { readonly untrustedText: boolean },
-  job: JobContext | undefined,
-): { readonly warningTag?: string; readonly warning?: string } {
-  const origin = diagnosis.untrustedText
-    ? ORIGIN_WARNINGS.container
-    : job?.origin === 'api-call'
-      ? ORIGIN_WARNINGS.apiCall
-      : undefined;
-  return origin ? { warningTag: origin.tag, warning: origin.warning } : {};
+export function originWarningOf(origin: Origin): { readonly warningTag?: string; readonly warning?: string } {
+  const warning =
+    origin === ORIGINS.container
+      ? ORIGIN_WARNINGS.container
+      : origin === ORIGINS.apiCall
+        ? ORIGIN_WARNINGS.apiCall
+        : undefined;
+  return warning ? { warningTag: warning.tag, warning: warning.warning } : {};
 }
 
 /** Where each kind of block lives and who can lift it: what the second line says when an Allow cannot help. */
@@ -317,8 +330,8 @@ function permissionNextStep(
   proposal: FixProposal,
   certainty: Certainty,
   options: RenderOptions,
-): { readonly line: Line; readonly advice: readonly string[] } {
-  const { advice } = proposal;
+): { readonly line: Line; readonly advice: readonly Line[] } {
+  const advice = proposal.adviceLines;
   if (options.applied) {
     return {
       line: ['Applied automatically: nothing to run. Rerun the job; the change and its roll-back are below.'],
@@ -342,7 +355,7 @@ function permissionNextStep(
   }
   const [first, ...rest] = advice;
   return first
-    ? { line: [first], advice: rest }
+    ? { line: first, advice: rest }
     : { line: ['No IAM change can be derived from this text: read the evidence below.'], advice };
 }
 
@@ -380,7 +393,7 @@ function permissionMessage(
   const nextStep = permissionNextStep(proposal, certainty, options);
   const failed = permissionVerdict(proposal, certainty, options.predicted);
   const afterwards = [
-    ...nextStep.advice.map((line): Line => [line]),
+    ...nextStep.advice,
     ...(proposal.hasPlaceholders
       ? [['Some resources are <placeholders>: the job description did not name them; fill them in.']]
       : []),
@@ -393,7 +406,7 @@ function permissionMessage(
   ];
   const services = actionsOfFindings(proposal.findings).map((action) => action.split(':')[0] ?? action);
   return {
-    ...originWarningOf(outcome.diagnosis, outcome.job),
+    ...originWarningOf(originOf(outcome.diagnosis, outcome.job)),
     applied: options.applied,
     verdict: [...jobLine, ...failed],
     subject: [jobNameOf(outcome.job, outcome.diagnosis), ...failed],
@@ -453,10 +466,15 @@ function notPermissionMessage(outcome: Extract<Outcome, { kind: 'not-permission'
   };
 }
 
-const messageOf = (outcome: Outcome, options: RenderOptions): Message =>
+/** The message of an outcome, before any channel's markup: every rendering of it starts here. */
+export const messageOf = (outcome: Outcome, options: RenderOptions = {}): Message =>
   outcome.kind === 'permission' ? permissionMessage(outcome, options) : notPermissionMessage(outcome);
 
-const consoleLine = (message: Message): string => `Console: ${message.consoleUrl ?? message.noConsoleUrl}`;
+/** The console line, for a message about one job; a message about many (a digest) has none. */
+const consoleLines = (message: Message): string[] => {
+  const link = message.consoleUrl ?? message.noConsoleUrl;
+  return link === undefined ? [] : [`Console: ${link}`];
+};
 
 // ---- plain text -------------------------------------------------------------------------------
 
@@ -492,14 +510,14 @@ export function textOfMessage(message: Message): string {
     textLine(message.verdict),
     ...(message.warning ? [message.warning] : []),
     textLine(message.nextStep),
-    consoleLine(message),
+    ...consoleLines(message).map(plainLine),
   ];
   const evidence = [...message.evidence, ...(message.policy ? [message.policy] : [])].map(textBlock);
   return [head.join('\n'), ...evidence].join('\n\n');
 }
 
 const titlePrefix = (message: Message): string =>
-  `${message.warningTag ?? ''}${message.applied ? '[applied] ' : ''}`;
+  plainLine(`${message.warningTag ?? ''}${message.applied ? '[applied] ' : ''}`);
 
 /** The mail subject as plain text: the untrusted tag first, then the job and what failed. */
 export const subjectOfMessage = (message: Message): string =>
@@ -562,6 +580,8 @@ export interface ChatbotContext {
   readonly threadId: string;
   readonly relatedResources: readonly string[];
   readonly additionalContext: Readonly<Record<string, string>>;
+  /** Shows the channel's custom action buttons (chat approval) on the notification. */
+  readonly enableCustomActions?: boolean;
 }
 
 /**
@@ -578,7 +598,7 @@ export function chatbotOfMessage(message: Message, context: ChatbotContext): Cha
     slackLine(message.verdict),
     ...(message.warning ? [`*${slackText(message.warning)}*`] : []),
     nextStep,
-    slackText(consoleLine(message)),
+    ...consoleLines(message).map(slackText),
   ].join('\n');
   const title = clipTitle(`${titlePrefix(message)}${slackTitleLine(message.verdict)}`, CHATBOT_TITLE_LIMIT);
   return {
@@ -607,14 +627,19 @@ export function chatbotOfMessage(message: Message, context: ChatbotContext): Cha
       additionalContext: Object.fromEntries(
         Object.entries(context.additionalContext).map(([key, value]) => [key, slackValue(value)]),
       ),
+      ...(context.enableCustomActions ? { enableCustomActions: true } : {}),
     },
   };
 }
 
-export function renderChatbot(outcome: Outcome, options: RenderOptions = {}): ChatbotNotification {
+export const renderChatbot = (outcome: Outcome, options: RenderOptions = {}): ChatbotNotification =>
+  chatbotOfMessage(messageOf(outcome, options), chatbotContextOf(outcome));
+
+/** The Chatbot metadata of an outcome's notification: its thread is the job's. */
+export function chatbotContextOf(outcome: Outcome): ChatbotContext {
   const { diagnosis, job } = outcome;
   const proposal = outcome.kind === 'permission' ? outcome.proposal : undefined;
-  return chatbotOfMessage(messageOf(outcome, options), {
+  return {
     eventType: 'SageMakerPermissionFailure',
     threadId: job?.jobName ?? diagnosis.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [
@@ -627,7 +652,7 @@ export function renderChatbot(outcome: Outcome, options: RenderOptions = {}): Ch
         ? { fixLocation: proposal.fixLocation, certainty: certaintyOfAll(proposal.findings) }
         : {}),
     },
-  });
+  };
 }
 
 // ---- JSON ------------------------------------------------------------------------------------
@@ -663,7 +688,7 @@ export function renderJson(outcome: Outcome): unknown {
     const { kind: _kind, ...verdict } = outcome.diagnosis;
     return { headline, isPermission: false, ...verdict, job };
   }
-  const { proposal } = outcome;
+  const { adviceLines: _adviceLines, ...proposal } = outcome.proposal;
   return {
     headline,
     isPermission: true,

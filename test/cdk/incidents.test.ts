@@ -45,6 +45,27 @@ describe('incidents in the stack', () => {
     expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
+  it('gives the table a sparse index of incidents waiting for a digest, which the function may query', () => {
+    // Act
+    const template = templateOf();
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'waiting-incidents',
+          KeySchema: [
+            { AttributeName: 'waitingShard', KeyType: 'HASH' },
+            { AttributeName: 'dueAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toMatch(/dynamodb:Query/);
+    expect(policies).toMatch(/\/index\/\*/);
+  });
+
   it('takes the window and the concurrency from context; a window of 0 has no flush rule', () => {
     // Prepare
     const app = new App({ context: { incidentWindowMinutes: '0', maxConcurrency: '4' } });

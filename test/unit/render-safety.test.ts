@@ -7,6 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyse, failedJobFromInput } from '../../lambdas/core/index.js';
 import type { ChatbotNotification, Outcome } from '../../lambdas/core/index.js';
+import type { IncidentRecord } from '../../lambdas/core/incident.js';
+import { causeOf, digestNotificationOf, firstMessageOf } from '../../lambdas/core/incident.js';
+import type { SnsNotification } from '../../lambdas/core/notification.js';
 import { approvalNotificationOf, notificationOf } from '../../lambdas/core/notification.js';
 import { CHATBOT_DESCRIPTION_LIMIT, renderChatbot, renderText } from '../../lambdas/core/render.js';
 import { readEvent } from '../helpers/fixtures.js';
@@ -323,5 +326,194 @@ describe('any failure text', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * The characters no rendering may carry (a line feed aside), by code point: controls, and what
+ * clients draw as nothing or use to reorder or tag text (Unicode's default-ignorable code points and
+ * format characters, the Arabic letter mark and the tag block included). Written out here, apart from
+ * the neutraliser's own pattern.
+ */
+const INVISIBLE_CODE_POINTS: readonly (readonly [number, number])[] = [
+  [0x00, 0x09],
+  [0x0b, 0x1f],
+  [0x7f, 0x9f],
+  [0xad, 0xad],
+  [0x34f, 0x34f],
+  [0x600, 0x605],
+  [0x61c, 0x61c],
+  [0x115f, 0x1160],
+  [0x180b, 0x180f],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+  [0x1d173, 0x1d17a],
+  [0xe0000, 0xe0fff],
+];
+
+const invisibleIn = (text: string): string[] =>
+  [...text].filter((c) => {
+    const point = c.codePointAt(0) ?? 0;
+    return INVISIBLE_CODE_POINTS.some(([low, high]) => point >= low && point <= high);
+  });
+
+/** Every string a notification carries, by the channel that shows it. */
+function stringsOf(notification: SnsNotification): { text: string[]; chat: string[] } {
+  const body = JSON.parse(notification.message) as Record<'default' | 'email' | 'https' | 'sqs', string>;
+  const sqs = JSON.parse(body.sqs) as { text: string; chatbot: unknown };
+  const walk = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : typeof value === 'object' && value !== null
+        ? Object.values(value).flatMap(walk)
+        : [];
+  return {
+    text: [
+      notification.subject,
+      ...Object.values(notification.attributes),
+      body.default,
+      body.email,
+      sqs.text,
+    ],
+    chat: [...walk(JSON.parse(body.https)), ...walk(sqs.chatbot)],
+  };
+}
+
+const SCP_DENY = (policyArn: string): string =>
+  `ClientError: User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/SageMaker is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:${ACCOUNT}:repository/trainer with an explicit deny in a service control policy: ${policyArn}`;
+
+/** One notification of every kind the service publishes, from hostile text and names. */
+function everyNotification(hostile: string): [string, SnsNotification][] {
+  const proposal = outcomeOf(`AlgorithmError: ${hostile} ${denial(`b/${hostile}`)}`, `job${hostile}`);
+  const trusted = outcomeOf(`ClientError: ${denial(`b/${hostile}`)}`, `job${hostile}`);
+  const blocked = outcomeOf(
+    SCP_DENY(`arn:aws:organizations::999988887777:policy/o-a/service_control_policy/p-${hostile}`),
+  );
+  const other = outcomeOf(`AlgorithmError: ${hostile} CUDA error: out of memory`, `job${hostile}`);
+  if (proposal.kind !== 'permission' || !proposal.job || !proposal.proposal.policy)
+    throw new Error('expected a proposal for the job');
+  const record = {
+    proposalId: 'p-1',
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
+    policyName: proposal.proposal.policyName ?? '',
+    policy: proposal.proposal.policy,
+    diagnosis: proposal.diagnosis,
+    job: proposal.job,
+    verification: { status: 'not-attempted', reason: hostile } as const,
+  };
+  const incident: IncidentRecord = {
+    incidentId: `${ACCOUNT}-abc`,
+    cause: causeOf(proposal, proposal.job),
+    ...firstMessageOf(proposal),
+    firstJob: `job${hostile}`,
+    firstAt: 0,
+    lastAt: 1,
+    dueAt: 2,
+    reportedCount: 0,
+  };
+  return [
+    ['proposal', notificationOf(proposal, { proposalId: 'p-1' })],
+    ['trusted proposal', notificationOf(trusted, { proposalId: 'p-1' })],
+    ['applied', notificationOf(trusted, { applied: true, extraText: `Applied ${hostile}` })],
+    ['refused', notificationOf(proposal, { extraText: `Auto-remediation refused: ${hostile}` })],
+    ['predicted', notificationOf(trusted, { predicted: true })],
+    ['blocked', notificationOf(blocked)],
+    ['not a permission problem', notificationOf(other)],
+    ['approval applied', approvalNotificationOf(record, { applied: true, detail: hostile })],
+    ['approval refused', approvalNotificationOf(record, { applied: false, detail: hostile })],
+    ['digest', digestNotificationOf({ incident, jobs: [hostile, `b${hostile}`], final: true })],
+  ];
+}
+
+describe('every notification kind', () => {
+  it('carries no raw mention, link, unbalanced code, control or invisible character in any string', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(
+            fc.oneof(
+              hostileText,
+              fc.constantFrom(
+                '\u061c',
+                '\u{e0001}',
+                '\u{e0041}',
+                '\u{e007f}',
+                '\u00ad',
+                '\ufe0f',
+                '<mailto:x@evil.example|Approve>',
+              ),
+            ),
+            { maxLength: 4 },
+          )
+          .map((parts) => parts.join('')),
+        (hostile) => {
+          // Act
+          const notifications = everyNotification(hostile);
+          // Assess
+          for (const [kind, notification] of notifications) {
+            const { text, chat } = stringsOf(notification);
+            for (const field of [...text, ...chat])
+              expect({ kind, invisible: invisibleIn(field.replace(/\n/g, '')) }).toEqual({
+                kind,
+                invisible: [],
+              });
+            for (const field of chat) {
+              expect({ kind, field }).not.toEqual({
+                kind,
+                field: expect.stringMatching(/<[!@#]|<https?:|<mailto:/i),
+              });
+              expect({ kind, balanced: codeIsBalanced(field) }).toEqual({ kind, balanced: true });
+            }
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('shows the policy ARN of an explicit deny, and every resource, only inside code spans', () => {
+    // Prepare: a denying policy ARN and a resource that a chat client would link in prose
+    const policyArn = 'arn:aws:organizations::999988887777:policy/o-a/service_control_policy/p-evil.example';
+    const outcome = outcomeOf(SCP_DENY(policyArn));
+    // Act
+    const { description } = renderChatbot(outcome).content;
+    // Assess
+    expect(description).toContain(policyArn);
+    expect(outsideCode(description)).not.toMatch(/arn:aws:organizations|evil\.example/);
+    expect(outsideCode(description)).not.toMatch(/arn:aws:ecr/);
+  });
+
+  it('removes the Arabic letter mark and the Unicode tag characters', () => {
+    // Prepare: "approve" spelled in invisible tag characters, and an Arabic letter mark
+    const tags = [...'approve'].map((c) => String.fromCodePoint(0xe0000 + (c.codePointAt(0) ?? 0))).join('');
+    const outcome = outcomeOf(
+      `AlgorithmError: a\u061cb\u{e0001}${tags}\u{e007f} ${denial('b/k')}`,
+      `job\u061c${tags}`,
+    );
+    // Act
+    const { text, chat } = stringsOf(notificationOf(outcome));
+    // Assess
+    for (const field of [...text, ...chat]) {
+      expect([...field].filter((c) => c === '\u061c' || /[\u{e0000}-\u{e007f}]/u.test(c))).toEqual([]);
+    }
+    expect(text[0]).toMatch(/^\[untrusted text\] job failed: /);
+  });
+});
+
+describe('a notification', () => {
+  it('is made only by the renderers: a hand-built one does not type-check', () => {
+    // Prepare / Act: a notification written by hand, bypassing the message renderers
+    // @ts-expect-error -- only notification.ts can make an SnsNotification (it carries a private brand)
+    const forged: SnsNotification = {
+      subject: '',
+      message: '{}',
+      attributes: { jobName: '', category: '', fixLocation: '', accountId: '', severity: '' },
+    };
+    // Assess: the line above compiles only because it is expected to fail (tsc checks the tests)
+    expect(forged.subject).toBe('');
   });
 });
