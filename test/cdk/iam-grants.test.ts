@@ -160,15 +160,23 @@ describe('16-least-privilege: each role holds what its function calls, and nothi
     expect(actions).not.toContain('iam:ListAttachedRolePolicies');
   });
 
-  it('the function may get, put, update and delete items of its tables: no scan, query or batch', () => {
-    const actions = actionsOf(templateOf({}), 'FunctionRole').filter((action) =>
-      action.startsWith('dynamodb:'),
-    );
+  it('the function may get, put, update and delete items of its tables, query only the waiting-incidents index: no scan or batch', () => {
+    const template = templateOf({});
+    const actions = actionsOf(template, 'FunctionRole').filter((action) => action.startsWith('dynamodb:'));
     expect([...new Set(actions)].sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
+    const query = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: { Sid?: string; Resource: unknown }[] } } })
+            .Properties.PolicyDocument.Statement,
+      )
+      .find((statement) => statement.Sid === 'QueryWaitingIncidents');
+    expect(JSON.stringify(query?.Resource)).toMatch(/\/index\/[^"*]+"/);
   });
 });

@@ -180,9 +180,10 @@ describe('the digest', () => {
     for (const text of [body.default, body.email, notification.subject])
       expect([...text].filter((c) => c === '\x1b' || c === '\u202e' || c === '\x07')).toEqual([]);
     expect(notification.subject).toMatch(/^\[untrusted text\] /);
-    expect(body.email.split('\n')[0]).toMatch(/^WARNING: untrusted text\./);
+    // Verdict first, the warning right after it (issue 20).
+    expect(body.email.split('\n')[1]).toMatch(/^WARNING: untrusted text\./);
     expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
-    expect(chatbot.content.description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+    expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
   });
 
   it('recognises only the flush event', () => {
