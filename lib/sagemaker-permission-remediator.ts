@@ -503,12 +503,13 @@ export class SageMakerPermissionRemediator extends Construct {
     this.grantPublish(role);
     // What the idempotency layer and the incident store call: no Scan or batch reads (the incident
     // flush's Query is granted on its index alone, in wireIncidents).
-    this.idempotencyTable.grant(
-      role,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
+    // On the table alone: Table#grant would add `index/*` once the incidents' index exists.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'IdempotencyAndIncidentItems',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.idempotencyTable.tableArn],
+      }),
     );
     const roleNamePatterns = props.roleNamePatterns ?? [];
     const memberRoleName = props.central?.memberRoleName ?? MEMBER_ROLE_NAME;

@@ -347,6 +347,8 @@ export async function deployOnMoto(
           KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
           AttributeDefinitions:
             properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+          GlobalSecondaryIndexes:
+            properties.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );

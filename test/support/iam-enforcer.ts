@@ -112,7 +112,10 @@ const MAPPERS: Record<string, Mapper> = {
     return typeof json.TableName === 'string'
       ? {
           action: `dynamodb:${operation}`,
-          resource: `arn:aws:dynamodb:${region}:${account}:table/${json.TableName}`,
+          // A Query or Scan of an index is authorized on the index's ARN, not the table's.
+          resource: `arn:aws:dynamodb:${region}:${account}:table/${json.TableName}${
+            typeof json.IndexName === 'string' ? `/index/${json.IndexName}` : ''
+          }`,
           context: {},
         }
       : undefined;
