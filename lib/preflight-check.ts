@@ -2,10 +2,9 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import type { JobType, JobTypeFacts } from '../lambdas/core/job-types.js';
 import {
   API_CALL_DETAIL_TYPE,
@@ -14,6 +13,7 @@ import {
   SAGEMAKER_EVENT_SOURCE,
 } from '../lambdas/core/job-types.js';
 import { PREFLIGHT_CALLS } from '../lambdas/core/preflight.js';
+import { lambdaEntry } from './bundling.js';
 import { iam5Finding } from './nag.js';
 
 /** Builds a function the way the rest of the stack builds its functions. */
@@ -22,7 +22,7 @@ export type FunctionFactory = (
   entry: string,
   role: iam.IRole,
   environment: Record<string, string>,
-) => nodejs.NodejsFunction;
+) => lambda.Function;
 
 /** Properties of {@link PreflightCheck}. */
 export interface PreflightCheckProps {
@@ -43,7 +43,7 @@ export interface PreflightCheckProps {
   readonly stopOnPreflightFailure?: boolean;
 }
 
-const ENTRY = fileURLToPath(new URL('../lambdas/preflight/handler.ts', import.meta.url));
+const ENTRY = lambdaEntry('preflight/handler');
 
 /**
  * Pre-flight on submission: a rule on the successful Create call of each enabled job type
@@ -53,7 +53,7 @@ const ENTRY = fileURLToPath(new URL('../lambdas/preflight/handler.ts', import.me
  */
 export class PreflightCheck extends Construct {
   public readonly role: iam.Role;
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly rule: events.Rule;
 
   public constructor(scope: Construct, id: string, props: PreflightCheckProps) {

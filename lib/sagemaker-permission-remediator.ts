@@ -10,13 +10,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESM_REQUIRE_BANNER, lambdaEntry, MAIN_FIELDS, UNUSED_CREDENTIAL_PROVIDERS } from './bundling.js';
+import { bundledFunction, lambdaEntry } from './bundling.js';
 import type { DescribeRead, JobType } from '../lambdas/core/job-types.js';
 import {
   ACCESS_DENIED_ERROR_CODES,
@@ -429,9 +428,9 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly topic: sns.ITopic;
   /** The key of the topic this construct created; undefined for a topic passed in. */
   private topicKey?: kms.IKey;
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The approval Lambda the chat button invokes; undefined without approvals. */
-  public readonly approver?: nodejs.NodejsFunction;
+  public readonly approver?: lambda.Function;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly rules: readonly events.Rule[];
@@ -623,31 +622,21 @@ export class SageMakerPermissionRemediator extends Construct {
     entry: string,
     role: iam.IRole,
     retention: logs.RetentionDays,
-    options: Pick<nodejs.NodejsFunctionProps, 'environment' | 'retryAttempts' | 'onFailure' | 'functionName'>,
-  ): nodejs.NodejsFunction {
+    options: Pick<lambda.FunctionProps, 'environment' | 'retryAttempts' | 'onFailure' | 'functionName'>,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
       retention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const fn = new nodejs.NodejsFunction(this, id, {
+    const fn = bundledFunction(this, id, {
       ...options,
       entry,
-      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(60),
       role,
       logGroup,
       environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: MAIN_FIELDS,
-        banner: ESM_REQUIRE_BANNER,
-        externalModules: UNUSED_CREDENTIAL_PROVIDERS,
-      },
     });
     logGroup.grantWrite(role);
     return fn;
@@ -663,7 +652,7 @@ export class SageMakerPermissionRemediator extends Construct {
     logRetention: logs.RetentionDays,
     roleNamePatterns: readonly string[],
     central: SageMakerPermissionRemediatorProps['central'],
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const proposals = this.expiringTable('ProposalsTable');
     proposals.grant(remediatorRole, 'dynamodb:PutItem');
     this.function.addEnvironment('PROPOSALS_TABLE_NAME', proposals.tableName);
@@ -762,7 +751,7 @@ export class SageMakerPermissionRemediator extends Construct {
 
   /** A central role may assume the member role, only in accounts of the organization. */
   private actInMemberAccounts(
-    fn: nodejs.NodejsFunction,
+    fn: lambda.Function,
     central: NonNullable<SageMakerPermissionRemediatorProps['central']>,
   ): void {
     const { account, partition } = Stack.of(this);

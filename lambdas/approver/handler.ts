@@ -5,17 +5,14 @@
  * HOME_ACCOUNT_ID. Clients are created once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseArn } from '../core/job-context.js';
-import { homeAccountAccess, memberAccountAccess } from '../remediator/aws/accounts.js';
+import { accountAccessOf } from '../remediator/aws/accounts.js';
 import { CHAT_CLIENT } from '../remediator/aws/retry.js';
 import { configFromEnv } from '../remediator/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../remediator/metric-names.js';
@@ -31,13 +28,12 @@ const { proposalsTableName: table, central, ...config } = configFromEnv();
 if (!table) throw new Error('PROPOSALS_TABLE_NAME must be set');
 const proposalsTableName: string = table;
 // Bounded calls: the chat command that invokes the approver waits about 15 seconds.
-const home = { sagemaker: new SageMakerClient(CHAT_CLIENT), iam: new IAMClient(CHAT_CLIENT) };
 const clients = { sns: new SNSClient(CHAT_CLIENT), dynamodb: new DynamoDBClient(CHAT_CLIENT) };
 
-let deps: ApprovalDependencies | undefined;
+let deps: Promise<ApprovalDependencies> | undefined;
 
 /** The function's own account and region, from its ARN, unless central mode names the account. */
-function dependencies(context: Context): ApprovalDependencies {
+async function dependencies(context: Context): Promise<ApprovalDependencies> {
   const arn = parseArn(context.invokedFunctionArn);
   const environment = {
     accountId: central?.homeAccountId ?? arn?.accountId ?? '',
@@ -45,22 +41,14 @@ function dependencies(context: Context): ApprovalDependencies {
   };
   return {
     ...clients,
-    accountAccess: central
-      ? memberAccountAccess({
-          ...central,
-          homeRegion: environment.region,
-          sts: new STSClient(CHAT_CLIENT),
-          home,
-          clientConfig: CHAT_CLIENT,
-        })
-      : homeAccountAccess(environment, home),
+    accountAccess: await accountAccessOf(environment, central, CHAT_CLIENT),
     config: { ...config, proposalsTableName },
     logger,
   };
 }
 
 export const handler = middy(async (event: unknown, context: Context) =>
-  approve(event, (deps ??= dependencies(context))),
+  approve(event, await (deps ??= dependencies(context))),
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(countApprovals(metrics));

@@ -1,18 +1,14 @@
 /** Middy wiring around {@link remediate}: logging, event validation, idempotency. */
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isFlushIncidentsEvent } from '../core/incident.js';
-import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
 import type { SelftestEvent } from '../core/selftest.js';
 import { isSelftestEvent, SELFTEST_KEY } from '../core/selftest.js';
 import { countRemediations } from './metrics.js';
-import { skipUnlessFailedJob } from './middleware.js';
+import { deferredMiddleware, skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
@@ -56,18 +52,11 @@ function failureHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use(skipUnlessFailedJob({ logger, requireEventAccount: deps.config.central !== undefined }));
   if (metrics) handler.use(countRemediations(metrics));
-  if (!deps.config.idempotencyTableName) return handler;
+  const tableName = deps.config.idempotencyTableName;
+  if (!tableName) return handler;
   return handler.use(
-    makeHandlerIdempotent({
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: deps.config.idempotencyTableName,
-        awsSdkV3Client: deps.dynamodb,
-      }),
-      // SageMaker may send one state change several times: see IDEMPOTENCY_KEY_PATH for what one failure is.
-      config: new IdempotencyConfig({
-        eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,
-        expiresAfterSeconds: 24 * 60 * 60,
-      }),
-    }),
+    deferredMiddleware(async () =>
+      (await import('./idempotency.js')).idempotency(tableName, await deps.dynamodb?.()),
+    ),
   );
 }

@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { JobContext } from '../core/index.js';
 import { failedJobFromInput, InvalidInputError } from '../core/index.js';
+import { lazy } from './lazy.js';
 
 export interface SkippedEvent {
   readonly status: 'skipped';
@@ -62,5 +63,21 @@ export function skipUnlessFailedJob(options: {
         return { status: 'skipped', reason: error.message } satisfies SkippedEvent;
       }
     },
+  };
+}
+
+/**
+ * A middleware whose module is loaded by the first request that reaches it, not at cold start. Every
+ * hook waits for it and then runs its hook exactly as if it had been used directly: a value its
+ * `before` returns still ends the request early.
+ */
+export function deferredMiddleware(
+  load: () => Promise<MiddlewareObj<unknown, unknown>>,
+): MiddlewareObj<unknown, unknown> {
+  const middleware = lazy(load);
+  return {
+    before: async (request) => (await middleware()).before?.(request),
+    after: async (request) => (await middleware()).after?.(request),
+    onError: async (request) => (await middleware()).onError?.(request),
   };
 }

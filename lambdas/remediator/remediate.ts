@@ -1,7 +1,9 @@
 /**
  * One failed job, end to end: describe (only if the event lacks fields), diagnose, verify against the
  * role's live policies, let the guard decide about auto-remediation, publish. Clients are injected so
- * the same code runs against AWS, a local AWS-protocol server, or stubs.
+ * the same code runs against AWS, a local AWS-protocol server, or stubs. Only publishing is loaded
+ * with this module: each other adapter is imported by the path that needs it (a chunk of its own in
+ * the bundle), so a cold start loads what every event needs and no more.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,12 +21,13 @@ import { markedAsTest } from '../core/selftest.js';
 import { consoleUrlOf } from '../core/render.js';
 import { shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
-import { applyPolicy, optInTags, verifyPolicy } from './aws/iam.js';
-import type { IncidentStore } from './aws/incidents.js';
-import { storeProposal } from './aws/proposals.js';
-import { describeJob } from './aws/sagemaker.js';
+import type { Incidents } from './aws/incident-recorder.js';
 import { publish } from './aws/sns.js';
 import type { RemediatorConfig } from './config.js';
+import type { Lazy } from './lazy.js';
+
+/** IAM reads (verification, opt-in tags) and the one write: loaded by the first permission failure. */
+const iamAdapters = () => import('./aws/iam.js');
 
 /** Clients acting in a job's account, or why there are none. */
 export type AccountAccess =
@@ -35,8 +38,8 @@ export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface Dependencies {
   readonly sns: SNSClient;
-  /** For idempotency and approvable proposals; both are off without it. */
-  readonly dynamodb?: DynamoDBClient;
+  /** For idempotency and approvable proposals, made on first use; approvals are off without it. */
+  readonly dynamodb?: Lazy<DynamoDBClient>;
   /**
    * Clients that act in the failed job's account and region, or why there are none: the home clients
    * for this account's jobs, a member role in central mode. Required: no job is read or changed
@@ -46,7 +49,7 @@ export interface Dependencies {
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */
-  readonly incidents?: IncidentStore;
+  readonly incidents?: Incidents;
 }
 
 /**
@@ -117,6 +120,7 @@ async function autoRemediate(
     };
   }
   try {
+    const { applyPolicy } = await iamAdapters();
     const result = await applyPolicy(iam, decision.roleName, decision.policyName, decision.policy);
     if (result.status === 'too-large') {
       return {
@@ -163,7 +167,15 @@ async function storeForApproval(
   if (!table || !deps.dynamodb || !policy || !policyName || !roleArn || roleArn !== job.roleArn)
     return undefined;
   const proposalId = proposalIdOf(job, roleArn, policy);
-  await storeProposal(deps.dynamodb, table, { proposalId, roleArn, policyName, policy, job, verification });
+  const { storeProposal } = await import('./aws/proposals.js');
+  await storeProposal(await deps.dynamodb(), table, {
+    proposalId,
+    roleArn,
+    policyName,
+    policy,
+    job,
+    verification,
+  });
   return proposalId;
 }
 
@@ -178,7 +190,10 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const unavailable = 'unavailable' in access ? access.unavailable : undefined;
   const local = 'unavailable' in access ? undefined : access;
   if (unavailable) deps.logger.warn('no access to the job account', { reason: unavailable });
-  const job = local && needsDescribe(reported) ? await describeJob(local.sagemaker, reported) : reported;
+  const job =
+    local && needsDescribe(reported)
+      ? await (await import('./aws/sagemaker.js')).describeJob(local.sagemaker, reported)
+      : reported;
   const diagnosis = diagnose(job.failureReason ?? '', job);
   if (diagnosis.kind === 'not-permission') {
     deps.logger.info('not a permission problem', { category: diagnosis.category, ruleId: diagnosis.ruleId });
@@ -203,7 +218,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const verification: Verification = !local
     ? { status: 'unverified', reason: unavailable ?? 'no access to the job account' }
     : unverified.policy && job.roleArn
-      ? await verifyPolicy(local.iam, job.roleArn, unverified.policy)
+      ? await (await iamAdapters()).verifyPolicy(local.iam, job.roleArn, unverified.policy)
       : {
           status: 'not-attempted',
           reason: job.roleArn ? 'nothing to verify' : 'the job names no execution role',
@@ -216,7 +231,9 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const decision = decideAutoApply(diagnosis, job, deps.config, {
     roleTags:
       local && deps.config.autoRemediate
-        ? await optInTags(local.iam, job.roleArn, deps.config.roleNamePatterns, deps.logger)
+        ? await (
+            await iamAdapters()
+          ).optInTags(local.iam, job.roleArn, deps.config.roleNamePatterns, deps.logger)
         : {},
     verification,
   });

@@ -124,7 +124,7 @@ function handler() {
   const deps = {
     accountAccess: homeClients(),
     sns: new SNSClient({}),
-    dynamodb: new DynamoDBClient({}),
+    dynamodb: () => Promise.resolve(new DynamoDBClient({})),
     config,
     logger,
   };

@@ -21,7 +21,7 @@ import { buildHandler } from '../../lambdas/remediator/app.js';
 import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
 import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 import { MOTO_HOME } from './moto.js';
-import { incidentStoreFrom } from '../../lambdas/remediator/aws/incidents.js';
+import { incidentStoreFrom } from '../../lambdas/remediator/aws/incident-recorder.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import type { Dependencies } from '../../lambdas/remediator/remediate.js';
 import { lambdaContext } from '../helpers/lambda.js';
@@ -142,14 +142,15 @@ export class StormRig {
     const config = world.config({ incidentWindowMinutes: windowMinutes, ...overrides });
     const dynamodb = new DynamoDBClient(CLIENT_RETRY);
     serialisePerItem(dynamodb);
+    const lazyDynamodb = () => Promise.resolve(dynamodb);
     const deps: Dependencies = {
       accountAccess: homeAccountAccess(MOTO_HOME, { sagemaker: world.sagemaker, iam: world.iam }),
       sns: world.sns,
-      dynamodb,
+      dynamodb: lazyDynamodb,
       config,
       logger,
       incidents: incidentStoreFrom(config, {
-        dynamodb,
+        dynamodb: lazyDynamodb,
         sns: world.sns,
         logger,
         now: () => this.clock,

@@ -163,7 +163,7 @@ export class World {
     const logger = new Logger({ serviceName: 'integration', logLevel: 'SILENT' });
     const deps: Dependencies = {
       sns: clients.sns ?? this.sns,
-      dynamodb: this.dynamodb,
+      dynamodb: () => Promise.resolve(this.dynamodb),
       accountAccess:
         accountAccess ??
         homeAccountAccess(MOTO_HOME, { sagemaker: this.sagemaker, iam: clients.iam ?? this.iam }),

@@ -9,8 +9,8 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { JobContext } from '../../core/index.js';
+import type { RemediatorConfig } from '../config.js';
 import type { AccountAccess } from '../remediate.js';
 import type { ClientConfig } from './retry.js';
 import { CLIENT_RETRY } from './retry.js';
@@ -76,6 +76,8 @@ export function memberAccountAccess(
     const cached = cache.get(key);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
     const roleArn = `arn:${job.partition}:iam::${account}:role/${options.memberRoleName}`;
+    // Central mode only: STS is a chunk of its own, loaded for the first member account.
+    const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     try {
       const { Credentials } = await options.sts.send(
         new AssumeRoleCommand({
@@ -103,4 +105,25 @@ export function memberAccountAccess(
       return { unavailable: `cannot assume ${roleArn}: ${(error as Error).message.slice(0, 200)}` };
     }
   };
+}
+
+/**
+ * The clients a function acts through, as its configuration says: this account's alone, or in central
+ * mode also the member role of the job's account. `environment` is where the function runs.
+ */
+export async function accountAccessOf(
+  environment: HomeEnvironment,
+  central: RemediatorConfig['central'],
+  clientConfig: ClientConfig,
+): Promise<(job: JobContext) => Promise<AccountAccess>> {
+  const home = { sagemaker: new SageMakerClient(clientConfig), iam: new IAMClient(clientConfig) };
+  if (!central) return homeAccountAccess(environment, home);
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  return memberAccountAccess({
+    ...central,
+    homeRegion: environment.region,
+    sts: new STSClient(clientConfig),
+    home,
+    clientConfig,
+  });
 }

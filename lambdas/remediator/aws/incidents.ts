@@ -31,7 +31,6 @@ import {
   causeOf,
   digestNotificationOf,
   firstMessageOf,
-  INCIDENT_DEFAULTS,
   jobIdOf,
   WAITING_INCIDENTS_INDEX,
   waitingShardOf,
@@ -39,7 +38,6 @@ import {
 import type { SnsNotification } from '../../core/notification.js';
 import type { Outcome } from '../../core/render.js';
 import type { JobContext } from '../../core/types.js';
-import type { RemediatorConfig } from '../config.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { publish } from './sns.js';
 
@@ -389,20 +387,4 @@ export class IncidentStore {
       { cause: error },
     );
   }
-}
-
-/** The store the configuration asks for: none when the window is 0 or there is no table. */
-export function incidentStoreFrom(
-  config: RemediatorConfig,
-  clients: Pick<IncidentStoreOptions, 'dynamodb' | 'sns' | 'logger' | 'now'>,
-): IncidentStore | undefined {
-  const windowMinutes = config.incidentWindowMinutes ?? 0;
-  if (!config.idempotencyTableName || windowMinutes <= 0) return undefined;
-  return new IncidentStore({
-    ...clients,
-    tableName: config.idempotencyTableName,
-    topicArn: config.topicArn,
-    windowMinutes,
-    digestThreshold: INCIDENT_DEFAULTS.digestThreshold,
-  });
 }
