@@ -48,6 +48,9 @@ export const UNUSED_CREDENTIAL_PROVIDERS = [
 const RUNTIME = lambda.Runtime.NODEJS_24_X;
 const TARGET = 'node24';
 
+/** Stack traces name the source's files and lines (the maps carry no source text). */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
 /** The file of the bundle Lambda loads, and its export. */
 export const BUNDLE_ENTRY_FILE = 'index.mjs';
 const HANDLER = 'index.handler';
@@ -108,6 +111,7 @@ export function bundledFunction(scope: Construct, id: string, props: BundledFunc
     ...functionProps,
     runtime: RUNTIME,
     handler: HANDLER,
+    environment: { ...functionProps.environment, NODE_OPTIONS: LAMBDA_NODE_OPTIONS },
     code: lambda.Code.fromAsset(outdir ?? dirname(entry)),
   });
   // The asset is staged (copied into the cloud assembly) by now; unless staging is off, the template

@@ -636,7 +636,6 @@ export class SageMakerPermissionRemediator extends Construct {
       timeout: Duration.seconds(60),
       role,
       logGroup,
-      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
     });
     logGroup.grantWrite(role);
     return fn;

@@ -11,7 +11,11 @@
  * sent through test/support/iam-enforcer.ts, which decides it with the IAM simulator against the
  * template's policies (resource policies from {@link DeployedStack.resourcePolicies} included).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import {
   AttachRolePolicyCommand,
@@ -25,6 +29,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
+import { BUNDLE_ENTRY_FILE } from '../../lib/bundling.js';
 import type { RemediatorStackProps } from '../../lib/remediator-stack.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
 import type { MemberAccountForwarderProps } from '../../lib/member-account-forwarder.js';
@@ -65,6 +70,25 @@ export function synthesize(props: RemediatorStackProps, env: StackEnv = HOME): T
   return app.synth().getStackByName(STACK_NAME).template as Template;
 }
 
+/**
+ * The same stack synthesized with bundling, as `cdk deploy` builds it: the entry file of each
+ * function's asset in the cloud assembly, by the function's logical id (the same as without bundling).
+ */
+export function bundledEntries(props: RemediatorStackProps, env: StackEnv = HOME): Record<string, string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'deployed-bundle-'));
+  const app = new App({ outdir });
+  new RemediatorStack(app, STACK_NAME, { ...props, env });
+  const { template } = app.synth().getStackByName(STACK_NAME) as { template: Template };
+  return Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([id, resource]) => {
+        const { S3Key } = resource.Properties?.Code as { S3Key: string };
+        return [id, join(outdir, `asset.${S3Key.replace(/\.zip$/, '')}`, BUNDLE_ENTRY_FILE)];
+      }),
+  );
+}
+
 /** The member-account stack's template (bootstrapless, as a StackSet deploys it). */
 export function synthesizeMember(forwarder: MemberAccountForwarderProps, env: StackEnv): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -96,6 +120,69 @@ export interface Credentials {
 type EntryModule = {
   handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 };
+
+/**
+ * Runs an entry module's handler on each event in turn, with the function's environment already in
+ * `process.env`, and returns what it returned.
+ */
+export type EntryRunner = (
+  entry: string,
+  invokedFunctionArn: string,
+  events: readonly unknown[],
+) => Promise<unknown[]>;
+
+/** The source entry in this process: a fresh module load through the test runner. */
+export const inThisProcess: EntryRunner = async (entry, invokedFunctionArn, events) => {
+  vi.resetModules();
+  const module = (await import(entry)) as EntryModule;
+  const context = { ...lambdaContext(), invokedFunctionArn };
+  const results: unknown[] = [];
+  for (const event of events) results.push(await module.handler(event, context));
+  return results;
+};
+
+/** What the fresh `node` of {@link inFreshNode} runs: the events come on stdin, the results go to stdout. */
+const FRESH_NODE_SCRIPT = `
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const { entry, invokedFunctionArn, events } = JSON.parse(input);
+const { handler } = await import(entry);
+const context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'deployed',
+  functionVersion: '$LATEST',
+  invokedFunctionArn,
+  memoryLimitInMB: '512',
+  awsRequestId: 'request-' + Math.random().toString(16).slice(2),
+  logGroupName: '/aws/lambda/deployed',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 60000,
+};
+const results = [];
+for (const event of events) results.push(await handler(event, context));
+process.stdout.write(JSON.stringify(results));
+`;
+
+/**
+ * A built bundle in a fresh `node`, as Lambda loads it: plain Node ESM, no test runner, the process
+ * environment (NODE_OPTIONS included) as the function's. Asynchronous: the servers it calls run here.
+ */
+export const inFreshNode: EntryRunner = (entry, invokedFunctionArn, events) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', FRESH_NODE_SCRIPT], {
+      env: process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as unknown[]);
+      else reject(new Error(`node exited with ${code}: ${stderr}`));
+    });
+    child.stdin.end(JSON.stringify({ entry, invokedFunctionArn, events }));
+  });
 
 export class DeployedStack {
   private readonly physical: Record<string, Physical> = {};
@@ -261,6 +348,7 @@ export class DeployedStack {
     caller: Credentials,
     enforcer: IamEnforcer,
     events: readonly unknown[],
+    run: EntryRunner = inThisProcess,
   ): Promise<unknown[]> {
     const { roleId, environment } = this.functionOf(functionId);
     const roleArn = String(this.physical[roleId]?.attributes?.Arn);
@@ -278,15 +366,7 @@ export class DeployedStack {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     try {
-      vi.resetModules();
-      const module = (await import(entry)) as EntryModule;
-      const context = {
-        ...lambdaContext(),
-        invokedFunctionArn: String(this.physical[functionId]?.attributes?.Arn),
-      };
-      const results: unknown[] = [];
-      for (const event of events) results.push(await module.handler(event, context));
-      return results;
+      return await run(entry, String(this.physical[functionId]?.attributes?.Arn), events);
     } finally {
       for (const key of Object.keys(process.env))
         if (!(key in saved)) Reflect.deleteProperty(process.env, key);

@@ -18,7 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { RemediatorStackProps } from '../../lib/remediator-stack.js';
-import type { Credentials, DeployedStack, StackEnv } from './deployed-stack.js';
+import type { Credentials, DeployedStack, EntryRunner, StackEnv } from './deployed-stack.js';
 import { ADMINISTRATOR, deployOnMoto, HOME, logicalId, synthesize } from './deployed-stack.js';
 import type { IamEnforcer } from './iam-enforcer.js';
 import { startIamEnforcer } from './iam-enforcer.js';
@@ -40,8 +40,16 @@ export interface DeployedWorld {
   readonly answererEndpoint: string;
   /** Decides every call of the functions' credentials; see {@link DeployedWorld.invoke}. */
   readonly enforcer: IamEnforcer;
-  /** Runs the function (by construct-id prefix) as deployed, through the enforcer. */
-  invoke(functionPrefix: string, entry: string, events: readonly unknown[]): Promise<unknown[]>;
+  /**
+   * Runs the function (by construct-id prefix) as deployed, through the enforcer: its source entry in
+   * this process, or with `run` another way (a built bundle in a fresh `node`).
+   */
+  invoke(
+    functionPrefix: string,
+    entry: string,
+    events: readonly unknown[],
+    run?: EntryRunner,
+  ): Promise<unknown[]>;
   /** Asserts that the template allowed every call made so far, and that each was understood. */
   expectEveryCallAllowed(): void;
   /** The administrator who created everything; its clients read and write as such. */
@@ -130,8 +138,8 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
     get enforcer() {
       return state.enforcer;
     },
-    invoke: (prefix, entry, events) =>
-      state.stack.invoke(functionId(prefix), entry, state.admin, state.enforcer, events),
+    invoke: (prefix, entry, events, run) =>
+      state.stack.invoke(functionId(prefix), entry, state.admin, state.enforcer, events, run),
     expectEveryCallAllowed: () => {
       expect(state.enforcer.unmapped).toEqual([]);
       expect(state.enforcer.denials).toEqual([]);
