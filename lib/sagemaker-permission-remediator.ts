@@ -34,7 +34,7 @@ import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
-import { iam5Finding } from './nag.js';
+import { iam5Finding, StatementEventBusPolicy } from './nag.js';
 import { PreflightCheck } from './preflight-check.js';
 
 export type { JobType } from '../lambdas/core/job-types.js';
@@ -730,7 +730,7 @@ export class SageMakerPermissionRemediator extends Construct {
   private acceptOrganization(organizationId: string, detailTypes: readonly string[]): void {
     const { account, region, partition } = Stack.of(this);
     // The L2 EventBusPolicy cannot render a statement for the imported default bus; the L1 can.
-    new events.CfnEventBusPolicy(this, 'OrganizationBusPolicy', {
+    new StatementEventBusPolicy(this, 'OrganizationBusPolicy', {
       statementId: 'SageMakerFailuresFromTheOrganization',
       statement: {
         Effect: 'Allow',
