@@ -124,9 +124,22 @@ function bundleHandler(): { entryFile: string; metafile: Metafile } {
 const KB = (bytes: number) => Math.round(bytes / 102.4) / 10;
 
 /**
+ * The paths a permission failure runs in the stack as deployed by default (idempotency and
+ * incidents on, auto-remediation off): the job account's clients, the idempotency check, the
+ * incident record, the verification in IAM. Each names the source a dynamic import loads.
+ */
+const FIRST_FAILURE_PATHS = [
+  'lambdas/remediator/aws/accounts.ts',
+  'lambdas/remediator/idempotency.ts',
+  'lambdas/remediator/aws/incidents.ts',
+  'lambdas/remediator/aws/iam.ts',
+];
+
+/**
  * Sizes of the split bundle (.mjs files; source maps are not loaded as code): what a cold start
- * loads (the entry and its static imports, transitively), all of it, and what each dynamic import
- * adds when its path first runs (beyond the cold start).
+ * loads (the entry and its static imports, transitively), all of it, what each dynamic import adds
+ * on its own when its path first runs (paths share chunks: DynamoDB serves three), and what the
+ * first permission failure of a default deployment has loaded once it is done.
  */
 function bundleSizes(metafile: Metafile) {
   const chunks = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
@@ -150,11 +163,18 @@ function bundleSizes(metafile: Metafile) {
         KB(bytesOf([...closure(file)].filter((chunk) => !coldStart.has(chunk)))),
       ]),
   );
+  const firstFailure = new Set(coldStart);
+  for (const path of FIRST_FAILURE_PATHS) {
+    const chunk = chunks.find(([, output]) => output.entryPoint === path)?.[0];
+    if (!chunk) throw new Error(`no chunk is loaded for ${path}: FIRST_FAILURE_PATHS is out of date`);
+    closure(chunk, firstFailure);
+  }
   return {
     coldStartKB: KB(bytesOf(coldStart)),
     coldStartFiles: coldStart.size,
     totalKB: KB(bytesOf(chunks.map(([file]) => file))),
     loadedLaterKB: loadedLater,
+    firstFailureEventKB: KB(bytesOf(firstFailure)),
   };
 }
 
