@@ -23,7 +23,9 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
   const failures = failureHandler(deps, logger, metrics);
   const { incidents } = deps;
   const flush = incidents
-    ? middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }))
+    ? middy(async (_event: unknown, context: Context) =>
+        incidents.flushDue(() => context.getRemainingTimeInMillis()),
+      ).use(injectLambdaContext(logger, { resetKeys: true }))
     : undefined;
   const selftestDeps: Dependencies = {
     ...deps,
