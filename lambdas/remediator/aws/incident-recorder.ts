@@ -31,8 +31,9 @@ export function incidentStoreFrom(
       digestThreshold: INCIDENT_DEFAULTS.digestThreshold,
     });
   });
+  // Every argument is passed on, whatever the store's methods take.
   return {
-    record: async (job, outcome) => (await store()).record(job, outcome),
-    flushDue: async () => (await store()).flushDue(),
+    record: async (...args) => (await store()).record(...args),
+    flushDue: async (...args) => (await store()).flushDue(...args),
   };
 }
