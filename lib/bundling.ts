@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack, Stage } from 'aws-cdk-lib';
@@ -96,15 +97,16 @@ export type BundledFunctionProps = Omit<lambda.FunctionProps, 'code' | 'handler'
 
 /**
  * The one way this package builds a Lambda function: the entry bundled by {@link lambdaBuildOptions}
- * at synth time, as an asset directory. The bundle is built here rather than by CDK asset bundling so
- * that it can be split (NodejsFunction writes one file) and so that synthesizing prints nothing.
+ * at synth time, as an asset directory. It is built here rather than by NodejsFunction (which writes
+ * one file, never split) or CDK asset bundling (which prints a line per asset): synthesizing prints
+ * nothing.
  * Stacks whose bundling is skipped (`aws:cdk:bundling-stacks`, as the CDK CLI does for stacks it is
  * not deploying) get the entry's source directory as a stand-in asset, never deployed.
  */
 export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): lambda.Function {
   const { entry, ...functionProps } = props;
   const outdir = Stack.of(scope).bundlingRequired
-    ? mkdtempSync(join(Stage.of(scope)?.assetOutdir ?? dirname(entry), 'bundling-'))
+    ? mkdtempSync(join(Stage.of(scope)?.assetOutdir ?? tmpdir(), 'bundling-'))
     : undefined;
   if (outdir) esbuild().buildSync(lambdaBuildOptions(entry, outdir));
   const fn = new lambda.Function(scope, id, {
