@@ -18,7 +18,8 @@ import { CHANNELS, FIX_LOCATIONS } from './types.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;
-const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
+/** Every policy the service writes is named with this prefix; it never writes or deletes any other. */
+export const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
 
 export interface PolicyStatement {
   readonly Sid: string;

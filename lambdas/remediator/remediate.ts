@@ -11,13 +11,23 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision, Refusal } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
 import { decideAutoApply, refusalText } from '../core/guard.js';
-import type { FixLocation, JobContext, JobType, Outcome, Verification } from '../core/index.js';
+import type {
+  FixLocation,
+  JobContext,
+  JobType,
+  Outcome,
+  PermissionDiagnosis,
+  Verification,
+} from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
 import { consoleUrlOf } from '../core/render.js';
-import { shellQuote } from '../core/propose.js';
+import { expiryText, managedPolicyOffer } from '../core/grants.js';
+import { INLINE_POLICY_LIMIT, shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
-import { applyPolicy, optInTags, verifyPolicy } from './aws/iam.js';
+import type { GrantTarget } from './aws/grants.js';
+import { writeGrant } from './aws/grants.js';
+import { optInTags, verifyPolicy } from './aws/iam.js';
 import type { IncidentStore } from './aws/incidents.js';
 import { storeProposal } from './aws/proposals.js';
 import { describeJob } from './aws/sagemaker.js';
@@ -46,6 +56,8 @@ export interface Dependencies {
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */
   readonly incidents?: IncidentStore;
+  /** The clock, for grant expiry (tests set it). */
+  readonly now?: () => Date;
 }
 
 /**
@@ -98,8 +110,9 @@ const needsDescribe = (job: JobContext): boolean =>
 async function autoRemediate(
   decision: AutoApplyDecision,
   job: JobContext,
-  deps: Dependencies,
-): Promise<{ applied: boolean; outcome: string; text: string }> {
+  diagnosis: PermissionDiagnosis,
+  deps: Dependencies & GrantTarget,
+): Promise<{ applied: boolean; outcome: string; text: string; recordId?: string }> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
     return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
@@ -115,23 +128,34 @@ async function autoRemediate(
     };
   }
   try {
-    const result = await applyPolicy(deps.iam, decision.roleName, decision.policyName, decision.policy);
+    const result = await writeGrant(deps, {
+      roleName: decision.roleName,
+      policy: decision.policy,
+      job,
+      diagnosis,
+      approvedBy: { kind: 'guard', refusals: decision.refusals.map((r) => r.code) },
+      ttlDays: deps.config.grantTtlDays,
+      now: deps.now?.() ?? new Date(),
+    });
     if (result.status === 'too-large') {
       return {
         applied: false,
         outcome: 'too-large',
-        text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit 10240).${refused}`,
+        text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT}). ${managedPolicyOffer(decision.roleName, decision.policy)}${refused}`,
       };
     }
-    deps.logger.info('auto-remediation applied', { ...target, status: result.status });
+    const written = { ...target, policyName: result.policyName, recordId: result.recordId };
+    deps.logger.info('auto-remediation applied', { ...written, status: result.status });
     return {
       applied: true,
       outcome: result.status,
+      recordId: result.recordId,
       text:
         [
-          `Auto-remediation ${result.status === 'applied' ? 'attached' : 'had already attached'} inline policy ${decision.policyName} to role ${decision.roleName}:`,
+          `Auto-remediation ${result.status === 'applied' ? 'added' : 'renewed'} in inline policy ${result.policyName} of role ${decision.roleName} (record ${result.recordId}):`,
           policyJson,
-          `Roll back: aws iam delete-role-policy --role-name ${shellQuote(decision.roleName)} --policy-name ${decision.policyName}`,
+          expiryText(result.expiresAt),
+          `Roll back: sagemaker-iam-remediator grants revoke --role-name ${shellQuote(decision.roleName)} --policy-name ${result.policyName}`,
           `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`,
         ].join('\n') + refused,
     };
@@ -223,7 +247,10 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const remediation = !deps.config.autoRemediate
     ? undefined
     : local
-      ? await autoRemediate(decision, job, local)
+      ? await autoRemediate(decision, job, diagnosis, {
+          ...local,
+          grantsTableName: deps.config.grantsTableName,
+        })
       : {
           applied: false,
           outcome: 'refused',

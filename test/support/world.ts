@@ -117,6 +117,8 @@ export class World {
       allowedAccounts: [],
       roleNamePatterns: [],
       idempotencyTableName: this.tableName,
+      grantTtlDays: 30,
+      removeUnusedGrants: false,
       ...overrides,
     };
   }

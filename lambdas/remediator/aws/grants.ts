@@ -1,0 +1,327 @@
+/**
+ * The grant lifecycle against IAM and DynamoDB: record why a write happened, list the service's
+ * policies on the account's roles, revoke or undo one, and clean up what expired or went unused.
+ * Every change goes through the guard ({@link revocationRefusals}, {@link writeCheckedPolicy}).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import {
+  DeleteRolePolicyCommand,
+  GenerateServiceLastAccessedDetailsCommand,
+  GetServiceLastAccessedDetailsCommand,
+  paginateListRoles,
+} from '@aws-sdk/client-iam';
+import type { GrantApproval, GrantRecord, GrantState, StoredStatement } from '../../core/grants.js';
+import {
+  actionsOfStatement,
+  earliestExpiryOf,
+  expiresAtOf,
+  grantRecordIdOf,
+  grantRecordOf,
+  timeBound,
+  grantStateOf,
+  isExpired,
+  isServicePolicyName,
+  recordIdOfSid,
+  withoutRecord,
+} from '../../core/grants.js';
+import { globMatches, refusalText, revocationRefusals } from '../../core/guard.js';
+import { ApplyError } from '../../core/errors.js';
+import type { Diagnosis, JobContext, PolicyDocument } from '../../core/index.js';
+import type { ApplyResult } from './iam.js';
+import { applyPolicy, inlinePolicyNames, storedStatements, writeCheckedPolicy } from './iam.js';
+
+/** Where a write goes and where its record is kept. */
+export interface GrantTarget {
+  readonly iam: IAMClient;
+  readonly dynamodb?: DynamoDBClient;
+  /** Without a table no record is kept (local runs); the Sids still carry the record id. */
+  readonly grantsTableName?: string;
+}
+
+/**
+ * One guard-approved write with its record: merged into the role's policy of the service, expiring
+ * after `ttlDays`, Sids pointing at the record. The record is kept once IAM took the write; if
+ * keeping it fails the invocation fails and its retry renews the grant under a new record.
+ */
+export async function writeGrant(
+  target: GrantTarget,
+  write: {
+    readonly roleName: string;
+    readonly policy: PolicyDocument;
+    readonly job: JobContext;
+    readonly diagnosis: Diagnosis;
+    readonly approvedBy: GrantApproval;
+    readonly ttlDays: number;
+    readonly now: Date;
+  },
+): Promise<ApplyResult & { readonly recordId: string; readonly expiresAt?: string }> {
+  const { now } = write;
+  const expiresAt = expiresAtOf(now, write.ttlDays);
+  const recordId = grantRecordIdOf(write.job.roleArn ?? write.roleName, write.policy, now);
+  const result = await applyPolicy(target.iam, {
+    roleName: write.roleName,
+    policy: write.policy,
+    recordId,
+    expiresAt,
+    now,
+  });
+  if (result.status !== 'too-large' && target.dynamodb && target.grantsTableName) {
+    await recordGrant(
+      target.dynamodb,
+      target.grantsTableName,
+      grantRecordOf({
+        ...write,
+        recordId,
+        policyName: result.policyName,
+        written: timeBound(write.policy, { recordId, expiresAt }),
+        expiresAt,
+        writtenAt: now,
+      }),
+    );
+  }
+  return { ...result, recordId, expiresAt };
+}
+
+/** Keeps the record of a write; records are kept (no expiry): they are the audit trail. */
+export async function recordGrant(
+  client: DynamoDBClient,
+  tableName: string,
+  record: GrantRecord,
+): Promise<void> {
+  await client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { id: { S: record.recordId }, record: { S: JSON.stringify(record) } },
+    }),
+  );
+}
+
+/**
+ * Claims the one undo of a record: false when it was undone already or does not exist. The record
+ * (untrusted JSON) comes back for the caller to read.
+ */
+export async function claimUndo(
+  client: DynamoDBClient,
+  tableName: string,
+  recordId: string,
+  undo: { readonly at: Date; readonly by: string },
+): Promise<{ readonly claimed: boolean; readonly record?: unknown }> {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { id: { S: recordId } }, ConsistentRead: true }),
+  );
+  if (!Item) return { claimed: false };
+  try {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { id: { S: recordId } },
+        UpdateExpression: 'SET undoneAt = :at, undoneBy = :by',
+        ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(undoneAt)',
+        ExpressionAttributeValues: {
+          ':at': { S: undo.at.toISOString() },
+          ':by': { S: undo.by.slice(0, 200) },
+        },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { claimed: false };
+    throw error;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(Item.record?.S ?? 'null');
+  } catch {
+    record = undefined;
+  }
+  return { claimed: true, record };
+}
+
+/** One of the service's policies on a role, as IAM holds it now. */
+export interface GrantListing {
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly policyName: string;
+  readonly statements: readonly StoredStatement[];
+  /** The earliest expiry of its statements; null when some statement does not expire. */
+  readonly expiresAt: string | null;
+  readonly state: GrantState;
+  /** The record of the latest write, from the last statement's Sid; null for a policy edited by hand. */
+  readonly recordId: string | null;
+}
+
+/**
+ * Every `sagemaker-iam-remediator-*` inline policy on the account's roles whose names match the
+ * patterns (all roles without patterns), under any path.
+ */
+export async function listGrants(
+  client: IAMClient,
+  options: { readonly rolePatterns: readonly string[]; readonly now: Date },
+): Promise<GrantListing[]> {
+  const listings: GrantListing[] = [];
+  for await (const page of paginateListRoles({ client }, {})) {
+    for (const role of page.Roles ?? []) {
+      const roleName = role.RoleName ?? '';
+      if (options.rolePatterns.length > 0 && !options.rolePatterns.some((p) => globMatches(p, roleName)))
+        continue;
+      const names = (await inlinePolicyNames(client, roleName)).filter(isServicePolicyName);
+      for (const policyName of names) {
+        const statements = (await storedStatements(client, roleName, policyName)) ?? [];
+        listings.push({
+          roleName,
+          roleArn: role.Arn ?? '',
+          policyName,
+          statements,
+          expiresAt: earliestExpiryOf(statements),
+          state: grantStateOf(statements, options.now),
+          recordId: recordIdOfSid(statements.at(-1)?.Sid) ?? null,
+        });
+      }
+    }
+  }
+  return listings;
+}
+
+/** Deletes one of the service's policies; any other name is refused before IAM is called. */
+export async function revokeGrant(client: IAMClient, roleName: string, policyName: string): Promise<void> {
+  const refusals = revocationRefusals(policyName);
+  if (refusals.length > 0) throw new ApplyError(`not revoked: ${refusalText(refusals)}`);
+  await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+}
+
+/** Removes one record's statements from the role's policy of the service (deletes it when empty). */
+export async function removeRecord(
+  client: IAMClient,
+  target: { readonly roleName: string; readonly policyName: string; readonly recordId: string },
+): Promise<number> {
+  const current = (await storedStatements(client, target.roleName, target.policyName)) ?? [];
+  const next = withoutRecord(current, target.recordId);
+  if (next.length === current.length) return 0;
+  await writeCheckedPolicy(client, target.roleName, { policyName: target.policyName, current, next });
+  return current.length - next.length;
+}
+
+/**
+ * When a role last used each service (`s3`) and, where IAM tracks actions, each action
+ * (`s3:GetObject`): undefined for never within IAM's tracking period.
+ */
+export type LastAccessed = (roleArn: string) => Promise<ReadonlyMap<string, Date | undefined>>;
+
+/** IAM's last-accessed data, action level where IAM tracks it; polls the report job briefly. */
+export const iamLastAccessed =
+  (client: IAMClient, pollMs = 1_000, polls = 20): LastAccessed =>
+  async (roleArn) => {
+    const { JobId } = await client.send(
+      new GenerateServiceLastAccessedDetailsCommand({ Arn: roleArn, Granularity: 'ACTION_LEVEL' }),
+    );
+    for (let attempt = 0; attempt < polls; attempt += 1) {
+      const report = await client.send(new GetServiceLastAccessedDetailsCommand({ JobId }));
+      if (report.JobStatus === 'FAILED')
+        throw new Error(`last-accessed report failed: ${report.Error?.Message}`);
+      if (report.JobStatus === 'COMPLETED') {
+        const seen = new Map<string, Date | undefined>();
+        for (const service of report.ServicesLastAccessed ?? []) {
+          seen.set(service.ServiceNamespace ?? '', service.LastAuthenticated);
+          for (const action of service.TrackedActionsLastAccessed ?? [])
+            seen.set(`${service.ServiceNamespace}:${action.ActionName}`, action.LastAccessedTime);
+        }
+        return seen;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+    throw new Error('the last-accessed report did not complete in time');
+  };
+
+/** True when no action of the statement was used since `since` (action level where tracked). */
+function isUnused(
+  statement: StoredStatement,
+  seen: ReadonlyMap<string, Date | undefined>,
+  since: Date,
+): boolean {
+  return actionsOfStatement(statement).every((action) => {
+    const service = action.split(':')[0]?.toLowerCase() ?? '';
+    const actionKey = `${service}:${action.slice(service.length + 1)}`;
+    const last = seen.has(actionKey) ? seen.get(actionKey) : seen.get(service);
+    return last === undefined || last.getTime() < since.getTime();
+  });
+}
+
+export interface CleanupOptions {
+  readonly rolePatterns: readonly string[];
+  readonly now: Date;
+  /** Report statements unused for this many days; none skips the review. */
+  readonly reviewUnusedDays?: number;
+  /** Delete unused statements too, not only report them. @default false */
+  readonly removeUnusedGrants?: boolean;
+  readonly lastAccessed?: LastAccessed;
+}
+
+export interface CleanedPolicy {
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly sids: readonly string[];
+}
+
+export interface CleanupReport {
+  readonly removedExpired: readonly CleanedPolicy[];
+  readonly unused: readonly CleanedPolicy[];
+  readonly removedUnused: boolean;
+}
+
+const sidsOf = (statements: readonly StoredStatement[]): string[] =>
+  statements.map((s) => (typeof s.Sid === 'string' ? s.Sid : '(no Sid)'));
+
+/**
+ * The scheduled cleanup: expired statements are removed (a policy left empty is deleted); with
+ * `reviewUnusedDays`, statements the role has not used that long are reported, and removed only with
+ * `removeUnusedGrants`.
+ */
+export async function cleanupGrants(client: IAMClient, options: CleanupOptions): Promise<CleanupReport> {
+  const removedExpired: CleanedPolicy[] = [];
+  const unused: CleanedPolicy[] = [];
+  const { now } = options;
+  for (const grant of await listGrants(client, options)) {
+    const expired = grant.statements.filter((s) => isExpired(s, now));
+    let current = grant.statements;
+    if (expired.length > 0) {
+      const next = current.filter((s) => !isExpired(s, now));
+      await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
+      removedExpired.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(expired) });
+      current = next;
+    }
+    if (options.reviewUnusedDays === undefined || !options.lastAccessed || current.length === 0) continue;
+    const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
+    const seen = await options.lastAccessed(grant.roleArn);
+    const idle = current.filter((s) => isUnused(s, seen, since));
+    if (idle.length === 0) continue;
+    unused.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(idle) });
+    if (options.removeUnusedGrants) {
+      const next = current.filter((s) => !idle.includes(s));
+      await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
+    }
+  }
+  return { removedExpired, unused, removedUnused: options.removeUnusedGrants === true };
+}
+
+/** The one digest of a cleanup, or undefined when it changed and found nothing. */
+export function cleanupDigest(report: CleanupReport, reviewUnusedDays?: number): string | undefined {
+  if (report.removedExpired.length === 0 && report.unused.length === 0) return undefined;
+  const line = (p: CleanedPolicy) => `  ${p.roleName} / ${p.policyName}: ${p.sids.join(', ')}`;
+  return [
+    ...(report.removedExpired.length > 0
+      ? ['Expired grants removed:', ...report.removedExpired.map(line)]
+      : []),
+    ...(report.unused.length > 0
+      ? [
+          `Grants unused for ${reviewUnusedDays ?? '?'} day(s) ${report.removedUnused ? 'removed' : '(proposed for removal; set removeUnusedGrants=true to remove them)'}:`,
+          ...report.unused.map(line),
+        ]
+      : []),
+  ].join('\n');
+}
