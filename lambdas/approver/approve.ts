@@ -140,11 +140,12 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     state: ApprovalState,
     reasons: readonly ApprovalRefusal[],
     alreadyAttached = false,
+    written?: { readonly policyName: string; readonly recordId: string },
   ) => {
     const detail = approvalDetailOf({
       state,
       approver: approverOf(request),
-      policyName: record.policyName,
+      policyName: written?.policyName ?? record.policyName,
       untrustedOrigin: decision.diagnosis.untrustedText || record.job.origin === 'api-call',
       reasons,
       alreadyAttached,
@@ -154,10 +155,10 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
       config.topicArn,
       approvalNotificationOf(
         { ...record, diagnosis: decision.diagnosis },
-        { applied: state === APPROVAL_STATES.applied, detail },
+        { applied: state === APPROVAL_STATES.applied, detail, written },
       ),
     );
-    return answer(state, reasons, { policyName: record.policyName });
+    return answer(state, reasons, { policyName: written?.policyName ?? record.policyName });
   };
 
   if (!clients || !decision.eligible || refusals.length > 0) {
@@ -190,7 +191,7 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
       return await report(APPROVAL_STATES.refused, reasons);
     }
     await settle(APPROVAL_STATES.applied, [], applying);
-    return await report(APPROVAL_STATES.applied, [], applied.status === 'renewed');
+    return await report(APPROVAL_STATES.applied, [], applied.status === 'renewed', applied);
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
     const reasons = because(CODES.applyFailed, error.message);

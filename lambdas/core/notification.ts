@@ -47,11 +47,17 @@ export interface SnsNotification {
 /** The outcome of a human approval from chat, for the same topic and its subscribers. */
 export function approvalNotificationOf(
   record: ApprovalRecord,
-  result: { readonly applied: boolean; readonly detail: string },
+  result: {
+    readonly applied: boolean;
+    readonly detail: string;
+    /** Where the approved statements were merged, and the record they point to. */
+    readonly written?: { readonly policyName: string; readonly recordId: string };
+  },
 ): SnsNotification {
   const { job } = record;
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
-  const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${record.policyName}`;
+  const policyName = result.written?.policyName ?? record.policyName;
+  const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName}`;
   const approved: Line = [
     `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
     { code: roleName },
@@ -63,7 +69,10 @@ export function approvalNotificationOf(
     verdict: [...jobLineOf(job, record.diagnosis), ...approved],
     subject: [jobNameOf(job, record.diagnosis), ...approved],
     nextStep: result.applied
-      ? ['Rerun the job. Roll back: ', { code: rollBack }]
+      ? [
+          `Rerun the job. Undo only this fix with the Undo button (record ${result.written?.recordId ?? 'unknown'}), or remove all of the service's grants on the role: `,
+          { code: rollBack },
+        ]
       : ['Not applied: ', { code: result.detail }],
     ...consoleFieldsOf(job),
     evidence: [
@@ -72,7 +81,7 @@ export function approvalNotificationOf(
         ? [
             {
               kind: 'code' as const,
-              caption: ['Policy ', { code: record.policyName }, ':'],
+              caption: ['Added to policy ', { code: policyName }, ':'],
               code: JSON.stringify(record.policy, null, 2),
             },
           ]
@@ -85,7 +94,11 @@ export function approvalNotificationOf(
     eventType: 'SageMakerPermissionApproval',
     threadId: job.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: { ...jobFactsOf(job, record.diagnosis), proposalId: record.proposalId },
+    additionalContext: {
+      ...jobFactsOf(job, record.diagnosis),
+      proposalId: record.proposalId,
+      ...(result.applied && result.written ? { undoId: result.written.recordId } : {}),
+    },
   });
   return assemble(
     subjectOfMessage(message),

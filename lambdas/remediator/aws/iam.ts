@@ -206,9 +206,17 @@ export async function writeCheckedPolicy(
       }),
     );
   } catch (error) {
+    // The call may have taken effect before it failed (a timeout after the write): put back what
+    // was there, or remove it when nothing was.
+    const target = { RoleName: roleName, PolicyName: write.policyName };
+    const previous = JSON.stringify({ Version: '2012-10-17', Statement: write.current });
+    await (
+      write.current.length === 0
+        ? client.send(new DeleteRolePolicyCommand(target))
+        : client.send(new PutRolePolicyCommand({ ...target, PolicyDocument: previous }))
+    ).catch(() => undefined);
     // A transient failure fails the invocation, so that Lambda retries it (then the DLQ) and the
-    // idempotency store does not keep it as the event's result; a refusal is the result. The policy
-    // is replaced as a whole, so a failed write leaves the previous one in place.
+    // idempotency store does not keep it as the event's result; a refusal is the result.
     if (isTransient(error)) throw error;
     throw new ApplyError(
       `PutRolePolicy ${write.policyName} on ${roleName} failed: ${(error as Error).message}`,
