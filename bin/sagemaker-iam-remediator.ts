@@ -25,6 +25,10 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "check a job's execution role before it runs (offline with --no-simulate)",
     load: () => import('./preflight.js'),
   },
+  grants: {
+    summary: "list the service's grants on the account's roles; `grants revoke` takes one back",
+    load: () => import('./grants.js'),
+  },
   demo: { summary: 'diagnose the bundled sample events (offline)', load: () => import('./demo.js') },
   score: {
     summary: 'score the diagnosis against a labelled corpus of your own',

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import {
+  expiresAtOf,
+  GRANT_POLICY_NAME,
+  grantStateOf,
+  mergeGrants,
+  timeBound,
+} from '../../lambdas/core/grants.js';
+import { grantWriteRefusals, revocationRefusals } from '../../lambdas/core/guard.js';
+import type { PolicyDocument } from '../../lambdas/core/propose.js';
+import { lifecycleOf } from '../support/grant-oracle.js';
+import { identityDecision } from '../support/oracle.js';
+
+const ACCOUNT = '111122223333';
+const PRINCIPAL = `arn:aws:iam::${ACCOUNT}:role/service-role/SageMakerExecRole`;
+const OBJECTS = 'arn:aws:s3:::sagemaker-us-east-1-111122223333/*';
+const NOW = new Date('2026-12-01T10:00:00.250Z');
+const RECORD = '0123456789abcdef';
+
+const READ: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'S3Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [OBJECTS] }],
+};
+const KEY: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'Kms',
+      Effect: 'Allow',
+      Action: ['kms:CreateGrant'],
+      Resource: [`arn:aws:kms:us-east-1:${ACCOUNT}:key/k`],
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': ['true'] } },
+    },
+  ],
+};
+
+describe('time-bound grants', () => {
+  it('expires grantTtlDays after now, in whole seconds; 0 is no expiry; anything else is refused', () => {
+    // Prepare // Act // Assess
+    expect(expiresAtOf(NOW, 30)).toBe('2026-12-31T10:00:00Z');
+    expect(expiresAtOf(NOW, 0)).toBeUndefined();
+    for (const bad of [-1, 1.5, Number.NaN]) expect(() => expiresAtOf(NOW, bad)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['a statement without a condition', READ],
+    ['a statement with a condition of its own', KEY],
+  ])('every statement of %s carries the expiry and the record id, its own condition kept', (_, policy) => {
+    // Act
+    const written = timeBound(policy, { recordId: RECORD, expiresAt: '2026-12-31T10:00:00Z' });
+    // Assess
+    const marks = lifecycleOf(written);
+    expect(marks.untimed).toEqual(policy);
+    expect(marks.expiries).toEqual(policy.Statement.map(() => '2026-12-31T10:00:00Z'));
+    expect(marks.recordIds).toEqual(policy.Statement.map(() => RECORD));
+  });
+
+  it('the IAM simulator allows the request before the expiry and denies it once it has passed', async () => {
+    // Prepare
+    const written = timeBound(READ, { recordId: RECORD, expiresAt: expiresAtOf(NOW, 30) });
+    const request = (at: string) => ({
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::sagemaker-us-east-1-111122223333/data/train.csv',
+      context: { 'aws:CurrentTime': at },
+    });
+    const decide = (at: string) =>
+      identityDecision(PRINCIPAL, ACCOUNT, { [GRANT_POLICY_NAME]: written }, request(at));
+    // Act // Assess
+    expect(await decide('2026-12-31T09:59:59Z')).toBe('Allowed');
+    expect(await decide('2026-12-31T10:00:01Z')).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('one merged policy per role', () => {
+  const first = timeBound(READ, { recordId: 'aaaaaaaaaaaaaaaa', expiresAt: '2026-12-10T00:00:00Z' });
+  const expired = timeBound(KEY, { recordId: 'bbbbbbbbbbbbbbbb', expiresAt: '2026-11-30T00:00:00Z' });
+
+  it('a rerun of the same fix renews it: one statement, the new expiry and record', () => {
+    // Prepare
+    const rerun = timeBound(READ, { recordId: 'cccccccccccccccc', expiresAt: '2026-12-31T10:00:00Z' });
+    // Act
+    const merged = mergeGrants(first.Statement, rerun, NOW);
+    // Assess
+    expect(merged.Statement).toEqual(rerun.Statement);
+  });
+
+  it('keeps live statements of other fixes, drops expired ones', () => {
+    // Prepare
+    const added = timeBound(KEY, { recordId: 'cccccccccccccccc', expiresAt: '2026-12-31T10:00:00Z' });
+    // Act
+    const merged = mergeGrants([...first.Statement, ...expired.Statement], added, NOW);
+    // Assess
+    expect(merged.Statement).toEqual([...first.Statement, ...added.Statement]);
+    expect(grantStateOf(expired.Statement, NOW)).toBe('expired');
+    expect(grantStateOf(merged.Statement, NOW)).toBe('active');
+  });
+});
+
+describe('the guard of every grant write', () => {
+  const approved = timeBound(READ, { recordId: RECORD, expiresAt: '2026-12-31T10:00:00Z' });
+  const write = { policyName: GRANT_POLICY_NAME, current: [], approved, expiresAt: '2026-12-31T10:00:00Z' };
+
+  it('passes a write of exactly the approved statements', () => {
+    // Act // Assess
+    expect(grantWriteRefusals({ ...write, next: approved.Statement })).toEqual([]);
+  });
+
+  it('refuses a statement that is neither on the role nor approved', () => {
+    // Prepare
+    const smuggled = { Sid: 'X', Effect: 'Allow', Action: '*', Resource: '*' };
+    // Act
+    const refusals = grantWriteRefusals({ ...write, next: [...approved.Statement, smuggled] });
+    // Assess
+    expect(refusals.map((r) => r.code)).toEqual(['statement-not-approved']);
+  });
+
+  it('refuses an approved statement that does not expire when a time to live is set', () => {
+    // Prepare
+    const untimed = timeBound(READ, { recordId: RECORD });
+    // Act
+    const refusals = grantWriteRefusals({ ...write, approved: untimed, next: untimed.Statement });
+    // Assess
+    expect(refusals.map((r) => r.code)).toEqual(['expiry-missing']);
+  });
+
+  it.each(['team-own-policy', 'sagemaker-iam-remediator-', 'Sagemaker-iam-remediator-grants'])(
+    'never writes or deletes %s: outside the prefix',
+    (policyName) => {
+      // Act // Assess
+      expect(revocationRefusals(policyName).map((r) => r.code)).toEqual(['not-service-policy']);
+      expect(grantWriteRefusals({ ...write, policyName, next: [] }).map((r) => r.code)).toEqual([
+        'not-service-policy',
+      ]);
+    },
+  );
+});
