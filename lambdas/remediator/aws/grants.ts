@@ -185,7 +185,9 @@ export async function listGrants(
       }
     }
   }
-  return listings;
+  return listings.sort(
+    (a, b) => a.roleName.localeCompare(b.roleName) || a.policyName.localeCompare(b.policyName),
+  );
 }
 
 /** Deletes one of the service's policies; any other name is refused before IAM is called. */
