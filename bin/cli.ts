@@ -21,6 +21,7 @@ import {
   render,
   renderJson,
 } from '../lambdas/core/index.js';
+import { expiresAtOf, GRANT_DEFAULTS } from '../lambdas/core/grants.js';
 import { decideAutoApply } from '../lambdas/core/guard.js';
 import { UsageError } from '../lambdas/core/errors.js';
 import { readBounded, STDIN } from './io.js';
@@ -34,7 +35,8 @@ const MAX_BATCH_BYTES = 256 << 20;
 const USAGE =
   'usage: diagnose (--reason TEXT | --event FILE|- | --jsonl FILE|-) [--format text|json|slack]\n' +
   '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]\n' +
-  '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)';
+  '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)\n' +
+  '       [--grant-ttl-days N]  (days the proposed statements stay valid; 0 no expiry; default 30)';
 
 function checkedReason(reason: string): string {
   if (reason.length > MAX_REASON_LENGTH) {
@@ -127,6 +129,7 @@ const OPTIONS = {
   'allowed-accounts': { type: 'string', default: '' },
   'role-patterns': { type: 'string', default: '' },
   'resource-patterns': { type: 'string' },
+  'grant-ttl-days': { type: 'string', default: String(GRANT_DEFAULTS.ttlDays) },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -151,7 +154,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } else {
     throw new UsageError(USAGE);
   }
-  const outcome = analyse(input.reason, input.job);
+  const ttlDays = Number(values['grant-ttl-days']);
+  if (!Number.isInteger(ttlDays) || ttlDays < 0 || ttlDays > 3650)
+    throw new UsageError('--grant-ttl-days takes a whole number of days from 0 (no expiry) to 3650');
+  const outcome = analyse(input.reason, input.job, { expiresAt: expiresAtOf(new Date(), ttlDays) });
   if (format !== 'json' || outcome.kind !== 'permission') {
     process.stdout.write(`${render(outcome, format)}\n`);
     return 0;

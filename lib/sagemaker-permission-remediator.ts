@@ -30,6 +30,7 @@ import {
 } from '../lambdas/core/job-types.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
+import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS } from '../lambdas/core/grants.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
@@ -309,6 +310,24 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly preflight?: { readonly stopOnPreflightFailure?: boolean };
   /**
+   * Days each statement the service writes stays valid: IAM itself denies it afterwards
+   * (`DateLessThan aws:CurrentTime`), the daily cleanup removes it, and a rerun of the same fix renews
+   * it. 0 means no expiry and must be chosen explicitly.
+   * @default 30
+   */
+  readonly grantTtlDays?: number;
+  /**
+   * The daily cleanup also asks IAM's last-accessed data for grants unused this many days and
+   * proposes their removal in one digest.
+   * @default - no review of unused grants
+   */
+  readonly reviewUnusedDays?: number;
+  /**
+   * The daily cleanup deletes the unused grants it finds instead of only proposing it.
+   * @default false
+   */
+  readonly removeUnusedGrants?: boolean;
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -331,6 +350,8 @@ const DEFAULTS = {
   incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
   maxConcurrency: 10,
   logRetention: logs.RetentionDays.ONE_MONTH,
+  grantTtlDays: GRANT_DEFAULTS.ttlDays,
+  removeUnusedGrants: false,
 } as const;
 
 /** The tag key of the opt-in; mirrors OPT_IN_TAG in lambdas/core/guard.ts. */
@@ -380,6 +401,19 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
     [
       !isWholeNumber(props.maxConcurrency ?? DEFAULTS.maxConcurrency, 1),
       'maxConcurrency must be a whole number, 1 or more',
+    ],
+    [
+      !isWholeNumber(props.grantTtlDays ?? DEFAULTS.grantTtlDays, 0) ||
+        (props.grantTtlDays ?? DEFAULTS.grantTtlDays) > 3650,
+      'grantTtlDays must be a whole number of days from 0 (no expiry) to 3650',
+    ],
+    [
+      props.reviewUnusedDays !== undefined && !isWholeNumber(props.reviewUnusedDays, 1),
+      'reviewUnusedDays must be a whole number of days, 1 or more',
+    ],
+    [
+      Boolean(props.removeUnusedGrants) && props.reviewUnusedDays === undefined,
+      'removeUnusedGrants needs reviewUnusedDays',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -443,6 +477,7 @@ export class SageMakerPermissionRemediator extends Construct {
       ...(props.autoRemediateResources
         ? { AUTO_REMEDIATE_RESOURCES: JSON.stringify(props.autoRemediateResources) }
         : {}),
+      GRANT_TTL_DAYS: String(props.grantTtlDays ?? DEFAULTS.grantTtlDays),
     };
     this.function = this.bundledFunction('Function', HANDLER_ENTRY, role, logRetention, {
       retryAttempts: 2,
@@ -475,6 +510,8 @@ export class SageMakerPermissionRemediator extends Construct {
       ? this.wireApprovals(props.approvals, role, logRetention, roleNamePatterns, props.central)
       : undefined;
     const approverRole = this.approver?.role as iam.Role | undefined;
+    if (autoRemediate || approverRole)
+      wildcardResources.push(...this.wireGrantLifecycle(role, approverRole, props, autoRemediate));
     const { account, partition } = Stack.of(this);
     const ownRoles = [
       role.roleArn,
@@ -573,6 +610,83 @@ export class SageMakerPermissionRemediator extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+  }
+
+  /**
+   * The grant lifecycle: a table of the records of why each write happened (kept when the stack
+   * goes: it is the audit trail), and the daily cleanup of expired (and, opt-in, unused) grants on
+   * the roles the service may write. Returns the wildcard resources for cdk-nag.
+   */
+  private wireGrantLifecycle(
+    role: iam.Role,
+    approverRole: iam.Role | undefined,
+    props: SageMakerPermissionRemediatorProps,
+    autoRemediate: boolean,
+  ): string[] {
+    const { account, partition } = Stack.of(this);
+    const records = new dynamodb.Table(this, 'GrantRecordsTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    records.grant(role, 'dynamodb:PutItem');
+    this.function.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    if (approverRole && this.approver) {
+      records.grant(approverRole, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      this.approver.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    }
+    // The cleanup removes statements from the roles the service may write, through the guard.
+    const writable = autoRemediate ? [] : grantAttachFixes(role, props.roleNamePatterns ?? []);
+    const roles = `arn:${partition}:iam::${account}:role/*`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListRolesForGrantCleanup',
+        actions: ['iam:ListRoles'],
+        resources: [roles],
+      }),
+    );
+    if (props.reviewUnusedDays !== undefined) {
+      const reviewed =
+        (props.roleNamePatterns ?? []).length > 0
+          ? (props.roleNamePatterns ?? []).map(
+              (pattern) => `arn:${partition}:iam::${account}:role/${pattern}`,
+            )
+          : [roles];
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReviewUnusedGrants',
+          actions: ['iam:GenerateServiceLastAccessedDetails'],
+          resources: reviewed,
+        }),
+      );
+      // GetServiceLastAccessedDetails takes a report id: it supports no resource type.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadLastAccessedReports',
+          actions: ['iam:GetServiceLastAccessedDetails'],
+          resources: ['*'],
+        }),
+      );
+      this.function.addEnvironment('REVIEW_UNUSED_DAYS', String(props.reviewUnusedDays));
+      writable.push(...reviewed, '*');
+    }
+    this.function.addEnvironment(
+      'REMOVE_UNUSED_GRANTS',
+      String(props.removeUnusedGrants ?? DEFAULTS.removeUnusedGrants),
+    );
+    new events.Rule(this, 'CleanGrantsRule', {
+      description: 'sagemaker-iam-remediator: removes expired grants and reviews unused ones, daily',
+      schedule: events.Schedule.rate(Duration.days(1)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject(CLEAN_GRANTS_EVENT),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+    return [roles, ...writable];
   }
 
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PolicyDocument, PolicyStatement } from './propose.js';
-import { policyNameOf, POLICY_NAME_PREFIX, shellQuote } from './propose.js';
+import { expiringAt, policyNameOf, POLICY_NAME_PREFIX, shellQuote } from './propose.js';
 import type { Diagnosis, JobContext } from './types.js';
 
 /** The one inline policy per role that the service's writes merge into. */
@@ -15,6 +15,14 @@ export const GRANT_DEFAULTS = {
   /** Days a written statement stays valid; 0 means no expiry and must be chosen explicitly. */
   ttlDays: 30,
 } as const;
+
+/** The input of the daily rule that runs the grant cleanup: recognised as a scheduled invocation. */
+export const CLEAN_GRANTS_EVENT = { action: 'clean-grants' } as const;
+
+export const isCleanGrantsEvent = (event: unknown): boolean =>
+  typeof event === 'object' &&
+  event !== null &&
+  (event as { action?: unknown }).action === CLEAN_GRANTS_EVENT.action;
 
 /** The states `grants` reports for a policy of the service. */
 export const GRANT_STATES = { active: 'active', expired: 'expired', unused: 'unused' } as const;
@@ -91,15 +99,12 @@ export function timeBound(
   policy: PolicyDocument,
   grant: { readonly recordId: string; readonly expiresAt?: string },
 ): PolicyDocument {
-  const { recordId, expiresAt } = grant;
+  const expiring = expiringAt(policy, grant.expiresAt);
   return {
-    Version: policy.Version,
-    Statement: policy.Statement.map((statement): PolicyStatement => ({
+    Version: expiring.Version,
+    Statement: expiring.Statement.map((statement): PolicyStatement => ({
       ...statement,
-      Sid: `${statement.Sid}R${recordId}`,
-      ...(expiresAt
-        ? { Condition: { ...statement.Condition, [EXPIRY_OPERATOR]: { [EXPIRY_KEY]: [expiresAt] } } }
-        : {}),
+      Sid: `${statement.Sid}R${grant.recordId}`,
     })),
   };
 }
@@ -154,7 +159,7 @@ export function earliestExpiryOf(statements: readonly StoredStatement[]): string
   return [...(expiries as string[])].sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
 }
 
-/** The one line a proposal or notification says about expiry. */
+/** The one line a notification says about expiry. */
 export const expiryText = (expiresAt: string | undefined): string =>
   expiresAt
     ? `Expires at ${expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`

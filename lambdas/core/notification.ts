@@ -6,6 +6,7 @@ import type { ApprovalRecord } from './approval.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
 import { shellQuote } from './propose.js';
+import { plainBlock, slackCodeBlock } from './neutralise.js';
 import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
 import {
   chatbotOfMessage,
@@ -30,6 +31,8 @@ export const NOTIFICATION_CATEGORIES = {
   notPermission: 'not-permission',
   /** A chat approval the guard refused: not a block held in another policy. */
   approvalRefused: 'approval-refused',
+  /** The scheduled cleanup's digest: expired grants removed, unused ones proposed for removal. */
+  grantsCleanup: 'grants-cleanup',
 } as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[keyof typeof NOTIFICATION_CATEGORIES];
 
@@ -211,6 +214,33 @@ export function notificationOf(
       fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
       accountId: diagnosis.accountId,
       severity,
+    },
+  );
+}
+
+/**
+ * The one digest of a scheduled grant cleanup. Sids read back from IAM may have been edited by hand:
+ * the text goes through the same neutralising as every other message.
+ */
+export function grantsCleanupNotificationOf(digest: string, accountId?: string): SnsNotification {
+  const title = 'sagemaker-iam-remediator: grant cleanup';
+  const text = plainBlock(digest);
+  const chatbot = {
+    version: '1.0',
+    source: 'custom',
+    content: { textType: 'client-markdown', title, description: slackCodeBlock(digest) },
+    metadata: { threadId: 'sagemaker-iam-remediator-grants', summary: title, eventType: 'GrantCleanup' },
+  };
+  return assemble(
+    title,
+    text,
+    chatbot,
+    { digest: text },
+    {
+      category: NOTIFICATION_CATEGORIES.grantsCleanup,
+      fixLocation: 'identity-policy',
+      accountId,
+      severity: 'info',
     },
   );
 }

@@ -57,8 +57,22 @@ export interface FixProposal {
   readonly verification: Verification;
   /** One line per block that an Allow on the role does not lift, saying where it lives. */
   readonly advice: readonly string[];
+  /** When the statements, once written, expire (ISO); absent for no expiry (`grantTtlDays` 0). */
+  readonly expiresAt?: string;
   readonly explanation: string;
 }
+
+/** The statements with IAM's own expiry: `DateLessThan aws:CurrentTime`, their conditions kept. */
+export const expiringAt = (policy: PolicyDocument, expiresAt: string | undefined): PolicyDocument =>
+  expiresAt
+    ? {
+        ...policy,
+        Statement: policy.Statement.map((statement) => ({
+          ...statement,
+          Condition: { ...statement.Condition, DateLessThan: { 'aws:CurrentTime': [expiresAt] } },
+        })),
+      }
+    : policy;
 
 /** Findings fixed by an Allow on the principal: implicit denies in its identity policy, or unknown. */
 const isIdentityFix = (finding: Finding): boolean =>
@@ -195,6 +209,7 @@ export function grantsToPropose(
 export function propose(
   diagnosis: PermissionDiagnosis,
   verification: Verification = NOT_VERIFIED,
+  options: { readonly expiresAt?: string } = {},
 ): FixProposal {
   const { findings } = diagnosis;
   const identityFindings = findings.filter(isIdentityFix);
@@ -212,6 +227,8 @@ export function propose(
   const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
   const policyJson = policy ? JSON.stringify(policy) : '';
   const policyName = policy ? policyNameOf(policyJson) : undefined;
+  // The command writes what the service would: the same statements, expiring.
+  const commandJson = policy ? JSON.stringify(expiringAt(policy, options.expiresAt)) : '';
   const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =
@@ -247,9 +264,10 @@ export function propose(
     policy,
     policyName,
     command: policy
-      ? `aws iam put-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName} --policy-document ${shellQuote(policyJson)}`
+      ? `aws iam put-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName} --policy-document ${shellQuote(commandJson)}`
       : undefined,
-    withinInlinePolicyLimit: policyJson.length <= INLINE_POLICY_LIMIT,
+    withinInlinePolicyLimit: commandJson.length <= INLINE_POLICY_LIMIT,
+    ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
     hasPlaceholders,
     verification,
     advice,
@@ -272,6 +290,11 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     );
     proposal.policy.Statement.forEach((s) =>
       lines.push(`  ${s.Action.join(', ')} on ${s.Resource.join(', ')}`),
+    );
+    lines.push(
+      proposal.expiresAt
+        ? `Expires at ${proposal.expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`
+        : 'No expiry was set (grantTtlDays=0 or none given): the grant stays until it is revoked.',
     );
   }
   proposal.advice.forEach((line) => lines.push(line));

@@ -9,23 +9,31 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isFlushIncidentsEvent } from '../core/incident.js';
 import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
+import { isCleanGrantsEvent } from '../core/grants.js';
+import { cleanUpGrants } from './cleanup.js';
 import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
 /**
- * The function's handler: failed-job events, and the scheduled flush of due incidents, which goes
- * around event validation and idempotency (every flush is a new one). `metrics` counts each
+ * The function's handler: failed-job events, the scheduled flush of due incidents and the daily
+ * grant cleanup, which go around event validation and idempotency (every run is a new one). `metrics` counts each
  * processed failure (tests may leave it out).
  */
 export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const failures = failureHandler(deps, logger, metrics);
   const { incidents } = deps;
-  if (!incidents) return failures;
-  const flush = middy(async () => incidents.flushDue()).use(injectLambdaContext(logger, { resetKeys: true }));
+  const scheduled = (body: () => Promise<unknown>) =>
+    middy(body).use(injectLambdaContext(logger, { resetKeys: true }));
+  const flush = incidents ? scheduled(async () => incidents.flushDue()) : undefined;
+  const cleanup = scheduled(async () => cleanUpGrants(deps));
   return (event: unknown, context: Context) =>
-    isFlushIncidentsEvent(event) ? flush(event, context) : failures(event, context);
+    flush && isFlushIncidentsEvent(event)
+      ? flush(event, context)
+      : isCleanGrantsEvent(event)
+        ? cleanup(event, context)
+        : failures(event, context);
 }
 
 function failureHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {

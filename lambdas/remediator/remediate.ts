@@ -22,7 +22,7 @@ import type {
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import { notificationOf } from '../core/notification.js';
 import { consoleUrlOf } from '../core/render.js';
-import { expiryText, managedPolicyOffer } from '../core/grants.js';
+import { expiresAtOf, expiryText, managedPolicyOffer } from '../core/grants.js';
 import { INLINE_POLICY_LIMIT, shellQuote } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import type { GrantTarget } from './aws/grants.js';
@@ -234,7 +234,9 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
         };
   if (verification.status === 'unverified')
     deps.logger.warn('proposal not verified', { reason: verification.reason });
-  const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification), job };
+  const expiresAt = expiresAtOf(deps.now?.() ?? new Date(), deps.config.grantTtlDays);
+  const proposal = propose(diagnosis, verification, { expiresAt });
+  const outcome: Outcome = { kind: 'permission', diagnosis, proposal, job };
 
   // No human is involved here: container-written text and CloudTrail-recorded calls are refused by the guard.
   const decision = decideAutoApply(diagnosis, job, deps.config, {

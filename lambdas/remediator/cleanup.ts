@@ -1,0 +1,27 @@
+/**
+ * The scheduled grant cleanup: expired grants removed; with `reviewUnusedDays`, grants unused that
+ * long proposed for removal (removed with `removeUnusedGrants`); one digest on the topic.
+ */
+import { grantsCleanupNotificationOf } from '../core/notification.js';
+import type { CleanupReport } from './aws/grants.js';
+import { cleanupDigest, cleanupGrants, iamLastAccessed } from './aws/grants.js';
+import { publish } from './aws/sns.js';
+import type { Dependencies } from './remediate.js';
+
+export async function cleanUpGrants(
+  deps: Pick<Dependencies, 'iam' | 'sns' | 'config' | 'logger' | 'now'>,
+): Promise<CleanupReport> {
+  const { config } = deps;
+  const report = await cleanupGrants(deps.iam, {
+    // The service only ever wrote roles of these patterns (or tagged ones: all roles are read).
+    rolePatterns: config.roleNamePatterns,
+    now: deps.now?.() ?? new Date(),
+    reviewUnusedDays: config.reviewUnusedDays,
+    removeUnusedGrants: config.removeUnusedGrants,
+    lastAccessed: config.reviewUnusedDays === undefined ? undefined : iamLastAccessed(deps.iam),
+  });
+  const digest = cleanupDigest(report, config.reviewUnusedDays);
+  deps.logger.info('grant cleanup', { ...report });
+  if (digest) await publish(deps.sns, config.topicArn, grantsCleanupNotificationOf(digest));
+  return report;
+}
