@@ -355,22 +355,22 @@ describe('one-click approval from Slack', () => {
     ).toThrow(`approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters`);
   });
 
-  it('lets the approver write exactly the roles the remediator may, and the remediator only store proposals', () => {
+  it('lets the approver write exactly the roles the remediator may; the remediator writes them for the daily cleanup only', () => {
     const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
     const attach = statements.filter((s) => s.Sid === 'AttachFixesToOptedInRoles').map(resolved);
-    expect(attach).toEqual([
-      {
-        Sid: 'AttachFixesToOptedInRoles',
-        Effect: 'Allow',
-        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-        Resource: 'arn:aws:iam::111122223333:role/SageMakerDev*',
-      },
-    ]);
+    // The approver's, and the function's for removing expired grants (the guard lets it only remove).
+    const writeOptedIn = {
+      Sid: 'AttachFixesToOptedInRoles',
+      Effect: 'Allow',
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      Resource: 'arn:aws:iam::111122223333:role/SageMakerDev*',
+    };
+    expect(attach).toEqual([writeOptedIn, writeOptedIn]);
     expect(
       statements.filter(
         (s) => actionsOf([s]).includes('iam:PutRolePolicy') && s.Sid !== 'NeverWriteTheServicesOwnRoles',
       ),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
     const dynamo = statements.filter((s) =>
       actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );
