@@ -148,11 +148,16 @@ export class PreflightCheck extends Construct {
     });
     this.rule = new events.Rule(this, 'SubmittedJobRule', {
       description: 'Submitted SageMaker jobs (CloudTrail) to the sagemaker-iam-remediator pre-flight check',
+      // Only this account's and region's calls: the function reads roles and stops jobs by name, here.
       eventPattern: {
         source: [SAGEMAKER_EVENT_SOURCE],
         detailType: [API_CALL_DETAIL_TYPE],
+        account: [account],
+        region: [region],
         detail: {
           eventSource: [SAGEMAKER_API_SOURCE],
+          recipientAccountId: [account],
+          awsRegion: [region],
           eventName: props.jobTypes.map((type) => PREFLIGHT_CALLS[type]),
           errorCode: events.Match.doesNotExist(),
         },

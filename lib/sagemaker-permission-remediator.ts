@@ -490,6 +490,8 @@ export class SageMakerPermissionRemediator extends Construct {
         NOTIFY_NON_PERMISSION: String(props.notifyNonPermission ?? DEFAULTS.notifyNonPermission),
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        // Its own account: outside central mode the function acts for that account's jobs only.
+        HOME_ACCOUNT_ID: Stack.of(this).account,
       },
     });
 

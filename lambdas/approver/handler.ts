@@ -35,14 +35,23 @@ const clients = { sns: new SNSClient(CLIENT_RETRY), dynamodb: new DynamoDBClient
 
 let deps: ApprovalDependencies | undefined;
 
-/** The function's own account, from its ARN, unless central mode names it. */
+/** The function's own account and region, from its ARN, unless central mode names the account. */
 function dependencies(context: Context): ApprovalDependencies {
-  const homeAccountId = central?.homeAccountId ?? parseArn(context.invokedFunctionArn)?.accountId ?? '';
+  const arn = parseArn(context.invokedFunctionArn);
+  const environment = {
+    accountId: central?.homeAccountId ?? arn?.accountId ?? '',
+    region: arn?.region ?? '',
+  };
   return {
     ...clients,
     accountAccess: central
-      ? memberAccountAccess({ ...central, sts: new STSClient(CLIENT_RETRY), home })
-      : homeAccountAccess(homeAccountId, home),
+      ? memberAccountAccess({
+          ...central,
+          homeRegion: environment.region,
+          sts: new STSClient(CLIENT_RETRY),
+          home,
+        })
+      : homeAccountAccess(environment, home),
     config: { ...config, proposalsTableName },
     logger,
   };

@@ -12,7 +12,7 @@
  * Text can therefore select among the permissions the configuration implies; it never chooses the
  * resource or the access mode.
  */
-import type { ConfigRole } from './actions.js';
+import type { ActionRow, ConfigRole } from './actions.js';
 import {
   actionRow,
   CONFIG_ROLES,
@@ -28,7 +28,16 @@ import type { StoredStatement } from './grants.js';
 import { expiryOf, isServicePolicyName } from './grants.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
-import { aliasOf, hasWildcard, keyArnEnvironmentOf, logGroupOf, repositoryArnsOf } from './scope.js';
+import {
+  aliasOf,
+  hasWildcard,
+  jobSubnetCondition,
+  keyArnEnvironmentOf,
+  listPrefixesOf,
+  logGroupOf,
+  mergeConditions,
+  repositoryArnsOf,
+} from './scope.js';
 import type {
   Finding,
   Grant,
@@ -82,6 +91,13 @@ export const REFUSAL_CODES = {
   actionNotAutoApplicable: 'action-not-auto-applicable',
   resourceNotFromJob: 'resource-not-from-job',
   wildcardResource: 'wildcard-resource',
+  /**
+   * A resource or condition value holds `${`: a policy variable IAM would expand, or a `$`, `*` or `?`
+   * of the job or the text shown escaped. Data is never a pattern, so it is never applied.
+   */
+  resourceNotLiteral: 'resource-not-literal',
+  /** Not an ARN as IAM writes it (lower-case partition, service and region; the account where there is one). */
+  resourceNotCanonical: 'resource-not-canonical',
   resourceOtherAccount: 'resource-other-account',
   resourceNotDeclared: 'resource-not-declared',
   resourceNotInJob: 'resource-not-in-job',
@@ -138,6 +154,20 @@ export const refusalText = (
 const accountOf = (arn: string): string | undefined =>
   /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
+/** A canonical ARN: IAM matches ARNs case-sensitively, so another spelling is another resource. */
+const CANONICAL_ARN = /^arn:(aws(?:-[a-z]+)*):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(\S+)$/;
+
+/** The parts of a canonical ARN: S3 names no region or account; every other service names its account. */
+function canonicalArnOf(resource: string): { partition: string; account?: string } | undefined {
+  const [, partition, service, region, account] = CANONICAL_ARN.exec(resource) ?? [];
+  if (!partition || !service) return undefined;
+  if (service === 's3') return region === '' && account === undefined ? { partition } : undefined;
+  return account === undefined ? undefined : { partition, account };
+}
+
+/** IAM expands `${...}` in a resource and in condition values; an escaped `$`, `*` or `?` starts with it too. */
+const isLiteral = (text: string): boolean => !text.includes('${');
+
 /**
  * A glob as a whole-string match: `*` matches any run of characters, `?` one character. A `?` never
  * matches a `*` of the text: a resource `project-**` is every project, not one of two letters.
@@ -162,12 +192,14 @@ export function resourcePatternsFor(config: GuardConfig, job: JobContext): reado
 const conditionValues = (condition: PolicyCondition | undefined, operator: string, key: string) =>
   condition?.[operator]?.[key] ?? [];
 
-/** True when every key and value of `required` is in `condition`. */
+/** True when every key and value of `required` is in `condition`; a key required with no value never is. */
 const includesCondition = (condition: PolicyCondition | undefined, required: PolicyCondition): boolean =>
   Object.entries(required).every(([operator, keys]) =>
     Object.entries(keys).every(([key, values]) => {
       const present = conditionValues(condition, operator, key);
-      return present.length === values.length && values.every((v) => present.includes(v));
+      return (
+        values.length > 0 && present.length === values.length && values.every((v) => present.includes(v))
+      );
     }),
   );
 
@@ -198,7 +230,7 @@ function s3BucketRoles(resource: string, grant: Grant, job: JobContext): ConfigR
   const rolesOf = (prefix: string): ConfigRole[] =>
     job.s3Locations.flatMap((l) => {
       const role = S3_CHANNEL_ROLES[l.channel];
-      const covers = prefix === l.prefix || (!l.isObject && prefix === `${l.prefix}/*`);
+      const covers = prefix === '' ? l.prefix === '' : listPrefixesOf(l).includes(prefix);
       return l.bucket === bucket && covers && role ? [role] : [];
     });
   const perPrefix = prefixes.length > 0 ? prefixes.map(rolesOf) : [rolesOf('')];
@@ -302,6 +334,50 @@ function isDeclared(resource: string, grant: Grant, patterns: readonly string[])
   );
 }
 
+/**
+ * The condition every grant of the action carries for this job: the row's own, the bucket owner for
+ * S3, and the job's subnets for actions on existing network interfaces.
+ */
+function requiredConditionOf(row: ActionRow, job: JobContext): PolicyCondition | undefined {
+  switch (row.resourceKind) {
+    case RESOURCE_KINDS.s3Object:
+    case RESOURCE_KINDS.s3Bucket:
+      return { ...row.requiredCondition, StringEquals: { 's3:ResourceAccount': [job.accountId ?? ''] } };
+    case RESOURCE_KINDS.networkInterface:
+      // No subnet to bind to: an impossible condition, so the grant is refused.
+      return mergeConditions(
+        row.requiredCondition,
+        jobSubnetCondition(job) ?? { ArnEquals: { 'ec2:Subnet': [] } },
+      );
+    default:
+      return row.requiredCondition;
+  }
+}
+
+/**
+ * Why no action may be applied to a resource, whatever the action: a policy variable or escaped data,
+ * an ARN IAM would read as another resource, another account.
+ */
+function resourceRefusal(what: string, resource: string, job: JobContext): Refusal | undefined {
+  if (resource === '*') return undefined;
+  if (!isLiteral(resource)) {
+    return refusal(
+      REFUSAL_CODES.resourceNotLiteral,
+      `${what}: ${resource} holds a policy variable or an escaped $, * or ? of the job or the text`,
+    );
+  }
+  const arn = canonicalArnOf(resource);
+  if (!arn || arn.partition !== job.partition) {
+    return refusal(
+      REFUSAL_CODES.resourceNotCanonical,
+      `${what}: ${resource} is not a canonical ARN of the job's partition`,
+    );
+  }
+  return arn.account !== undefined && arn.account !== job.accountId
+    ? refusal(REFUSAL_CODES.resourceOtherAccount, `${what}: ${resource} belongs to account ${arn.account}`)
+    : undefined;
+}
+
 /** Why the actions of one grant may not be applied to its resources; empty when they may. */
 function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: readonly string[]): Refusal[] {
   const refusals: Refusal[] = [];
@@ -327,14 +403,27 @@ function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: re
     );
     return refusals;
   }
+  const variable = Object.values(grant.condition ?? {})
+    .flatMap((keys) => Object.values(keys).flat())
+    .find((value) => !isLiteral(value));
+  if (variable !== undefined) {
+    refusals.push(
+      refusal(
+        REFUSAL_CODES.resourceNotLiteral,
+        `${what}: the condition value ${variable} holds a policy variable or an escaped character`,
+      ),
+    );
+  }
+  const resources = grant.resources.filter((resource) => {
+    const reason = resourceRefusal(what, resource, job);
+    if (reason) refusals.push(reason);
+    return reason === undefined;
+  });
   for (const action of applicable) {
     const row = actionRow(action);
     if (!row) continue;
     const kind = row.resourceKind;
-    const required =
-      kind === RESOURCE_KINDS.s3Object || kind === RESOURCE_KINDS.s3Bucket
-        ? { ...row.requiredCondition, StringEquals: { 's3:ResourceAccount': [job.accountId ?? ''] } }
-        : row.requiredCondition;
+    const required = requiredConditionOf(row, job);
     if (required && !includesCondition(grant.condition, required)) {
       refusals.push(
         refusal(
@@ -343,17 +432,10 @@ function grantRefusals(what: string, grant: Grant, job: JobContext, patterns: re
         ),
       );
     }
-    for (const resource of grant.resources) {
+    for (const resource of resources) {
       if (resource === '*' && kind !== RESOURCE_KINDS.none && kind !== RESOURCE_KINDS.metrics) {
         refusals.push(
           refusal(REFUSAL_CODES.wildcardResource, `${what}: ${action} on * for a resource-scoped action`),
-        );
-        continue;
-      }
-      const account = resource === '*' ? undefined : accountOf(resource);
-      if (account && account !== job.accountId) {
-        refusals.push(
-          refusal(REFUSAL_CODES.resourceOtherAccount, `${what}: ${resource} belongs to account ${account}`),
         );
         continue;
       }

@@ -19,10 +19,21 @@ import { JOB_TYPES, jobArnOf } from './job-types.js';
 import type { Channel, Grant, JobContext, PolicyCondition, ResourceSource, S3Location } from './types.js';
 import { CHANNELS } from './types.js';
 
+/**
+ * A string from the job or the text as IAM reads it literally inside a Resource or a condition value:
+ * IAM expands `${...}` policy variables and matches `*` and `?` as wildcards, so each `$`, `*` and `?`
+ * becomes its escape (`${$}`, `${*}`, `${?}`). Every piece of data a resource is built from passes
+ * here; the `*` a scope adds itself (`prefix/*`, `key/*`) does not. The guard refuses any resource
+ * that still holds `${`, so such data is shown as what it is and never applied.
+ */
+export const iamLiteral = (data: string): string => data.replace(/[$*?]/g, (c) => `\${${c}}`);
+
 /** Endpoints log to a group of their own; jobs share one group per type. */
 export const logGroupOf = (job: JobContext | undefined): string => {
   const namespace = JOB_TYPES[job?.jobType ?? 'training'].cloudWatchNamespace;
-  return job?.jobType === 'endpoint' ? `${namespace}/${job.jobName ?? '<endpoint-name>'}` : namespace;
+  return job?.jobType === 'endpoint'
+    ? `${namespace}/${job.jobName ? iamLiteral(job.jobName) : '<endpoint-name>'}`
+    : namespace;
 };
 
 /** Everything scoping needs: the job (possibly absent) and what the message names. */
@@ -96,10 +107,12 @@ function arnEnvironment(input: ScopeInput) {
     .map((arn) => (arn ? parseArn(arn) : undefined))
     .find((parts) => parts?.accountId && parts.accountId !== 'aws');
   const known = Boolean(input.job?.accountId ?? fromMessage?.accountId);
+  const region = input.job?.region ?? fromMessage?.region;
+  const account = input.job?.accountId ?? fromMessage?.accountId;
   return {
     partition: input.job?.partition ?? fromMessage?.partition ?? 'aws',
-    region: input.job?.region ?? (fromMessage?.region || '<region>'),
-    account: input.job?.accountId ?? fromMessage?.accountId ?? '<account-id>',
+    region: region ? iamLiteral(region) : '<region>',
+    account: account ? iamLiteral(account) : '<account-id>',
     source: (input.job?.accountId ? 'job' : known ? 'message' : 'placeholder') as ResourceSource,
   };
 }
@@ -128,7 +141,7 @@ const notInJob = (resource: string): string =>
 
 /** A resource the message names, proposed as what it is. */
 const named = (resource: string): Scoped => ({
-  resources: [resource],
+  resources: [iamLiteral(resource)],
   resourceSource: 'message',
   reason: notInJob(resource),
 });
@@ -172,8 +185,8 @@ function s3ObjectScope(input: ScopeInput, env: ArnEnvironment): Scoped {
   if (locations.length === 0) return placeholder(`arn:${env.partition}:s3:::<bucket>/<prefix>/*`);
   const resources = locations.map((l) =>
     l.isObject
-      ? `arn:${env.partition}:s3:::${l.bucket}/${l.prefix}`
-      : `arn:${env.partition}:s3:::${l.bucket}/${l.prefix ? `${l.prefix}/` : ''}*`,
+      ? `arn:${env.partition}:s3:::${iamLiteral(l.bucket)}/${iamLiteral(l.prefix)}`
+      : `arn:${env.partition}:s3:::${iamLiteral(l.bucket)}/${l.prefix ? `${iamLiteral(l.prefix)}/` : ''}*`,
   );
   return {
     resources: [...new Set(resources)],
@@ -183,6 +196,15 @@ function s3ObjectScope(input: ScopeInput, env: ArnEnvironment): Scoped {
   };
 }
 
+/**
+ * The `s3:prefix` values of one location: an object's key, or a folder bound with its `/` (a bare
+ * `team-a` would also list `team-a-secret/`).
+ */
+export const listPrefixesOf = (location: S3Location): string[] => {
+  const prefix = iamLiteral(location.prefix);
+  return location.isObject ? [prefix] : [`${prefix}/`, `${prefix}/*`];
+};
+
 /** ListBucket is granted per bucket, limited to the job's prefixes with an `s3:prefix` condition. */
 function s3ListScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const { locations, source, reason } = s3LocationsFor(input);
@@ -190,11 +212,11 @@ function s3ListScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
   const prefixesByBucket = new Map<string, Set<string>>();
   for (const l of locations) {
     const prefixes = prefixesByBucket.get(l.bucket) ?? new Set<string>();
-    if (l.prefix) [l.prefix, ...(l.isObject ? [] : [`${l.prefix}/*`])].forEach((p) => prefixes.add(p));
+    if (l.prefix) listPrefixesOf(l).forEach((p) => prefixes.add(p));
     prefixesByBucket.set(l.bucket, prefixes);
   }
   return [...prefixesByBucket].map(([bucket, prefixes]) => ({
-    resources: [`arn:${env.partition}:s3:::${bucket}`],
+    resources: [`arn:${env.partition}:s3:::${iamLiteral(bucket)}`],
     condition: mergeConditions(
       prefixes.size > 0 ? { StringLike: { 's3:prefix': [...prefixes] } } : undefined,
       resourceAccountCondition(env.account),
@@ -210,7 +232,11 @@ const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?
 export const repositoryArnsOf = (job: JobContext | undefined): string[] =>
   (job?.images ?? []).flatMap((image) => {
     const match = ECR_IMAGE.exec(image);
-    return match ? [`arn:${job?.partition ?? 'aws'}:ecr:${match[2]}:${match[1]}:repository/${match[3]}`] : [];
+    return match
+      ? [
+          `arn:${job?.partition ?? 'aws'}:ecr:${match[2]}:${match[1]}:repository/${iamLiteral(match[3] ?? '')}`,
+        ]
+      : [];
   });
 
 function ecrScope(input: ScopeInput, partition: string): Scoped {
@@ -218,7 +244,7 @@ function ecrScope(input: ScopeInput, partition: string): Scoped {
   const namedRepository = input.messageResource?.includes(':repository/') ? input.messageResource : undefined;
   if (namedRepository && !repositories.includes(namedRepository)) {
     // `repository: R in registry ID: A` names no region: the ARN keeps a `<region>` to fill in.
-    return namedRepository.includes('<') ? placeholder(namedRepository) : named(namedRepository);
+    return namedRepository.includes('<') ? placeholder(iamLiteral(namedRepository)) : named(namedRepository);
   }
   if (repositories.length > 0) return { resources: repositories, resourceSource: 'job' };
   return placeholder(`arn:${partition}:ecr:<region>:<account-id>:repository/<repository>`);
@@ -253,14 +279,14 @@ function kmsKeyScope(keyId: string, env: ArnEnvironment): Scoped {
     // in the account and region the alias ARN names (another account's alias is not this one's).
     const { partition, region, account } = keyArnEnvironmentOf(keyId, env);
     return {
-      resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
-      condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [alias] } },
+      resources: [`arn:${partition}:kms:${iamLiteral(region)}:${iamLiteral(account)}:key/*`],
+      condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [iamLiteral(alias)] } },
       resourceSource: 'job',
     };
   }
   const arn = keyId.startsWith('arn:')
-    ? keyId
-    : `arn:${env.partition}:kms:${env.region}:${env.account}:key/${keyId}`;
+    ? iamLiteral(keyId)
+    : `arn:${env.partition}:kms:${env.region}:${env.account}:key/${iamLiteral(keyId)}`;
   return { resources: [arn], resourceSource: 'job' };
 }
 
@@ -276,10 +302,39 @@ function kmsScopes(input: ScopeInput, env: ArnEnvironment): Scoped[] {
   return [placeholder(`arn:${env.partition}:kms:${env.region}:${env.account}:key/<key-id>`)];
 }
 
+const ec2ArnPrefix = (env: {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}) => `arn:${env.partition}:ec2:${env.region}:${env.account}`;
+
+/**
+ * What binds the actions on existing network interfaces (delete, and the two permission actions) to
+ * the interfaces in the job's subnets: `network-interface/*` alone is every interface of the account.
+ */
+export function jobSubnetCondition(job: JobContext | undefined): PolicyCondition | undefined {
+  if (!job?.subnets.length || job.subnets.some(hasWildcard)) return undefined;
+  const prefix = ec2ArnPrefix({
+    partition: job.partition,
+    region: iamLiteral(job.region ?? ''),
+    account: iamLiteral(job.accountId ?? ''),
+  });
+  return { ArnEquals: { 'ec2:Subnet': job.subnets.map((s) => `${prefix}:subnet/${iamLiteral(s)}`) } };
+}
+
 function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean): Scoped {
-  const prefix = `arn:${env.partition}:ec2:${env.region}:${env.account}`;
+  const prefix = ec2ArnPrefix(env);
   const eni = `${prefix}:network-interface/*`;
-  if (!withNetwork) return { resources: [eni], resourceSource: env.source };
+  if (!withNetwork) {
+    const condition = jobSubnetCondition(input.job);
+    return condition
+      ? { resources: [eni], condition, resourceSource: env.source }
+      : {
+          resources: [eni],
+          condition: { ArnEquals: { 'ec2:Subnet': [`${prefix}:subnet/<subnet-id>`] } },
+          resourceSource: 'placeholder',
+        };
+  }
   const subnets = input.job?.subnets ?? [];
   const groups = input.job?.securityGroups ?? [];
   // No subnet or group id has a wildcard; one here came from request parameters someone wrote (CloudTrail).
@@ -296,8 +351,8 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
     return {
       resources: [
         eni,
-        ...subnets.map((s) => `${prefix}:subnet/${s}`),
-        ...groups.map((g) => `${prefix}:security-group/${g}`),
+        ...subnets.map((s) => `${prefix}:subnet/${iamLiteral(s)}`),
+        ...groups.map((g) => `${prefix}:security-group/${iamLiteral(g)}`),
       ],
       resourceSource: 'job',
     };
@@ -305,7 +360,7 @@ function eniScope(input: ScopeInput, env: ArnEnvironment, withNetwork: boolean):
   return {
     resources: [
       eni,
-      namedSubnet ?? `${prefix}:subnet/<subnet-id>`,
+      namedSubnet ? iamLiteral(namedSubnet) : `${prefix}:subnet/<subnet-id>`,
       `${prefix}:security-group/<security-group-id>`,
     ],
     resourceSource: namedSubnet ? 'message' : 'placeholder',
@@ -317,14 +372,15 @@ function roleScope(input: ScopeInput): Scoped {
   const namedRole = input.messageResource?.includes(':role/') ? input.messageResource : undefined;
   const jobRole = input.job?.roleArn;
   if (jobRole && (!namedRole || namedRole === jobRole))
-    return { resources: [jobRole], resourceSource: 'job' };
-  if (namedRole) return jobRole ? named(namedRole) : { resources: [namedRole], resourceSource: 'message' };
+    return { resources: [iamLiteral(jobRole)], resourceSource: 'job' };
+  if (namedRole)
+    return jobRole ? named(namedRole) : { resources: [iamLiteral(namedRole)], resourceSource: 'message' };
   return placeholder('arn:aws:iam::<account-id>:role/<execution-role>');
 }
 
 const messageScope = (input: ScopeInput): Scoped =>
   input.messageResource
-    ? { resources: [input.messageResource], resourceSource: 'message' }
+    ? { resources: [iamLiteral(input.messageResource)], resourceSource: 'message' }
     : placeholder('<resource named in the AccessDenied message>');
 
 function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEnvironment): Scoped[] {
@@ -369,7 +425,8 @@ function scopesFor(kind: ResourceKind | undefined, input: ScopeInput, env: ArnEn
         return [
           {
             resources: own.map(
-              (fs) => `arn:${env.partition}:${service}:${env.region}:${env.account}:file-system/${fs.id}`,
+              (fs) =>
+                `arn:${env.partition}:${service}:${env.region}:${env.account}:file-system/${iamLiteral(fs.id)}`,
             ),
             resourceSource: 'job',
           },

@@ -242,7 +242,14 @@ async function simulateAll(
 async function trustOf(iam: IAMClient, roleArn: string, unchecked: string[]): Promise<boolean | undefined> {
   try {
     const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleNameOf(roleArn) }));
-    return trustAllowsSageMaker(Role?.AssumeRolePolicyDocument ?? '{}');
+    // GetRole reads by name in the client's account: another account's role of that name is not this one.
+    if (Role?.Arn !== roleArn) {
+      unchecked.push(
+        `the trust policy could not be read: GetRole answered for ${Role?.Arn ?? 'no role'}, not ${roleArn}`,
+      );
+      return undefined;
+    }
+    return trustAllowsSageMaker(Role.AssumeRolePolicyDocument ?? '{}');
   } catch (error) {
     unchecked.push(`the trust policy could not be read: GetRole failed: ${(error as Error).name}`);
     return undefined;

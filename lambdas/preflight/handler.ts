@@ -5,6 +5,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { parseArn } from '../core/job-context.js';
 import { CLIENT_RETRY } from '../remediator/aws/retry.js';
 import { preflightConfigFromEnv, preflightOnSubmission } from './on-submission.js';
 
@@ -19,4 +21,11 @@ const deps = {
   logger,
 };
 
-export const handler = (event: unknown) => preflightOnSubmission(event, deps);
+/** The function's own account and region, from its ARN: the only ones its clients act in. */
+export const handler = (event: unknown, context: Context) => {
+  const arn = parseArn(context.invokedFunctionArn);
+  return preflightOnSubmission(event, {
+    ...deps,
+    home: { accountId: arn?.accountId ?? '', region: arn?.region ?? '' },
+  });
+};

@@ -24,6 +24,7 @@ import { notificationOf } from '../core/notification.js';
 import type { JobContext } from '../core/types.js';
 import type { Prediction } from '../core/preflight.js';
 import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
+import type { HomeEnvironment } from '../remediator/aws/accounts.js';
 import { publish } from '../remediator/aws/sns.js';
 import { checkJob } from './check.js';
 
@@ -47,6 +48,8 @@ export function preflightConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
 }
 
 export interface PreflightDependencies {
+  /** Where the clients act: a job of another account or region is skipped before any call. */
+  readonly home: HomeEnvironment;
   readonly iam: IAMClient;
   readonly ecr?: ECRClient;
   readonly s3?: S3Client;
@@ -135,13 +138,44 @@ async function withTransformModel(event: unknown, sagemaker: SageMakerClient): P
   return { ...event, detail: { ...detail, requestParameters: { ...request, Models: [description] } } };
 }
 
+/**
+ * Why the submitted job is not one of the home account and region; undefined when it is. The role is
+ * read and the job stopped by name, so a record of another account (a member forwarding its own
+ * call, naming a job and role that share names with the home account's) must not reach a client.
+ */
+function foreignTo(home: HomeEnvironment, event: unknown, job?: JobContext): string | undefined {
+  const envelope = isObject(event) ? event : {};
+  const detail = isObject(envelope.detail) ? envelope.detail : {};
+  const accounts = [
+    ['event', envelope.account],
+    ['call', detail.recipientAccountId ?? home.accountId],
+    ['role', job?.accountId ?? home.accountId],
+  ] as const;
+  const regions = [
+    ['event', envelope.region],
+    ['call', detail.awsRegion ?? home.region],
+    ['job', job?.region ?? home.region],
+  ] as const;
+  const account = accounts.find(([, value]) => value !== home.accountId);
+  if (account)
+    return `the ${account[0]}'s account ${String(account[1])} is not this function's account ${home.accountId}`;
+  const region = regions.find(([, value]) => value !== home.region);
+  return region
+    ? `the ${region[0]}'s region ${String(region[1])} is not this function's region ${home.region}`
+    : undefined;
+}
+
 export async function preflightOnSubmission(
   event: unknown,
   deps: PreflightDependencies,
 ): Promise<PreflightResult> {
   let job;
   try {
+    const eventForeign = foreignTo(deps.home, event);
+    if (eventForeign) throw new InvalidInputError(eventForeign);
     job = jobToCheck(await withTransformModel(event, deps.sagemaker));
+    const jobForeign = foreignTo(deps.home, event, job);
+    if (jobForeign) throw new InvalidInputError(jobForeign);
   } catch (error) {
     // Not a job pre-flight can read: nothing to retry.
     if (!(error instanceof InvalidInputError)) throw error;

@@ -27,11 +27,12 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
   const scheduled = (body: () => Promise<unknown>) =>
     middy(body).use(injectLambdaContext(logger, { resetKeys: true }));
   const flush = incidents ? scheduled(async () => incidents.flushDue()) : undefined;
-  const cleanup = scheduled(async () => cleanUpGrants(deps));
+  const { homeIam } = deps;
+  const cleanup = homeIam ? scheduled(async () => cleanUpGrants(homeIam, deps)) : undefined;
   return (event: unknown, context: Context) =>
     flush && isFlushIncidentsEvent(event)
       ? flush(event, context)
-      : isCleanGrantsEvent(event)
+      : cleanup && isCleanGrantsEvent(event)
         ? cleanup(event, context)
         : failures(event, context);
 }

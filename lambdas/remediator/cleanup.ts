@@ -2,6 +2,7 @@
  * The scheduled grant cleanup: expired grants removed; with `reviewUnusedDays`, grants unused that
  * long proposed for removal (removed with `removeUnusedGrants`); one digest on the topic.
  */
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { grantsCleanupNotificationOf } from '../core/notification.js';
 import type { CleanupReport } from './aws/grants.js';
 import { cleanupDigest, cleanupGrants, iamLastAccessed } from './aws/grants.js';
@@ -9,16 +10,17 @@ import { publish } from './aws/sns.js';
 import type { Dependencies } from './remediate.js';
 
 export async function cleanUpGrants(
-  deps: Pick<Dependencies, 'iam' | 'sns' | 'config' | 'logger' | 'now'>,
+  iam: IAMClient,
+  deps: Pick<Dependencies, 'sns' | 'config' | 'logger' | 'now'>,
 ): Promise<CleanupReport> {
   const { config } = deps;
-  const report = await cleanupGrants(deps.iam, {
+  const report = await cleanupGrants(iam, {
     // The service only ever wrote roles of these patterns (or tagged ones: all roles are read).
     rolePatterns: config.roleNamePatterns,
     now: deps.now?.() ?? new Date(),
     reviewUnusedDays: config.reviewUnusedDays,
     removeUnusedGrants: config.removeUnusedGrants,
-    lastAccessed: config.reviewUnusedDays === undefined ? undefined : iamLastAccessed(deps.iam),
+    lastAccessed: config.reviewUnusedDays === undefined ? undefined : iamLastAccessed(iam),
   });
   const digest = cleanupDigest(report, config.reviewUnusedDays);
   deps.logger.info('grant cleanup', { ...report });

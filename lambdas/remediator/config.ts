@@ -5,6 +5,7 @@
 import type { GuardConfig } from '../core/guard.js';
 import { checkedTtlDays, GRANT_DEFAULTS } from '../core/grants.js';
 import { INCIDENT_DEFAULTS } from '../core/incident.js';
+import type { HomeEnvironment } from './aws/accounts.js';
 
 export interface RemediatorConfig extends GuardConfig {
   /** Where proposals are published. */
@@ -32,6 +33,11 @@ export interface RemediatorConfig extends GuardConfig {
   readonly removeUnusedGrants: boolean;
   /** Central mode: the role to assume in a member account, and this (the central) account. */
   readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
+  /**
+   * This function's account and region (`HOME_ACCOUNT_ID`, which the construct sets, and Lambda's
+   * `AWS_REGION`): its own clients act for jobs there and nowhere else. Unset, they act for none.
+   */
+  readonly home?: HomeEnvironment;
 }
 
 export const DEFAULTS = {
@@ -88,6 +94,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     central:
       env.MEMBER_ROLE_NAME && env.HOME_ACCOUNT_ID
         ? { memberRoleName: env.MEMBER_ROLE_NAME, homeAccountId: env.HOME_ACCOUNT_ID }
+        : undefined,
+    home:
+      env.HOME_ACCOUNT_ID && env.AWS_REGION
+        ? { accountId: env.HOME_ACCOUNT_ID, region: env.AWS_REGION }
         : undefined,
   };
 }

@@ -42,22 +42,23 @@ export type AccountAccess =
 export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface Dependencies {
-  readonly sagemaker: SageMakerClient;
-  readonly iam: IAMClient;
   readonly sns: SNSClient;
   /** For idempotency and approvable proposals; both are off without it. */
   readonly dynamodb?: DynamoDBClient;
   /**
-   * Clients that act in the failed job's account (central mode assumes a role there). Without it,
-   * `sagemaker` and `iam` act in this account.
+   * Clients that act in the failed job's account and region, or why there are none: the home clients
+   * for this account's jobs, a member role in central mode. Required: no job is read or changed
+   * through clients of another account.
    */
-  readonly accountAccess?: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */
   readonly incidents?: IncidentStore;
   /** The clock, for grant expiry (tests set it). */
   readonly now?: () => Date;
+  /** This account's IAM client, for the daily grant cleanup; without it there is none. */
+  readonly homeIam?: IAMClient;
 }
 
 /**
@@ -111,7 +112,8 @@ async function autoRemediate(
   decision: AutoApplyDecision,
   job: JobContext,
   diagnosis: PermissionDiagnosis,
-  deps: Dependencies & GrantTarget,
+  iam: IAMClient,
+  deps: Dependencies,
 ): Promise<{ applied: boolean; outcome: string; text: string; recordId?: string }> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
@@ -128,7 +130,12 @@ async function autoRemediate(
     };
   }
   try {
-    const result = await writeGrant(deps, {
+    const grantTarget: GrantTarget = {
+      iam,
+      dynamodb: deps.dynamodb,
+      grantsTableName: deps.config.grantsTableName,
+    };
+    const result = await writeGrant(grantTarget, {
       roleName: decision.roleName,
       policy: decision.policy,
       job,
@@ -191,12 +198,10 @@ async function storeForApproval(
 
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
   const reported = failedJobFromInput(event);
-  const access = deps.accountAccess
-    ? await deps.accountAccess(reported)
-    : { sagemaker: deps.sagemaker, iam: deps.iam };
+  const access = await deps.accountAccess(reported);
   // Without access to the job's account nothing is read or changed there: the proposal goes out unverified.
   const unavailable = 'unavailable' in access ? access.unavailable : undefined;
-  const local = 'unavailable' in access ? undefined : { ...deps, ...access };
+  const local = 'unavailable' in access ? undefined : access;
   if (unavailable) deps.logger.warn('no access to the job account', { reason: unavailable });
   const job = local && needsDescribe(reported) ? await describeJob(local.sagemaker, reported) : reported;
   const diagnosis = diagnose(job.failureReason ?? '', job);
@@ -249,10 +254,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const remediation = !deps.config.autoRemediate
     ? undefined
     : local
-      ? await autoRemediate(decision, job, diagnosis, {
-          ...local,
-          grantsTableName: deps.config.grantsTableName,
-        })
+      ? await autoRemediate(decision, job, diagnosis, local.iam, deps)
       : {
           applied: false,
           outcome: 'refused',

@@ -92,6 +92,26 @@ describe('the pre-flight check in the stack', () => {
     expect(actions(template)).not.toContain('sagemaker:StopTrainingJob');
   });
 
+  it("17-5: routes only this account's and this region's calls, whatever a member forwards to the bus", () => {
+    // Act
+    const template = templateOf({
+      preflight: { stopOnPreflightFailure: true },
+      central: { organizationId: 'o-abc123' },
+    });
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        account: [ENV.account],
+        region: [ENV.region],
+        detail: {
+          recipientAccountId: [ENV.account],
+          awsRegion: [ENV.region],
+          errorCode: [{ exists: false }],
+        },
+      },
+    });
+  });
+
   it('refuses stopOnPreflightFailure without preflight', () => {
     const app = new App({ context: { stopOnPreflightFailure: 'true' } });
     expect(() => appShapeFromContext(app.node)).toThrow('stopOnPreflightFailure needs preflight=true');

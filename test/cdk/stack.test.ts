@@ -538,4 +538,13 @@ describe('the real synth', () => {
     },
     180_000,
   );
+
+  it('17-6: gives the function its own account, the only one it acts in outside central mode', () => {
+    // Act
+    const template = templateOf();
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HOME_ACCOUNT_ID: ENV.account }) },
+    });
+  });
 });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { EVENTS_DIR, eventNames, readEvent } from '../helpers/fixtures.js';
-import { lambdaContext } from '../helpers/lambda.js';
+import { homeClients, lambdaContext } from '../helpers/lambda.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Endpoint events need DescribeEndpoint/Config/Model, which only the handler tests stub.
@@ -27,7 +27,7 @@ async function viaLambda(file: string): Promise<unknown> {
     const logger = new Logger({ serviceName: 'adapters', logLevel: 'SILENT' });
     const config = configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' });
     const handler = buildHandler(
-      { sagemaker: new SageMakerClient({}), iam: new IAMClient({}), sns: new SNSClient({}), config, logger },
+      { accountAccess: homeClients(), sns: new SNSClient({}), config, logger },
       logger,
     );
     await handler(readEvent(file), lambdaContext());
@@ -79,5 +79,18 @@ describe('AUTO_REMEDIATE_RESOURCES', () => {
     expect(() => configFromEnv({ TOPIC_ARN, AUTO_REMEDIATE_RESOURCES: '[1]' })).toThrow(
       /AUTO_REMEDIATE_RESOURCES/,
     );
+  });
+});
+
+describe('issue 17: the home account and region', () => {
+  const TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:t';
+  it.each([
+    [
+      { HOME_ACCOUNT_ID: '111122223333', AWS_REGION: 'us-east-1' },
+      { accountId: '111122223333', region: 'us-east-1' },
+    ],
+    [{ AWS_REGION: 'us-east-1' }, undefined],
+  ])('17-6: %j gives the function the home %j (none: it acts for no job)', (env, home) => {
+    expect(configFromEnv({ TOPIC_ARN, ...env }).home).toEqual(home);
   });
 });

@@ -14,7 +14,7 @@ import { buildHandler } from '../../lambdas/remediator/app.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { readEvent } from '../helpers/fixtures.js';
-import { lambdaContext } from '../helpers/lambda.js';
+import { homeClients, lambdaContext } from '../helpers/lambda.js';
 
 // Unit tests stub the SDK clients; test/integration runs the same handler against a real server.
 const sagemaker = mockClient(SageMakerClient);
@@ -26,7 +26,7 @@ function handlerWith(overrides: Partial<RemediatorConfig> = {}) {
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const config = { ...configFromEnv({ TOPIC_ARN }), ...overrides };
   const handler = buildHandler(
-    { sagemaker: new SageMakerClient({}), iam: new IAMClient({}), sns: new SNSClient({}), config, logger },
+    { accountAccess: homeClients(), sns: new SNSClient({}), config, logger },
     logger,
   );
   return (event: unknown) => handler(event, lambdaContext());

@@ -26,7 +26,7 @@ import { JOB_TYPE_NAMES, JOB_TYPES, jobArnOf } from '../../lambdas/core/job-type
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
-import { lambdaContext } from '../helpers/lambda.js';
+import { homeClients, lambdaContext } from '../helpers/lambda.js';
 import { matchesPattern, rulePatterns } from '../support/event-pattern.js';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -122,8 +122,7 @@ function handler() {
     idempotencyTableName: 'idempotency',
   };
   const deps = {
-    sagemaker: new SageMakerClient({}),
-    iam: new IAMClient({}),
+    accountAccess: homeClients(),
     sns: new SNSClient({}),
     dynamodb: new DynamoDBClient({}),
     config,

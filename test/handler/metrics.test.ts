@@ -1,5 +1,4 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -13,7 +12,7 @@ import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/remediat
 import { countApprovals, metricPointsOf } from '../../lambdas/remediator/metrics.js';
 import type { RemediationResult } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
-import { lambdaContext } from '../helpers/lambda.js';
+import { homeClients, lambdaContext } from '../helpers/lambda.js';
 
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
@@ -38,8 +37,7 @@ async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
     const handler = buildHandler(
       {
-        sagemaker: new SageMakerClient({}),
-        iam: new IAMClient({}),
+        accountAccess: homeClients(),
         sns: new SNSClient({}),
         config: { ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' }), ...config },
         logger,

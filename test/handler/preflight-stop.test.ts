@@ -44,6 +44,7 @@ const EC2_ONLY_TRUST = encodeURIComponent(
 );
 
 const deps = (stopOnPreflightFailure: boolean) => ({
+  home: { accountId: ACCOUNT, region: 'us-east-1' },
   iam: new IAMClient({ region: 'us-east-1' }),
   sagemaker: new SageMakerClient({ region: 'us-east-1' }),
   sns: new SNSClient({ region: 'us-east-1' }),
@@ -170,5 +171,78 @@ describe('pre-flight on submission: stopping a job that will certainly fail', ()
       default: string;
     };
     expect(message.default).toContain('Nothing was stopped');
+  });
+});
+
+describe('issue 17: pre-flight reads and acts only in its own account and region', () => {
+  const MEMBER = '444455556666';
+  /** A member's own CreateTrainingJob record, forwarded to the central bus, naming a central job's name. */
+  const forwarded = (
+    edit: (event: { account: string; region: string; detail: Record<string, unknown> }) => void,
+  ) => {
+    const event = structuredClone(
+      submittedTrainingJob('central-nightly-train', `arn:aws:iam::${MEMBER}:role/SageMakerExecRole`, MEMBER),
+    ) as { account: string; region: string; detail: Record<string, unknown> };
+    edit(event);
+    return event;
+  };
+
+  it.each([
+    ['a member account record', (_event: { account: string }) => undefined],
+    [
+      'a record whose envelope claims the home account',
+      (event: { account: string }) => {
+        event.account = ACCOUNT;
+      },
+    ],
+    [
+      'a home-account record naming a member role',
+      (event: { account: string; detail: Record<string, unknown> }) => {
+        event.account = ACCOUNT;
+        event.detail.recipientAccountId = ACCOUNT;
+        event.detail.responseElements = {
+          trainingJobArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/central-nightly-train`,
+        };
+      },
+    ],
+    [
+      'a record of another region',
+      (event: { account: string; region: string; detail: Record<string, unknown> }) => {
+        event.account = ACCOUNT;
+        event.region = 'eu-west-1';
+        event.detail.recipientAccountId = ACCOUNT;
+        event.detail.awsRegion = 'eu-west-1';
+        (event.detail.requestParameters as { roleArn: string }).roleArn = ROLE_ARN;
+      },
+    ],
+  ])('17-5: %s is skipped before any read, and nothing is stopped', async (_what, edit) => {
+    // Prepare
+    const event = forwarded(edit);
+    // Act
+    const result = await preflightOnSubmission(event, deps(true));
+    // Assess
+    expect(result).toMatchObject({ status: 'skipped', stopped: false });
+    expect(iam.calls()).toHaveLength(0);
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('17-5: a role of the same name read in another account is not taken for the job role', async () => {
+    // Prepare: GetRole by name answers with the home account's role of another path.
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: 'SageMakerExecRole',
+        Arn: `arn:aws:iam::${ACCOUNT}:role/other-path/SageMakerExecRole`,
+        Path: '/other-path/',
+        RoleId: 'AROAEXAMPLE',
+        CreateDate: new Date(0),
+        AssumeRolePolicyDocument: EC2_ONLY_TRUST,
+      },
+    });
+    // Act
+    const result = await preflightOnSubmission(submitted(), deps(true));
+    // Assess: the trust policy of another role proves nothing about this one, so nothing is certain.
+    expect(result.stopped).toBe(false);
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
   });
 });

@@ -16,7 +16,7 @@ import { failedJobFromInput } from '../../lambdas/core/index.js';
 import { policyNameOf } from '../../lambdas/core/propose.js';
 import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
-import { MOTO_ACCOUNT } from '../support/moto.js';
+import { MOTO_ACCOUNT, MOTO_HOME } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
 import { motoEvent, ROLE_NAME, TRUST_POLICY, World } from '../support/world.js';
 
@@ -36,7 +36,7 @@ const KMS_KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65
 const approver = (gates: Partial<ApproverConfig> = {}, now?: () => Date): ApprovalDependencies => ({
   sns: env.world.sns,
   dynamodb: env.world.dynamodb,
-  accountAccess: homeAccountAccess(MOTO_ACCOUNT, { sagemaker: env.world.sagemaker, iam: env.world.iam }),
+  accountAccess: homeAccountAccess(MOTO_HOME, { sagemaker: env.world.sagemaker, iam: env.world.iam }),
   config: {
     proposalsTableName: env.world.proposalsTableName,
     topicArn: env.world.topicArn,

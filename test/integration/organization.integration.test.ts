@@ -11,7 +11,7 @@ import type { ApprovalDependencies } from '../../lambdas/approver/approve.js';
 import { approve } from '../../lambdas/approver/approve.js';
 import { homeAccountAccess, memberAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 import { MEMBER_ROLE_NAME } from '../../lib/sagemaker-permission-remediator.js';
-import { MOTO_ACCOUNT } from '../support/moto.js';
+import { MOTO_ACCOUNT, MOTO_HOME } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
 import { motoEvent, ROLE_NAME, TRUST_POLICY } from '../support/world.js';
 
@@ -39,7 +39,11 @@ beforeEach(async () => {
   }
 });
 
-const CENTRAL = { memberRoleName: MEMBER_ROLE_NAME, homeAccountId: MOTO_ACCOUNT };
+const CENTRAL = {
+  memberRoleName: MEMBER_ROLE_NAME,
+  homeAccountId: MOTO_ACCOUNT,
+  homeRegion: MOTO_HOME.region,
+};
 const GATES = {
   allowedAccounts: [MEMBER],
   roleNamePatterns: ['SageMakerExec*'],
@@ -137,6 +141,45 @@ describe('central mode', () => {
   });
 });
 
+describe('issue 17: outside central mode the remediator acts only in its own account and region', () => {
+  /** The home account's job, in another region than the function's. */
+  const otherRegion = (): Record<string, unknown> =>
+    JSON.parse(
+      JSON.stringify(motoEvent('training-kms-output-denied.json')).replaceAll('us-east-1', 'eu-west-1'),
+    ) as Record<string, unknown>;
+
+  it.each([
+    [
+      'an allowed member account',
+      () => motoEvent('training-kms-output-denied.json', MEMBER),
+      `account ${MEMBER}`,
+    ],
+    ['another region of this account', otherRegion, 'region eu-west-1'],
+  ])(
+    '17-6: a failure in %s changes no role, neither there nor the same-named one at home',
+    async (_where, event, elsewhere) => {
+      // Prepare: auto-remediation on for both accounts; the home account has a role of the same name.
+      const handler = env.world.handler({
+        ...GATES,
+        autoRemediate: true,
+        allowedAccounts: [MEMBER, MOTO_ACCOUNT],
+      });
+      // Act
+      const result = await handler(event());
+      // Assess
+      expect(result).toMatchObject({
+        status: 'proposed',
+        verification: 'unverified',
+        autoApply: { outcome: 'refused' },
+      });
+      const [delivered] = await env.world.delivered();
+      expect(delivered?.message.text).toContain(`the job is in ${elsewhere}`);
+      expect(await env.world.inlinePolicies()).toEqual({});
+      expect(await env.world.inlinePolicies(memberIam)).toEqual({});
+    },
+  );
+});
+
 describe('approval from chat in central mode', () => {
   const approver = (accountAccess: ApprovalDependencies['accountAccess']): ApprovalDependencies => ({
     sns: env.world.sns,
@@ -182,7 +225,7 @@ describe('approval from chat in central mode', () => {
   it('reproduction 1: an approver not in central mode refuses a member account proposal', async () => {
     // Prepare
     const proposalId = await memberProposalId();
-    const homeOnly = homeAccountAccess(MOTO_ACCOUNT, { sagemaker: env.world.sagemaker, iam: env.world.iam });
+    const homeOnly = homeAccountAccess(MOTO_HOME, { sagemaker: env.world.sagemaker, iam: env.world.iam });
     // Act
     const result = await approve({ proposalId }, approver(homeOnly));
     // Assess

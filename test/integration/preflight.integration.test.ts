@@ -237,6 +237,7 @@ describe('pre-flight on submission (the stack function)', () => {
   const submitted = (jobName: string, roleArn: string) =>
     submittedTrainingJob(jobName, roleArn, MOTO_ACCOUNT);
   const deps = (stopOnPreflightFailure: boolean) => ({
+    home: { accountId: MOTO_ACCOUNT, region: 'us-east-1' },
     iam,
     sagemaker: env.world.sagemaker,
     sns: env.world.sns,

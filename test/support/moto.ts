@@ -19,6 +19,8 @@ export interface MotoServer {
 
 /** The account moto serves when none is chosen. */
 export const MOTO_ACCOUNT = '123456789012';
+/** The account and region the functions under test run in. */
+export const MOTO_HOME = { accountId: MOTO_ACCOUNT, region: 'us-east-1' } as const;
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {

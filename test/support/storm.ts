@@ -19,6 +19,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { FLUSH_INCIDENTS_EVENT } from '../../lambdas/core/incident.js';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import { CLIENT_RETRY } from '../../lambdas/remediator/aws/retry.js';
+import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
+import { MOTO_HOME } from './moto.js';
 import { incidentStoreFrom } from '../../lambdas/remediator/aws/incidents.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import type { Dependencies } from '../../lambdas/remediator/remediate.js';
@@ -141,8 +143,7 @@ export class StormRig {
     const dynamodb = new DynamoDBClient(CLIENT_RETRY);
     serialisePerItem(dynamodb);
     const deps: Dependencies = {
-      sagemaker: world.sagemaker,
-      iam: world.iam,
+      accountAccess: homeAccountAccess(MOTO_HOME, { sagemaker: world.sagemaker, iam: world.iam }),
       sns: world.sns,
       dynamodb,
       config,

@@ -25,7 +25,8 @@ import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import type { Dependencies } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { lambdaContext } from '../helpers/lambda.js';
-import { MOTO_ACCOUNT } from './moto.js';
+import { MOTO_ACCOUNT, MOTO_HOME } from './moto.js';
+import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 
 export const ROLE_NAME = 'SageMakerExecRole';
 export const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/${ROLE_NAME}`;
@@ -126,16 +127,16 @@ export class World {
   /** The real Middy handler with real SDK clients against the server. */
   public handler(
     overrides: Partial<RemediatorConfig> = {},
-    clients: Partial<Pick<Dependencies, 'iam' | 'sns'>> = {},
+    clients: { readonly iam?: IAMClient; readonly sns?: Dependencies['sns'] } = {},
     accountAccess?: Dependencies['accountAccess'],
   ) {
     const logger = new Logger({ serviceName: 'integration', logLevel: 'SILENT' });
     const deps: Dependencies = {
-      sagemaker: this.sagemaker,
-      iam: clients.iam ?? this.iam,
       sns: clients.sns ?? this.sns,
       dynamodb: this.dynamodb,
-      accountAccess,
+      accountAccess:
+        accountAccess ??
+        homeAccountAccess(MOTO_HOME, { sagemaker: this.sagemaker, iam: clients.iam ?? this.iam }),
       config: this.config(overrides),
       logger,
     };

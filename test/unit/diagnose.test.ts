@@ -32,9 +32,9 @@ describe('the sample events', () => {
         Condition: {
           StringLike: {
             's3:prefix': [
-              'training_data/train',
+              'training_data/train/',
               'training_data/train/*',
-              'training_data/validation',
+              'training_data/validation/',
               'training_data/validation/*',
             ],
           },

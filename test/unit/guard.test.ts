@@ -10,8 +10,13 @@ import {
 } from '../../lambdas/core/actions.js';
 import type { GuardConfig } from '../../lambdas/core/guard.js';
 import { decideAutoApply, globMatches, REFUSAL_CODES } from '../../lambdas/core/guard.js';
-import { analyse, diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
-import type { JobContext, PermissionDiagnosis, S3Location } from '../../lambdas/core/types.js';
+import { analyse, diagnose, failedJobFromInput, propose } from '../../lambdas/core/index.js';
+import type {
+  JobContext,
+  PermissionDiagnosis,
+  PolicyCondition,
+  S3Location,
+} from '../../lambdas/core/types.js';
 import { CHANNELS } from '../../lambdas/core/types.js';
 import { readEvent } from '../helpers/fixtures.js';
 
@@ -48,6 +53,13 @@ function decide(
   const job = failedJobFromInput(readEvent(file));
   return decideAutoApply(permission(reason ?? job.failureReason ?? '', job), job, config, { roleTags });
 }
+
+/** A sample event's job with its detail edited. */
+const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
+  const event = structuredClone(readEvent(file));
+  edit(event.detail as Record<string, unknown>);
+  return failedJobFromInput(event);
+};
 
 const codesOf = (decision: { refusals: readonly { code: string }[] }) => decision.refusals.map((r) => r.code);
 const statementsOf = (decision: ReturnType<typeof decide>) => decision.policy?.Statement ?? [];
@@ -301,12 +313,6 @@ describe('issue 8: every IAM write bounded by what the operator declared and wha
 });
 
 describe('red team: hostile job configurations', () => {
-  const jobOf = (file: string, edit: (detail: Record<string, unknown>) => void): JobContext => {
-    const event = structuredClone(readEvent(file));
-    edit(event.detail as Record<string, unknown>);
-    return failedJobFromInput(event);
-  };
-
   it("a * in the job's S3 URI is not declared by a ? of the operator's pattern", () => {
     // Prepare: the operator declares two-letter project folders; the job names `project-**`.
     const job = jobOf('training-s3-input-access-denied.json', (detail) => {
@@ -320,11 +326,11 @@ describe('red team: hostile job configurations', () => {
       ...OPEN,
       resourcePatterns: ['arn:aws:s3:::shared', 'arn:aws:s3:::shared/project-??/*'],
     });
-    // Assess: IAM reads `project-**/*` as every folder starting with project-.
+    // Assess: IAM would read `project-**/*` as every folder starting with project-; it is data, escaped.
     expect(JSON.stringify(decision.policy ?? {})).not.toContain('project-**/*');
     expect(decision.refusals).toContainEqual({
-      code: REFUSAL_CODES.resourceNotDeclared,
-      message: expect.stringContaining('arn:aws:s3:::shared/project-**/*'),
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:s3:::shared/project-${*}${*}/*'),
     });
     expect(globMatches('key/????', 'key/ab**')).toBe(false);
   });
@@ -418,6 +424,166 @@ describe('red team: hostile job configurations', () => {
   });
 });
 
+describe('issue 17: a resource from the job or the text is data, never a pattern', () => {
+  const outputPath = (path: string) => (detail: Record<string, unknown>) => {
+    (detail.OutputDataConfig as { S3OutputPath: string }).S3OutputPath = path;
+  };
+  /** The diagnosis with every grant's condition replaced: what a forged or older record would carry. */
+  const withCondition = (
+    diagnosis: PermissionDiagnosis,
+    action: string,
+    condition: PolicyCondition | undefined,
+  ): PermissionDiagnosis => ({
+    ...diagnosis,
+    findings: diagnosis.findings.map((f) => ({
+      ...f,
+      grants: f.grants.map((g) => (g.actions.includes(action) ? { ...g, condition } : g)),
+    })),
+  });
+  const putDenied = `ClientError: Artifact upload failed: ${DENIED_BY} s3:PutObject because no identity-based policy allows the s3:PutObject action`;
+
+  it('17-2: a policy variable in a job S3 URI is shown escaped and never applied', () => {
+    // Prepare: IAM would expand the variable to `team-b/models`, outside the declared team-a folders.
+    const job = jobOf(
+      'training-s3-output-access-denied.json',
+      outputPath("s3://ml-artifacts/${aws:PrincipalTag/team-a/x,'team-b/models'}"),
+    );
+    const config = { ...OPEN, resourcePatterns: ['arn:aws:s3:::ml-artifacts/*/team-a/*'] };
+    // Act
+    const decision = decideAutoApply(permission(putDenied, job), job, config);
+    const approved = decideAutoApply(permission(putDenied, job), job, config, { humanApproved: true });
+    const proposal = analyse(putDenied, job);
+    // Assess
+    for (const result of [decision, approved]) {
+      expect(result.eligible && result.policy !== undefined).toBe(false);
+      expect(codesOf(result)).toContain(REFUSAL_CODES.resourceNotLiteral);
+    }
+    const shown = JSON.stringify(proposal.kind === 'permission' ? proposal.proposal.policy : {});
+    expect(shown).toContain("arn:aws:s3:::ml-artifacts/${$}{aws:PrincipalTag/team-a/x,'team-b/models'}/*");
+    expect(shown).not.toContain('/${aws:');
+  });
+
+  it('17-2: a CloudTrail key ARN with a policy variable for its account is refused, even after a click', () => {
+    // Prepare: the execution role's own call, with a key ARN whose account IAM would fill in.
+    const event = structuredClone(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
+    const detail = event.detail as { requestParameters: Record<string, unknown>; errorMessage: string };
+    detail.requestParameters.outputDataConfig = {
+      s3OutputPath: 's3://my-output-bucket/model_artifacts',
+      kmsKeyId: 'arn:aws:kms:us-east-1:${aws:ResourceAccount}:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
+    detail.errorMessage = `User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/studio is not authorized to perform: kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    const job = failedJobFromInput(event);
+    const config = { ...OPEN, resourcePatterns: ['arn:aws:kms:us-east-1:*:key/*'] };
+    // Act
+    const approved = decideAutoApply(permission(job.failureReason ?? '', job), job, config, {
+      humanApproved: true,
+    });
+    // Assess
+    expect(approved.policy).toBeUndefined();
+    expect(approved.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:kms:us-east-1:${$}{aws:ResourceAccount}:key/'),
+    });
+  });
+
+  it('17-low-star: a literal * in a job S3 key is never an IAM wildcard', () => {
+    // Prepare: `s3://DEF/*` is the folder named `*`; IAM would read `DEF/*/*` as every folder.
+    const job = jobOf('training-s3-output-access-denied.json', outputPath('s3://my-output-bucket/*'));
+    // Act
+    const decision = decideAutoApply(permission(putDenied, job), job, OPEN);
+    const proposal = analyse(putDenied, job);
+    // Assess
+    expect(decision.policy).toBeUndefined();
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotLiteral,
+      message: expect.stringContaining('arn:aws:s3:::my-output-bucket/${*}/*'),
+    });
+    const shown = JSON.stringify(proposal.kind === 'permission' ? proposal.proposal.policy : {});
+    expect(shown).toContain('arn:aws:s3:::my-output-bucket/${*}/*');
+    expect(shown).not.toContain('my-output-bucket/*/*');
+  });
+
+  it.each([
+    ['an upper-case region', 'arn:aws:kms:US-EAST-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['an upper-case service', 'arn:aws:KMS:us-east-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['no account', 'arn:aws:kms:us-east-1::key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ])('17-low-arn-case: a job key ARN with %s is refused, not spared the account rule', (_what, keyArn) => {
+    // Prepare: the operator declares keys of every region; the key is another account's.
+    const job = jobOf('training-kms-output-denied.json', (detail) => {
+      (detail.OutputDataConfig as { KmsKeyId: string }).KmsKeyId = keyArn;
+    });
+    const reason = `ClientError: ${DENIED_BY} kms:GenerateDataKey because no identity-based policy allows the kms:GenerateDataKey action`;
+    // Act
+    const decision = decideAutoApply(permission(reason, job), job, {
+      ...OPEN,
+      resourcePatterns: ['arn:aws:kms:*'],
+    });
+    // Assess
+    expect(decision.policy).toBeUndefined();
+    expect(decision.refusals).toContainEqual({
+      code: REFUSAL_CODES.resourceNotCanonical,
+      message: expect.stringContaining(keyArn),
+    });
+  });
+
+  it('17-low-prefix: ListBucket lists the input folder with its /, never a sibling folder sharing the name', () => {
+    // Prepare: `team-a` as a bare s3:prefix would also list `team-a-secret/`.
+    const job = jobOf('training-s3-input-access-denied.json', (detail) => {
+      const [first] = detail.InputDataConfig as { DataSource: { S3DataSource: { S3Uri: string } } }[];
+      if (first) first.DataSource.S3DataSource.S3Uri = 's3://my-training-bucket/team-a';
+      detail.InputDataConfig = [first];
+    });
+    const reason = denial('s3:GetObject', 'arn:aws:s3:::my-training-bucket/team-a/part-00000.csv');
+    const diagnosis = permission(reason, job);
+    // Act
+    const decision = decideAutoApply(diagnosis, job, OPEN);
+    const bare = withCondition(diagnosis, 's3:ListBucket', {
+      StringLike: { 's3:prefix': ['team-a', 'team-a/*'] },
+      StringEquals: { 's3:ResourceAccount': [ACCOUNT] },
+    });
+    const forged = decideAutoApply(bare, job, OPEN);
+    // Assess
+    const listing = statementsOf(decision).find((s) => s.Action.includes('s3:ListBucket'));
+    expect(listing?.Condition?.StringLike?.['s3:prefix']).toEqual(['team-a/', 'team-a/*']);
+    expect(decision.eligible).toBe(true);
+    expect(JSON.stringify(forged.policy ?? {})).not.toContain('s3:ListBucket');
+    expect(codesOf(forged)).toContain(REFUSAL_CODES.resourceNotInJob);
+  });
+
+  it("17-low-eni: the actions on existing network interfaces are bound to the job's subnets", () => {
+    // Prepare
+    const job = failedJobFromInput(readEvent('training-vpc-eni-denied.json'));
+    const reason = denial(
+      'ec2:DeleteNetworkInterface',
+      `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-0abc`,
+    );
+    const diagnosis = permission(reason, job);
+    const subnets = job.subnets.map((s) => `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/${s}`);
+    // Act
+    const decision = decideAutoApply(diagnosis, job, OPEN);
+    const unbound = withCondition(diagnosis, 'ec2:DeleteNetworkInterface', undefined);
+    const forged = decideAutoApply(unbound, job, OPEN);
+    // Assess
+    expect(subnets.length).toBeGreaterThan(0);
+    const onInterfaces = statementsOf(decision).filter((s) =>
+      s.Resource.includes(`arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/*`),
+    );
+    const existing = [
+      'ec2:DeleteNetworkInterface',
+      'ec2:CreateNetworkInterfacePermission',
+      'ec2:DeleteNetworkInterfacePermission',
+    ];
+    for (const action of existing) {
+      expect(onInterfaces.filter((s) => s.Action.includes(action)).map((s) => s.Condition)).toEqual([
+        { ArnEquals: { 'ec2:Subnet': subnets } },
+      ]);
+    }
+    expect(decision.eligible).toBe(true);
+    expect(JSON.stringify(forged.policy ?? {})).not.toContain('ec2:DeleteNetworkInterface');
+    expect(codesOf(forged)).toContain(REFUSAL_CODES.conditionMissing);
+  });
+});
+
 describe('property: whatever the job, the patterns and the text, the guard applies only what the configuration implies', () => {
   const BUCKETS = [
     'my-training-bucket',
@@ -426,25 +592,68 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     'shared-data',
   ];
   const S3_CHANNELS = [CHANNELS.inputData, CHANNELS.output, CHANNELS.checkpoint, CHANNELS.modelData];
+  /**
+   * Job data IAM would read as a pattern (`*`, `?`, policy variables), spelled another way (upper
+   * case, another partition, no account) or with paths: each must be refused, and shown only escaped.
+   */
+  const HOSTILE = {
+    prefixes: [
+      '*',
+      'da*ta',
+      'da?ta',
+      '${aws:username}',
+      "team/${aws:PrincipalTag/t,'x'}",
+      'Data/Train',
+      'x/../y',
+    ],
+    keys: [
+      `arn:aws:kms:US-EAST-1:${ACCOUNT}:key/5555`,
+      'arn:aws:kms:us-east-1:${aws:ResourceAccount}:key/6666',
+      `arn:aws:kms:us-east-1:${ACCOUNT}:key/77?7`,
+      `arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/8888`,
+      `arn:aws:kms:us-east-1::key/9999`,
+      'alias/${aws:username}',
+    ],
+    subnets: ['subnet-*', 'subnet-${aws:username}', 'SUBNET-AAA'],
+    securityGroups: ['sg-?11'],
+    images: [
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/team/trainer*:1`,
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/\${aws:username}:1`,
+      `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/Trainer:1`,
+    ],
+    fileSystems: ['fs-*', 'fs-${aws:username}'],
+  };
+  /** Fragments of the hostile data that may appear in a proposal only escaped. */
+  const RAW_FRAGMENTS = ['${aws:', 'da*ta', 'da?ta', '77?7', 'trainer*', 'subnet-*', 'sg-?11', 'fs-*'];
   const KEYS = [
     `arn:aws:kms:us-east-1:${ACCOUNT}:key/1111`,
     `arn:aws:kms:us-east-1:999988887777:key/2222`,
     'alias/ml',
+    ...HOSTILE.keys,
   ];
   const location = fc
     .record({
       channel: fc.constantFrom(...S3_CHANNELS),
       bucket: fc.constantFrom(...BUCKETS),
-      prefix: fc.constantFrom('', 'data', 'data/train', 'out', 'ckpt'),
+      prefix: fc.constantFrom('', 'data', 'data/train', 'out', 'ckpt', ...HOSTILE.prefixes),
     })
     .map((l): S3Location => ({ ...l, uri: `s3://${l.bucket}/${l.prefix}`, isObject: false }));
   const jobs = fc
     .record({
       s3Locations: fc.array(location, { maxLength: 4 }),
       kmsKeys: fc.subarray(KEYS).map((keys) => keys.map((keyId) => ({ use: 'volume' as const, keyId }))),
-      subnets: fc.subarray(['subnet-aaa', 'subnet-bbb']),
-      securityGroups: fc.subarray(['sg-111']),
-      images: fc.subarray([`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`]),
+      subnets: fc.subarray(['subnet-aaa', 'subnet-bbb', ...HOSTILE.subnets], { maxLength: 2 }),
+      securityGroups: fc.subarray(['sg-111', ...HOSTILE.securityGroups]),
+      images: fc.subarray([`${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`, ...HOSTILE.images], {
+        maxLength: 2,
+      }),
+      fileSystems: fc
+        .subarray(HOSTILE.fileSystems)
+        .map((ids) => ids.map((id) => ({ type: 'efs' as const, id }))),
+      roleArn: fc.constantFrom(
+        `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
+        `arn:aws:iam::${ACCOUNT}:role/service-role/SageMakerExecRole`,
+      ),
     })
     .map((parts): JobContext => ({
       ...parts,
@@ -454,9 +663,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       partition: 'aws',
       region: 'us-east-1',
       accountId: ACCOUNT,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
       origin: 'job-state-change',
-      fileSystems: [],
     }));
   const patterns = fc.option(
     fc.subarray([
@@ -466,7 +673,9 @@ describe('property: whatever the job, the patterns and the text, the guard appli
       'arn:aws:s3:::shared-data/data/*',
       'arn:aws:s3:::*',
       'arn:aws:s3:::sagemaker-*',
+      'arn:aws:s3:::my-training-bucket/*/team-a/*',
       `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`,
+      'arn:aws:kms:*',
       `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`,
       '*',
     ]),
@@ -484,6 +693,9 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-evil`,
     `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-aaa`,
     'arn:aws:secretsmanager:*:*:secret:*',
+    'arn:aws:s3:::my-training-bucket/${aws:username}/x.csv',
+    'arn:aws:kms:US-EAST-1:999988887777:key/2222',
+    `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-1`,
     `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
     '*',
   );
@@ -500,6 +712,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     'kms:CreateGrant',
     'ecr:BatchGetImage',
     'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
     'iam:PutRolePolicy',
     'secretsmanager:GetSecretValue',
     's3:*',
@@ -548,6 +761,44 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     .tuple(jobs, patterns)
     .chain(([job, resourcePatterns]) => textsFor(job).map((text) => [job, resourcePatterns, text] as const));
 
+  /**
+   * The oracle's own glob: `*` any run, `?` one character other than a `*` of the text, by walking
+   * both strings (no regular expression, nothing shared with the guard).
+   */
+  function matchesGlob(pattern: string, text: string): boolean {
+    let [p, t, star, resume] = [0, 0, -1, 0];
+    while (t < text.length) {
+      if (p < pattern.length && (pattern[p] === text[t] || (pattern[p] === '?' && text[t] !== '*'))) {
+        p += 1;
+        t += 1;
+      } else if (p < pattern.length && pattern[p] === '*') {
+        star = p;
+        resume = t;
+        p += 1;
+      } else if (star >= 0) {
+        p = star + 1;
+        resume += 1;
+        t = resume;
+      } else return false;
+    }
+    while (pattern[p] === '*') p += 1;
+    return p === pattern.length;
+  }
+
+  /** How IAM spells an ARN: lower case, the job's partition and region, the job's account where there is one. */
+  function isCanonicalForJob(resource: string): boolean {
+    if (resource === '*') return true;
+    const [arn, partition, service = '', region = '', account = ''] = resource.split(':');
+    const lower = (part: string) => part === part.toLowerCase();
+    return (
+      arn === 'arn' &&
+      partition === 'aws' &&
+      lower(service) &&
+      (service === 's3' ? region === '' && account === '' : account === ACCOUNT) &&
+      ['', 'us-east-1'].includes(region)
+    );
+  }
+
   /** The roles the job gives a resource, read straight from the configuration. */
   function rolesIn(job: JobContext, resource: string): ConfigRole[] {
     const roles: ConfigRole[] = [];
@@ -563,8 +814,11 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     if (keys.some((k) => k.use === 'volume')) roles.push(CONFIG_ROLES.volumeKey);
     if (keys.some((k) => k.use === 'output')) roles.push(CONFIG_ROLES.outputKey);
     if (keys.some((k) => k.use === 'input')) roles.push(CONFIG_ROLES.inputKey);
-    if (resource.includes(':repository/') && job.images.length > 0 && resource.endsWith('/trainer'))
-      roles.push(CONFIG_ROLES.imagePull);
+    const repositories = job.images.map(
+      (image) =>
+        `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${image.split('/').slice(1).join('/').split(':')[0]}`,
+    );
+    if (repositories.includes(resource)) roles.push(CONFIG_ROLES.imagePull);
     const network = /:(subnet|security-group|network-interface)\/(.+)$/.exec(resource);
     if (
       network &&
@@ -579,7 +833,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
 
   it('applies only configuration-implied access, on declared resources of the job account, with no text wildcard', () => {
     // The property must not hold vacuously: count the statements it checked.
-    const checked = { statements: 0, s3: 0 };
+    const checked = { statements: 0, s3: 0, escaped: 0 };
     fc.assert(
       fc.property(cases, ([job, resourcePatterns, text]) => {
         const diagnosis = diagnose(text, job);
@@ -592,7 +846,15 @@ describe('property: whatever the job, the patterns and the text, the guard appli
           `arn:aws:s3:::sagemaker-us-east-1-${ACCOUNT}`,
           `arn:aws:s3:::sagemaker-us-east-1-${ACCOUNT}/*`,
         ];
-        if (/^\s*AlgorithmError/.test(text)) expect(decision.eligible).toBe(false);
+        if (text.trimStart().startsWith('AlgorithmError')) expect(decision.eligible).toBe(false);
+        // Hostile job data reaches a proposal only escaped, and never an applied policy.
+        const proposed = JSON.stringify(propose(diagnosis).policy ?? {});
+        for (const fragment of RAW_FRAGMENTS) expect(proposed).not.toContain(fragment);
+        if (proposed.includes('${')) checked.escaped += 1;
+        const conditionValues = (decision.policy?.Statement ?? []).flatMap((s) =>
+          Object.values(s.Condition ?? {}).flatMap((keys) => Object.values(keys).flat()),
+        );
+        for (const value of conditionValues) expect(value).not.toContain('$');
         for (const statement of decision.policy?.Statement ?? []) {
           const isS3 = statement.Action.some((a) => a.startsWith('s3:'));
           if (isS3) expect(statement.Condition?.StringEquals?.['s3:ResourceAccount']).toEqual([ACCOUNT]);
@@ -612,7 +874,7 @@ describe('property: whatever the job, the patterns and the text, the guard appli
                 row?.resourceKind === RESOURCE_KINDS.ecrRepository
               ) {
                 expect(
-                  declared.some((p) => globMatches(p, resource)),
+                  declared.some((p) => matchesGlob(p, resource)),
                   resource,
                 ).toBe(true);
               }
@@ -620,19 +882,23 @@ describe('property: whatever the job, the patterns and the text, the guard appli
                 expect(
                   declared.some(
                     (p) =>
-                      globMatches(p, resource) ||
+                      matchesGlob(p, resource) ||
                       p.startsWith(`${resource}/`) ||
                       p === '*' ||
-                      globMatches(p, `${resource}/x`),
+                      matchesGlob(p, `${resource}/x`),
                   ),
                   resource,
                 ).toBe(true);
               }
-              // In the job's account, and free of any wildcard the text wrote.
-              const account = /^arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(resource)?.[1];
-              if (account) expect(account).toBe(ACCOUNT);
-              expect(resource).not.toMatch(/subnet-evil|secretsmanager|\?|:::\*/);
-              expect(resource.replace(/(\/\*|:log-stream:\*|^\*)$/, '')).not.toContain('*');
+              // Canonical, in the job's account, free of policy variables and of any wildcard the job or the text wrote.
+              expect(isCanonicalForJob(resource), resource).toBe(true);
+              expect(resource).not.toContain('$');
+              expect(resource).not.toContain('?');
+              for (const banned of ['subnet-evil', 'secretsmanager', ':::*'])
+                expect(resource).not.toContain(banned);
+              const templateStar = ['/*', ':log-stream:*'].find((end) => resource.endsWith(end)) ?? '';
+              const data = resource === '*' ? '' : resource.slice(0, resource.length - templateStar.length);
+              expect(data, resource).not.toContain('*');
             }
           }
         }
@@ -641,5 +907,6 @@ describe('property: whatever the job, the patterns and the text, the guard appli
     );
     expect(checked.statements).toBeGreaterThan(20);
     expect(checked.s3).toBeGreaterThan(3);
+    expect(checked.escaped).toBeGreaterThan(20);
   });
 });

@@ -76,9 +76,9 @@ describe('required permissions of a job configuration', () => {
         StringEquals: { 's3:ResourceAccount': ['111122223333'] },
         StringLike: {
           's3:prefix': [
-            'training_data/train',
+            'training_data/train/',
             'training_data/train/*',
-            'training_data/validation',
+            'training_data/validation/',
             'training_data/validation/*',
           ],
         },

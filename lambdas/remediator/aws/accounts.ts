@@ -1,7 +1,10 @@
 /**
- * Clients that act in the failed job's own account and nowhere else: the home clients for the home
- * account's jobs and, in central mode, the role that `MemberAccountForwarder` creates in a member
- * account. Credentials are cached per account until shortly before they expire.
+ * Clients that act in the failed job's own account and region and nowhere else: the home clients for
+ * the home account's jobs in the home region and, in central mode, the role that
+ * `MemberAccountForwarder` creates in a member account, with a SageMaker client in the job's region.
+ * Names (jobs, roles) are looked up through these clients, so a job is never read or changed by a
+ * same-named one of another account or region. Credentials are cached per account until shortly
+ * before they expire.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -14,8 +17,25 @@ import { CLIENT_RETRY } from './retry.js';
 /** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
 
+/** Where a function runs: its account and region. */
+export interface HomeEnvironment {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** Why the home clients cannot act for the job: another account or region. Undefined when they can. */
+function elsewhere(job: JobContext, home: HomeEnvironment, mode: string): string | undefined {
+  if (job.accountId !== home.accountId)
+    return `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${home.accountId || 'unknown'}, and ${mode}`;
+  if (job.region !== home.region)
+    return `the job is in region ${job.region ?? 'unknown'}, not in this function's region ${home.region || 'unknown'}`;
+  return undefined;
+}
+
 export interface MemberAccountOptions {
   readonly homeAccountId: string;
+  /** The central function's region: the home clients act there only. */
+  readonly homeRegion: string;
   /** The role name `MemberAccountForwarder` gives its role in every member account. */
   readonly memberRoleName: string;
   readonly sts: STSClient;
@@ -24,19 +44,15 @@ export interface MemberAccountOptions {
   readonly now?: () => number;
 }
 
-/** Single-account mode: this account's clients for its own jobs, none for another account's. */
+/** Single-account mode: this account's clients for its own jobs in its region, none for any other. */
 export function homeAccountAccess(
-  homeAccountId: string,
+  environment: HomeEnvironment,
   home: MemberAccountOptions['home'],
 ): (job: JobContext) => Promise<AccountAccess> {
-  return (job) =>
-    Promise.resolve(
-      job.accountId === homeAccountId
-        ? home
-        : {
-            unavailable: `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${homeAccountId}, and central mode is off`,
-          },
-    );
+  return (job) => {
+    const unavailable = elsewhere(job, environment, 'central mode is off');
+    return Promise.resolve(unavailable ? { unavailable } : home);
+  };
 }
 
 /** Central mode: the home clients for the home account, the member role for any other account. */
@@ -45,11 +61,16 @@ export function memberAccountAccess(
 ): (job: JobContext) => Promise<AccountAccess> {
   const cache = new Map<string, { access: AccountAccess; expires: number }>();
   const now = options.now ?? Date.now;
+  const homeAccess = homeAccountAccess(
+    { accountId: options.homeAccountId, region: options.homeRegion },
+    options.home,
+  );
   return async (job) => {
-    const account = job.accountId;
-    if (!account) return { unavailable: 'the job names no account' };
-    if (account === options.homeAccountId) return options.home;
-    const cached = cache.get(account);
+    const { accountId: account, region } = job;
+    if (!account || !region) return { unavailable: 'the job names no account or no region' };
+    if (account === options.homeAccountId) return homeAccess(job);
+    const key = `${account}/${region}`;
+    const cached = cache.get(key);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.access;
     const roleArn = `arn:${job.partition}:iam::${account}:role/${options.memberRoleName}`;
     try {
@@ -69,10 +90,10 @@ export function memberAccountAccess(
         expiration: Credentials.Expiration,
       };
       const access = {
-        sagemaker: new SageMakerClient({ ...CLIENT_RETRY, credentials }),
+        sagemaker: new SageMakerClient({ ...CLIENT_RETRY, region, credentials }),
         iam: new IAMClient({ ...CLIENT_RETRY, credentials }),
       };
-      cache.set(account, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
+      cache.set(key, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
       return access;
     } catch (error) {
       return { unavailable: `cannot assume ${roleArn}: ${(error as Error).message.slice(0, 200)}` };
