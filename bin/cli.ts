@@ -1,42 +1,30 @@
 /**
  * `sagemaker-iam-remediator diagnose`, offline: diagnoses a failure text, a job state change event,
- * or a JSONL batch (`npm run diagnose -- ...` runs the same from source).
- *
- *   diagnose --reason "TEXT" [--format text|json|slack]
- *   diagnose --event FILE.json|- [--format ...]
- *   diagnose --jsonl FILE|-        one JSON line out per line in
+ * or a JSONL batch (`npm run diagnose -- ...` runs the same from source). Its flags and help are its
+ * row in bin/commands.ts.
  *
  * Exit codes: 0 done; 1 a batch finished with skipped lines; 2 unusable input (one line on stderr).
  */
-import type { ParseArgsConfig } from 'node:util';
-import { parseArgs } from 'node:util';
-import type { JobContext, OutputFormat } from '../lambdas/core/index.js';
+import type { JobContext } from '../lambdas/core/index.js';
 import {
   actionsOf,
   analyse,
   failedJobFromInput,
   fixLocationOf,
   InvalidInputError,
-  OUTPUT_FORMATS,
   render,
   renderJson,
 } from '../lambdas/core/index.js';
-import { expiresAtOf, GRANT_DEFAULTS } from '../lambdas/core/grants.js';
-import { decideAutoApply } from '../lambdas/core/guard.js';
+import { checkedTtlDays, expiresAtOf } from '../lambdas/core/grants.js';
 import { UsageError } from '../lambdas/core/errors.js';
+import { decideAutoApply } from '../lambdas/core/guard.js';
+import type { DiagnoseFlags } from './commands.js';
+import { MAX_REASON_LENGTH } from './commands.js';
 import { readBounded, STDIN } from './io.js';
 
-/** Longer than any FailureReason (1,024) or CloudTrail message; anything bigger is not a failure text. */
-const MAX_REASON_LENGTH = 16_384;
 /** Event files and JSONL lines larger than this are refused before parsing. */
 const MAX_EVENT_BYTES = 1 << 20;
 const MAX_BATCH_BYTES = 256 << 20;
-
-const USAGE =
-  'usage: diagnose (--reason TEXT | --event FILE|- | --jsonl FILE|-) [--format text|json|slack]\n' +
-  '       [--auto-remediate --allowed-accounts ACCT[,ACCT] [--role-patterns GLOB[,GLOB]]\n' +
-  '        [--resource-patterns ARN-GLOB[,ARN-GLOB]]]  (json: adds autoApply)\n' +
-  '       [--grant-ttl-days N]  (days the proposed statements stay valid; 0 no expiry; default 30)';
 
 function checkedReason(reason: string): string {
   if (reason.length > MAX_REASON_LENGTH) {
@@ -47,11 +35,11 @@ function checkedReason(reason: string): string {
   return reason;
 }
 
-function parseJson(text: string, what: string): unknown {
+function parseJson(text: string, what: string, hint = ''): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new InvalidInputError(`${what} is not valid JSON (${(error as Error).message})${hint}`);
   }
 }
 
@@ -119,56 +107,41 @@ function runBatch(path: string): number {
   return skipped > 0 ? 1 : 0;
 }
 
-/** The flags of `diagnose`: one row each. */
-const OPTIONS = {
-  reason: { type: 'string' },
-  event: { type: 'string' },
-  jsonl: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  'auto-remediate': { type: 'boolean', default: false },
-  'allowed-accounts': { type: 'string', default: '' },
-  'role-patterns': { type: 'string', default: '' },
-  'resource-patterns': { type: 'string' },
-  'grant-ttl-days': { type: 'string', default: String(GRANT_DEFAULTS.ttlDays) },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const format = values.format as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format))
-    throw new UsageError(`unknown --format ${values.format}; use ${OUTPUT_FORMATS.join('|')}`);
-  if (values.jsonl) return runBatch(values.jsonl);
+/** `diagnose`, given its flags (parsed and checked by bin/flags.ts). */
+export async function run(values: DiagnoseFlags): Promise<number> {
+  if (values.jsonl !== undefined) return runBatch(values.jsonl);
   let input: { reason: string; job?: JobContext };
-  if (values.event) {
+  if (values.event !== undefined) {
     const source = values.event === STDIN ? 'standard input' : values.event;
-    input = fromEvent(parseJson(readBounded(values.event, MAX_EVENT_BYTES), source), values.reason);
-  } else if (values.reason !== undefined) {
-    if (!values.reason.trim())
-      throw new UsageError("--reason is empty: pass the job's FailureReason text, or --event FILE");
-    input = { reason: checkedReason(values.reason) };
+    input = fromEvent(
+      parseJson(
+        readBounded(values.event, MAX_EVENT_BYTES),
+        source,
+        '; --event takes a job state change event or a Describe*Job output, --reason - a failure text',
+      ),
+    );
   } else {
-    throw new UsageError(USAGE);
+    const reason = values.reason ?? '';
+    if (!reason.trim())
+      throw new InvalidInputError("--reason is empty: pass the job's FailureReason text, or --event FILE");
+    input = { reason: checkedReason(reason) };
   }
-  const ttlDays = Number(values['grant-ttl-days']);
-  if (!Number.isInteger(ttlDays) || ttlDays < 0 || ttlDays > 3650)
-    throw new UsageError('--grant-ttl-days takes a whole number of days from 0 (no expiry) to 3650');
-  const outcome = analyse(input.reason, input.job, { expiresAt: expiresAtOf(new Date(), ttlDays) });
-  if (format !== 'json' || outcome.kind !== 'permission') {
-    process.stdout.write(`${render(outcome, format)}\n`);
+  const outcome = analyse(input.reason, input.job, {
+    expiresAt: expiresAtOf(new Date(), ttlDaysOf(values['grant-ttl-days'])),
+  });
+  if (values.format !== 'json' || outcome.kind !== 'permission') {
+    process.stdout.write(`${render(outcome, values.format)}\n`);
     return 0;
   }
   // The guard the Lambda uses, offline: what auto-remediation would attach, and why not.
   const decision = decideAutoApply(outcome.diagnosis, input.job, {
     autoRemediate: values['auto-remediate'],
     allowedAccounts: commaList(values['allowed-accounts']),
-    roleNamePatterns: commaList(values['role-patterns']),
+    roleNamePatterns: commaList(values['role-name-patterns']),
     resourcePatterns:
-      values['resource-patterns'] === undefined ? undefined : commaList(values['resource-patterns']),
+      values['auto-remediate-resources'] === undefined
+        ? undefined
+        : commaList(values['auto-remediate-resources']),
   });
   const autoApply = {
     eligible: decision.eligible,
@@ -179,28 +152,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** `--grant-ttl-days`: digits only, so an empty value never reads as 0 (no expiry, which must be explicit). */
+function ttlDaysOf(value: string): number {
+  const usage = '--grant-ttl-days takes a whole number of days from 0 (no expiry) to 3650';
+  if (!/^\d{1,4}$/.test(value)) throw new UsageError(usage);
+  try {
+    return checkedTtlDays(Number(value));
+  } catch {
+    throw new UsageError(usage);
+  }
+}
+
 const commaList = (value: string): string[] =>
   value
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-
-/** Runs `diagnose` and returns its exit code; errors become one line on stderr. */
-export const run = (argv: readonly string[]): Promise<number> => exitCodeOf('diagnose', () => main(argv));
-
-/**
- * Runs a command's body: a usage or input error is one line on stderr and exit 2, anything else
- * (a bug) one line and exit 70.
- */
-export async function exitCodeOf(command: string, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
-    const isUsage =
-      error instanceof InvalidInputError ||
-      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`${command}: ${(error as Error).message}\n`);
-    return isUsage ? 2 : 70;
-  }
-}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-/** Entry point of `npm run diagnose` (from source, for development); see bin/cli.ts. */
-import { run } from './cli.js';
+/** Entry point of `npm run diagnose` (from source, for development): `sagemaker-iam-remediator diagnose`. */
+import { dispatch } from './commands.js';
 import { endQuietlyOnClosedPipe } from './io.js';
 
 endQuietlyOnClosedPipe();
-process.exitCode = await run(process.argv.slice(2));
+process.exitCode = await dispatch(['diagnose', ...process.argv.slice(2)]);

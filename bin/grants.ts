@@ -1,26 +1,14 @@
 /**
  * `sagemaker-iam-remediator grants`: what the service has granted on the account's roles, read from
- * IAM (a policy edited or removed by hand shows as such), and `grants revoke` to take one back.
- * Credentials and region come from the standard AWS chain.
- *
- *   grants [--role-patterns GLOB[,GLOB]] [--format text|json]
- *   grants revoke --role-name R --policy-name P    (only sagemaker-iam-remediator-* policies)
- *
- * Exit codes: 0 done; 1 a revoke was refused (nothing changed); 2 usage.
+ * IAM (a policy edited or removed by hand shows as such), and `grants revoke` to take one back. Their
+ * flags and help are their rows in bin/commands.ts. Credentials come from the standard AWS chain.
  */
-import type { ParseArgsConfig } from 'node:util';
-import { parseArgs } from 'node:util';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { ApplyError, UsageError } from '../lambdas/core/errors.js';
+import { ApplyError } from '../lambdas/core/errors.js';
 import { listGrants, revokeGrant } from '../lambdas/remediator/aws/grants.js';
-import { exitCodeOf } from './cli.js';
+import type { GrantsFlags, GrantsRevokeFlags } from './commands.js';
 
-export const GRANTS_FORMATS = ['text', 'json'] as const;
-export type GrantsFormat = (typeof GRANTS_FORMATS)[number];
-
-const USAGE =
-  'usage: grants [--role-patterns GLOB[,GLOB]] [--format text|json]\n' +
-  '       grants revoke --role-name ROLE --policy-name sagemaker-iam-remediator-...';
+export type GrantsFormat = GrantsFlags['format'];
 
 /** Prints the service's policies: one block per policy, or `{grants:[...]}` with `--format json`. */
 export async function printGrants(
@@ -57,7 +45,7 @@ export async function printGrants(
 }
 
 /** Deletes one of the service's policies; any other name is refused (exit 1) and nothing changes. */
-export async function revoke(
+export async function revokeOne(
   client: IAMClient,
   target: { readonly roleName: string; readonly policyName: string },
   write: { readonly out: (text: string) => void; readonly err: (text: string) => void },
@@ -73,51 +61,26 @@ export async function revoke(
   return 0;
 }
 
-const OPTIONS = {
-  'role-patterns': { type: 'string', default: '' },
-  'role-name': { type: 'string' },
-  'policy-name': { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-async function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+const iamClientOf = (region: string | undefined): IAMClient => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new IAMClient({ region: values.region, maxAttempts: 6 });
-  const [action, ...extra] = positionals;
-  if (extra.length > 0 || (action !== undefined && action !== 'revoke')) throw new UsageError(USAGE);
-  if (action === 'revoke') {
-    if (!values['role-name'] || !values['policy-name'])
-      throw new UsageError('grants revoke needs --role-name and --policy-name');
-    return revoke(
-      client,
-      { roleName: values['role-name'], policyName: values['policy-name'] },
-      { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
-    );
-  }
-  const format = values.format as GrantsFormat;
-  if (!GRANTS_FORMATS.includes(format))
-    throw new UsageError(`unknown --format ${values.format}; use ${GRANTS_FORMATS.join('|')}`);
-  return printGrants(client, {
-    rolePatterns: values['role-patterns']
+  return new IAMClient({ region, maxAttempts: 6 });
+};
+
+/** `grants`, given its flags (parsed and checked by bin/flags.ts). */
+export const run = (values: GrantsFlags): Promise<number> =>
+  printGrants(iamClientOf(values.region), {
+    rolePatterns: values['role-name-patterns']
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-    format,
+    format: values.format,
     write: (text) => process.stdout.write(text),
   });
-}
 
-/** Runs `grants` and returns its exit code; errors become one line on stderr. */
-export const run = (argv: readonly string[]): Promise<number> => exitCodeOf('grants', () => main(argv));
+/** `grants revoke`, given its flags: exit 1 when refused. */
+export const revoke = (values: GrantsRevokeFlags): Promise<number> =>
+  revokeOne(
+    iamClientOf(values.region),
+    { roleName: values['role-name'], policyName: values['policy-name'] },
+    { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+  );

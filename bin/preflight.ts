@@ -1,25 +1,24 @@
-#!/usr/bin/env node
 /**
  * `preflight`: what a SageMaker job's execution role needs, from the job's configuration, and whether
  * the role has it, before the job is submitted.
  *
- *   npm run preflight -- --job FILE [--role ARN] [--region R] [--format text|json] [--no-simulate]
+ *   npm run preflight -- --job FILE|- [--role ARN] [--region R] [--format text|json] [--no-simulate]
  *
- * FILE is a CreateTrainingJob (or Processing, Transform, HyperParameterTuning) request as
+ * Its flags and help are its row in bin/commands.ts. FILE (or standard input for `-`) is a CreateTrainingJob (or Processing, Transform, HyperParameterTuning) request as
  * `aws sagemaker create-training-job --cli-input-json` takes it, a CreateModel request (alone or as
- * `{"CreateModel": ..., "CreateEndpointConfig": ...}`), a Describe*Job output, or the CloudTrail event
- * of a successful Create call. `--no-simulate` is offline: it prints the
+ * `{"CreateModel": ..., "CreateEndpointConfig": ...}`), a Describe*Job output or the job state change
+ * event that carries one, or the CloudTrail record (or its EventBridge event) of a successful Create
+ * call. `--no-simulate` is offline: it prints the
  * required permissions only. Otherwise the role is checked with SimulatePrincipalPolicy and GetRole
  * (credentials and region from the standard AWS chain).
  *
  * Exit codes: 0 the job will pass (or, offline, the list was printed); 1 it will fail; 2 unusable
  * input; 3 the role could not be checked.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { InvalidInputError, UsageError } from '../lambdas/core/errors.js';
+import { InvalidInputError } from '../lambdas/core/errors.js';
 import type { PreflightReport } from '../lambdas/core/preflight.js';
+import type { PreflightFlags } from './commands.js';
+import { readBounded, STDIN } from './io.js';
 import {
   jobToCheck,
   offlineUnchecked,
@@ -29,13 +28,8 @@ import {
   requiredPermissions,
 } from '../lambdas/core/preflight.js';
 
-const USAGE =
-  'usage: preflight --job FILE [--role ARN] [--region R] [--format text|json] [--no-simulate]\n' +
-  '       exit 0 will pass (or --no-simulate printed the list), 1 will fail, 2 bad input, 3 not checkable';
-
 /** Job configurations are a few kilobytes; anything bigger is not one. */
 const MAX_JOB_BYTES = 1 << 20;
-const FORMATS = ['text', 'json'] as const;
 
 const EXIT_CODES: Readonly<Record<PreflightReport['prediction'], number>> = {
   [PREDICTIONS.willPass]: 0,
@@ -44,22 +38,12 @@ const EXIT_CODES: Readonly<Record<PreflightReport['prediction'], number>> = {
 };
 
 function readJob(path: string): unknown {
-  let text: string;
-  try {
-    const size = statSync(path).size;
-    if (size > MAX_JOB_BYTES)
-      throw new InvalidInputError(`${path} is ${size} bytes; the limit is ${MAX_JOB_BYTES}`);
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw error;
-    throw new InvalidInputError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const text = readBounded(path, MAX_JOB_BYTES);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${path} is not valid JSON: ${(error as Error).message}`);
+    const source = path === STDIN ? 'standard input' : path;
+    throw new InvalidInputError(`${source} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -71,27 +55,9 @@ const requiredText = (required: ReturnType<typeof requiredPermissions>): string 
     )
     .join('\n');
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      job: { type: 'string' },
-      role: { type: 'string' },
-      region: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      'no-simulate': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const format = values.format as (typeof FORMATS)[number];
-  if (!FORMATS.includes(format))
-    throw new UsageError(`unknown --format ${values.format}; use ${FORMATS.join('|')}`);
-  if (!values.job) throw new UsageError(USAGE);
+/** `preflight`, given its flags (parsed and checked by bin/flags.ts). */
+export async function run(values: PreflightFlags): Promise<number> {
+  const format = values.format;
   const job = jobToCheck(readJob(values.job), { roleArn: values.role, region: values.region });
   if (values['no-simulate']) {
     const required = requiredPermissions(job);
@@ -127,24 +93,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${renderPreflightText(report)}\n`);
   }
   return EXIT_CODES[report.prediction];
-}
-
-/** Runs the command and returns its exit code; errors become one line on stderr. */
-export async function run(argv: readonly string[]): Promise<number> {
-  try {
-    return await main(argv);
-  } catch (error) {
-    // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
-    const isUsage =
-      error instanceof InvalidInputError ||
-      (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`preflight: ${(error as Error).message}\n`);
-    return isUsage ? 2 : 70;
-  }
-}
-
-/** Run directly (`npm run preflight`), not when a command with subcommands imports it. */
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
-  process.exitCode = await run(process.argv.slice(2));
 }

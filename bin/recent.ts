@@ -5,8 +5,6 @@
  * `--summary` the counts by job type, outcome and fix location. Credentials and region come from
  * the standard AWS chain.
  */
-import type { ParseArgsConfig } from 'node:util';
-import { parseArgs } from 'node:util';
 import {
   DescribeTrainingJobCommand,
   paginateListTrainingJobs,
@@ -23,7 +21,7 @@ import {
   renderJson,
 } from '../lambdas/core/index.js';
 import { isEscalation } from '../lambdas/core/actions.js';
-import { exitCodeOf } from './cli.js';
+import type { RecentFlags } from './commands.js';
 
 export interface RecentOptions {
   /** How far back to look. */
@@ -43,8 +41,7 @@ export interface RecentOptions {
 const DESCRIBE_CONCURRENCY = 4;
 
 /** The formats `recent` prints. */
-export const RECENT_FORMATS = ['text', 'json'] as const;
-export type RecentFormat = (typeof RECENT_FORMATS)[number];
+export type RecentFormat = RecentFlags['format'];
 
 /** The width a terminal table must fit. */
 export const TABLE_WIDTH = 100;
@@ -254,26 +251,8 @@ export function terminalProgress(stream: NodeJS.WriteStream): RecentOptions['pro
   };
 }
 
-/** The flags of `recent`: one row each. */
-const OPTIONS = {
-  days: { type: 'string', default: '7' },
-  region: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  summary: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-const USAGE = 'usage: recent [--days N] [--region R] [--summary] [--format text|json]';
-
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const format = values.format as RecentFormat;
-  if (!RECENT_FORMATS.includes(format))
-    throw new UsageError(`unknown --format ${values.format}; use ${RECENT_FORMATS.join('|')}`);
+/** `recent`, given its flags (parsed and checked by bin/flags.ts). */
+export async function run(values: RecentFlags): Promise<number> {
   const days = Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 365)
     throw new UsageError('--days takes a whole number from 1 to 365');
@@ -281,12 +260,9 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return diagnoseRecent(new SageMakerClient({ region: values.region, maxAttempts: 6 }), {
     days,
-    format,
+    format: values.format,
     summary: values.summary,
     write: (text) => process.stdout.write(text),
     progress: terminalProgress(process.stderr),
   });
 }
-
-/** Runs `recent` and returns its exit code; errors become one line on stderr. */
-export const run = (argv: readonly string[]): Promise<number> => exitCodeOf('recent', () => main(argv));

@@ -9,10 +9,9 @@
  * Ambiguous lines (the text alone cannot tell; `isPermission` may be null) are not classified; any action proposed for them must
  * be in `acceptableActions`.
  */
-import type { ParseArgsConfig } from 'node:util';
-import { parseArgs } from 'node:util';
-import { InvalidInputError, UsageError } from '../lambdas/core/errors.js';
-import { batchLine, exitCodeOf } from './cli.js';
+import { InvalidInputError } from '../lambdas/core/errors.js';
+import { batchLine } from './cli.js';
+import type { ScoreFlags } from './commands.js';
 import { readBounded } from './io.js';
 
 export interface CorpusItem {
@@ -141,25 +140,10 @@ export function readCorpus(text: string): CorpusItem[] {
   });
 }
 
-const OPTIONS = {
-  corpus: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  'show-misses': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-const USAGE = 'usage: score --corpus FILE|- [--show-misses] [--format text|json]';
 const MAX_CORPUS_BYTES = 256 << 20;
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!['text', 'json'].includes(values.format))
-    throw new UsageError(`unknown --format ${values.format}; use text|json`);
-  if (!values.corpus) throw new UsageError(USAGE);
+/** `score`, given its flags (parsed and checked by bin/flags.ts). */
+export async function run(values: ScoreFlags): Promise<number> {
   const items = readCorpus(readBounded(values.corpus, MAX_CORPUS_BYTES));
   const score = scoreOf(items, (item) => {
     const line = JSON.stringify({ id: item.id, failureReason: item.failureReason, event: item.event });
@@ -183,6 +167,3 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
-
-/** Runs `score` and returns its exit code; errors become one line on stderr. */
-export const run = (argv: readonly string[]): Promise<number> => exitCodeOf('score', () => main(argv));

@@ -5,7 +5,7 @@
  */
 import type { Node } from 'constructs';
 import type { MemberAccountForwarderProps } from './member-account-forwarder.js';
-import { validateForwarderProps } from './member-account-forwarder.js';
+import { isRegionName, validateForwarderProps } from './member-account-forwarder.js';
 import type { RemediatorStackProps } from './remediator-stack.js';
 import type { JobType, SageMakerPermissionRemediatorProps } from './sagemaker-permission-remediator.js';
 import { validateProps } from './sagemaker-permission-remediator.js';
@@ -35,6 +35,7 @@ export const CONTEXT_KEYS = {
   memberOf: 'string',
   memberRoleName: 'string',
   memberRoleRegion: 'string',
+  centralRegion: 'string',
   incidentWindowMinutes: 'number',
   maxConcurrency: 'number',
   preflight: 'boolean',
@@ -139,6 +140,7 @@ export function appShapeFromContext(node: Node): AppShape {
       roleNamePatterns: values.roleNamePatterns,
       memberRoleName: values.memberRoleName,
       memberRoleRegion: values.memberRoleRegion,
+      centralRegion: values.centralRegion,
     };
     problems.push(...validateForwarderProps(forwarder));
     if (problems.length > 0) throw new ContextError(problems);
@@ -147,6 +149,10 @@ export function appShapeFromContext(node: Node): AppShape {
   const slackGiven = [values.slackWorkspaceId, values.slackChannelId].filter(Boolean).length;
   if (slackGiven === 1)
     problems.push('slackWorkspaceId and slackChannelId go together: give both or neither');
+  if (slackGiven === 2 && (values.allowedAccounts ?? []).length === 0)
+    problems.push(
+      'Slack approvals (slackWorkspaceId, slackChannelId) need allowedAccounts: the approver acts only in allowed accounts, so no click could succeed',
+    );
   const remediator: SageMakerPermissionRemediatorProps = {
     notifyEmails: values.notifyEmails,
     autoRemediate: values.autoRemediate,
@@ -169,11 +175,19 @@ export function appShapeFromContext(node: Node): AppShape {
   };
   if (values.stopOnPreflightFailure && !values.preflight)
     problems.push('stopOnPreflightFailure needs preflight=true');
+  if (values.centralRegion && !values.organizationId)
+    problems.push(
+      'centralRegion is for organization mode: give organizationId (central) or memberOf (member)',
+    );
+  if (values.centralRegion && !isRegionName(values.centralRegion))
+    problems.push('centralRegion must be a region name such as us-east-1');
   problems.push(...validateProps(remediator));
   if (problems.length > 0) throw new ContextError(problems);
   const slack =
     values.slackWorkspaceId && values.slackChannelId
       ? { workspaceId: values.slackWorkspaceId, channelId: values.slackChannelId }
       : undefined;
-  return { kind: 'remediator', props: { remediator, slack } };
+  // The one central stack lives in the home region, whatever the CLI's default region.
+  const env = values.centralRegion ? { region: values.centralRegion } : undefined;
+  return { kind: 'remediator', props: { remediator, slack, env } };
 }

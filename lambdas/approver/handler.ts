@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseArn } from '../core/job-context.js';
 import { homeAccountAccess, memberAccountAccess } from '../remediator/aws/accounts.js';
-import { CLIENT_RETRY } from '../remediator/aws/retry.js';
+import { CHAT_CLIENT } from '../remediator/aws/retry.js';
 import { configFromEnv } from '../remediator/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../remediator/metric-names.js';
 import { countApprovals } from '../remediator/metrics.js';
@@ -30,8 +30,9 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 const { proposalsTableName: table, central, ...config } = configFromEnv();
 if (!table) throw new Error('PROPOSALS_TABLE_NAME must be set');
 const proposalsTableName: string = table;
-const home = { sagemaker: new SageMakerClient(CLIENT_RETRY), iam: new IAMClient(CLIENT_RETRY) };
-const clients = { sns: new SNSClient(CLIENT_RETRY), dynamodb: new DynamoDBClient(CLIENT_RETRY) };
+// Bounded calls: the chat command that invokes the approver waits about 15 seconds.
+const home = { sagemaker: new SageMakerClient(CHAT_CLIENT), iam: new IAMClient(CHAT_CLIENT) };
+const clients = { sns: new SNSClient(CHAT_CLIENT), dynamodb: new DynamoDBClient(CHAT_CLIENT) };
 
 let deps: ApprovalDependencies | undefined;
 
@@ -48,8 +49,9 @@ function dependencies(context: Context): ApprovalDependencies {
       ? memberAccountAccess({
           ...central,
           homeRegion: environment.region,
-          sts: new STSClient(CLIENT_RETRY),
+          sts: new STSClient(CHAT_CLIENT),
           home,
+          clientConfig: CHAT_CLIENT,
         })
       : homeAccountAccess(environment, home),
     config: { ...config, proposalsTableName },

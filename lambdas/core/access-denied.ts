@@ -10,10 +10,10 @@
  * they called. Any action named is checked against the published IAM action list; anything else is
  * not an action. The reader works on the normal form of the text (see normalise.ts).
  */
-import { canonicalAction, uniqueActionForOperation } from './iam-actions.js';
+import { actionForOperation, canonicalAction } from './iam-actions.js';
 import type { NormalText } from './normalise.js';
 import { normalise } from './normalise.js';
-import type { DeniedRequest, FixLocation } from './types.js';
+import type { DenialEvidence, DeniedRequest, FixLocation } from './types.js';
 import { FIX_LOCATIONS } from './types.js';
 
 /** The `<type>` words of the documented reason clauses, and where each fix lives. */
@@ -26,23 +26,6 @@ const POLICY_TYPE_LOCATIONS: readonly [RegExp, FixLocation][] = [
   [/^resource control/i, FIX_LOCATIONS.resourceControlPolicy],
   [/^VPC endpoint/i, FIX_LOCATIONS.vpcEndpointPolicy],
 ];
-
-/**
- * API operations that SDK error wrappers name, and the IAM action each one needs, where the operation
- * and the action differ in name or the name alone does not tell the service. Other operations map to
- * the action of the same name when exactly one vetted service has it.
- */
-export const OPERATION_ACTIONS: Readonly<Record<string, string>> = {
-  HeadObject: 's3:GetObject',
-  ListObjects: 's3:ListBucket',
-  ListObjectsV2: 's3:ListBucket',
-  HeadBucket: 's3:ListBucket',
-  CreateMultipartUpload: 's3:PutObject',
-  UploadPart: 's3:PutObject',
-  CompleteMultipartUpload: 's3:PutObject',
-  // ecr-public has an action of the same name; SageMaker pulls from private ECR.
-  GetAuthorizationToken: 'ecr:GetAuthorizationToken',
-};
 
 /**
  * Assuming a role, in any of its calls, is decided by the role's trust policy: when the message does
@@ -61,25 +44,31 @@ const TRUST_ACTIONS: ReadonlySet<string> = new Set([
  * so are the colons and the `is` (`Not authorized to perform sts:AssumeRole`); services also write
  * `is not permitted to`, `is not allowed to` and `is unable to perform`.
  */
-const NOT_AUTHORIZED =
+export const NOT_AUTHORIZED =
   /(?:User:? ['"]?([^\s'"]+)['"]? )?(?:is )?(?:not authorized|not permitted|not allowed|unable) to perform:? ['"]?([a-z0-9-]+:[a-z0-9*]+)['"]?(?: on resource:? ("[^"]*"|\S+))?( because no [a-z -]+? (?:policy )?allows the \S+ action| with an explicit deny(?: in (?:a|an) ([a-z -]+?(?:policy|boundary))(?:: (arn:\S+))?)?)?/gi;
 
 /** `An error occurred (AccessDenied) when calling the GetObject operation: ...` (botocore). */
-const SDK_OPERATION_DENIED =
+export const SDK_OPERATION_DENIED =
   /An error occurred \((?:AccessDenied|AccessDeniedException|403|Forbidden|UnauthorizedOperation|AuthorizationError|UnauthorizedAccess)\) when calling the (\w+) operation/gi;
 
 /**
  * A sentence that says a principal lacks a permission, or tells the reader to check one: the cue that
  * makes an action named in it evidence.
  */
-const LACKS_PERMISSION =
-  /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
+export const LACKS_PERMISSION =
+  /\b(?:not authorized|not permitted|not allowed|unable to|(?:does|do|did) ?n[o']t have|lacks?|missing|insufficient|(?:could not|couldn't|failed to) validate|(?:check|verify|ensure|make sure)(?: if| that| whether)?\b)/i;
 
 /** An AWS error code or message of denial anywhere in the text: an action named near it is evidence too. */
-const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
+export const DENIAL_CODE = /\bAccess ?Denied|\bnot authorized\b|\bUnauthorizedOperation\b/i;
 
-/** An action name: `service:Action`, or an operation name (two or more capitalised words). */
-const NAME = String.raw`(?:[a-z0-9-]{2,30}:[A-Za-z0-9]{3,80}|[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+)`;
+/**
+ * An action name: `service:Action`, or an operation name (two or more capitalised words). Each is
+ * read in one pass from where its run starts, so a reading costs the length of the run: the
+ * operation is one flat run (a capitalised word, then a capital and any letters), where a repeated
+ * group of words tried every split of a run of capitals, doubling the time with each one; and a
+ * service starts only where a run of service characters does, not at each `-` inside one.
+ */
+const NAME = String.raw`(?:(?<![a-z0-9-])[a-z0-9-]{2,}:[A-Za-z0-9]{3,}|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*)`;
 
 /** A word in lower case, capitalised or in capitals: the rest of the pattern is case-sensitive. */
 const anyCase = (words: string): string =>
@@ -90,7 +79,7 @@ const anyCase = (words: string): string =>
  * `permission(s) to perform X`, `call X`, `perform X`. Quotes around X are optional. Case-sensitive,
  * so that an operation name is told from an ordinary capitalised word.
  */
-const NAMED_PERMISSION = new RegExp(
+export const NAMED_PERMISSION = new RegExp(
   [
     String.raw`\b(${NAME})['"]? (?:${anyCase('permissions?')}|${anyCase('action')}|API)\b`,
     String.raw`\b${anyCase('permissions?')} (?:for|to (?:perform|call|use|invoke)) (?:the )?['"]?(${NAME})\b`,
@@ -100,7 +89,7 @@ const NAMED_PERMISSION = new RegExp(
 );
 
 /** Sentences end at `. `, `! `, `? ` or `; `: ARNs and URLs have no space after their dots. */
-const SENTENCE_END = /[.!?;] /g;
+export const SENTENCE_END = /[.!?;] /g;
 
 /** The sentence around a position: from the end of the previous one to the end of its own. */
 function sentenceAround(text: string, at: number): { start: number; end: number } {
@@ -138,7 +127,7 @@ const implicitDenyLocation = (action: string | undefined): FixLocation =>
  * kind and a name instead (`on resource: role basic-role`): that is no resource to scope a grant to.
  */
 const trimResource = (resource: string | undefined): string | undefined => {
-  const value = resource?.replace(/^"|"$/g, '').replace(/[.,;)']+$/, '');
+  const value = resource?.replace(/^"|"$/g, '').replace(/(?<![.,;)'])[.,;)']+$/, '');
   return value && (ARN.test(value) || value === '*') ? value : undefined;
 };
 
@@ -147,11 +136,14 @@ function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
   return [...message.text.matchAll(NOT_AUTHORIZED)].map((match) => {
     const [matched, principal, named = '', resource, reason, denyType, policyArn] = match;
     const action = canonicalAction(named) ?? named;
+    const statedLocation = reason ? locationOfReason(reason.trim(), denyType) : undefined;
     return {
+      evidence: 'statement',
       principalArn: principal && ARN.test(principal) ? principal : undefined,
       action,
       resource: trimResource(resource),
-      fixLocation: reason ? locationOfReason(reason.trim(), denyType) : implicitDenyLocation(action),
+      fixLocation: statedLocation ?? implicitDenyLocation(action),
+      fixLocationStated: statedLocation !== undefined && statedLocation !== FIX_LOCATIONS.unknown,
       explicitDeny: /explicit deny/i.test(reason ?? ''),
       policyArn,
       matchedText: message.quote(match.index, match.index + matched.length),
@@ -159,22 +151,19 @@ function notAuthorizedRequests(message: NormalText): DeniedRequest[] {
   });
 }
 
-/** The action an SDK operation name needs: the table above, else the one vetted service that has it. */
-const actionOfOperation = (operation: string): string | undefined =>
-  Object.hasOwn(OPERATION_ACTIONS, operation)
-    ? OPERATION_ACTIONS[operation]
-    : uniqueActionForOperation(operation);
-
 /** A `service:Action` or an operation name, as the published action it is; else undefined. */
 const actionOfName = (name: string): string | undefined =>
-  name.includes(':') ? canonicalAction(name) : actionOfOperation(name);
+  name.includes(':') ? canonicalAction(name) : actionForOperation(name);
 
 const implicitRequest = (
+  evidence: DenialEvidence,
   action: string,
   fixLocation: FixLocation,
   matchedText: string,
   principalArn?: string,
 ): DeniedRequest => ({
+  evidence,
+  fixLocationStated: false,
   principalArn,
   action,
   resource: undefined,
@@ -186,9 +175,10 @@ const implicitRequest = (
 
 /**
  * Actions named in words in a sentence that says a permission is missing, or in a text that carries
- * a denial code (`Failed to invoke sagemaker:CreateModel. Error Details: Access denied.`). A role ARN
- * in the sentence is the principal; the fix is an Allow on it, as for a documented statement without
- * a reason clause.
+ * a denial code elsewhere: then the action is the call that failed (`Failed to invoke
+ * sagemaker:CreateModel. Error Details: Access denied.`), which the denial may or may not concern. A
+ * role ARN in the sentence is the principal; the fix is an Allow on it, as for a documented statement
+ * without a reason clause.
  */
 function wordedRequests(message: NormalText): DeniedRequest[] {
   const denied = DENIAL_CODE.test(message.text);
@@ -196,21 +186,25 @@ function wordedRequests(message: NormalText): DeniedRequest[] {
     const action = actionOfName(match[1] ?? match[2] ?? match[3] ?? '');
     const { start, end } = sentenceAround(message.text, match.index);
     const sentence = message.text.slice(start, end);
-    if (!action || !(denied || LACKS_PERMISSION.test(sentence))) return [];
+    const lacks = LACKS_PERMISSION.test(sentence) || DENIAL_CODE.test(sentence);
+    if (!action || !(denied || lacks)) return [];
     const principal = ROLE_ARN.exec(sentence)?.[0];
-    return [implicitRequest(action, implicitDenyLocation(action), message.quote(start, end), principal)];
+    const evidence = lacks ? 'words' : 'failed-call';
+    return [
+      implicitRequest(evidence, action, implicitDenyLocation(action), message.quote(start, end), principal),
+    ];
   });
 }
 
 /** SDK-wrapped denials whose message does not name the action: the operation implies it. */
 function operationRequests(message: NormalText): DeniedRequest[] {
   return [...message.text.matchAll(SDK_OPERATION_DENIED)].flatMap((match) => {
-    const action = actionOfOperation(match[1] ?? '');
+    const action = actionForOperation(match[1] ?? '');
     const matchedText = message.quote(match.index, match.index + match[0].length);
     // A refused assume call is the trust policy, whatever else the wrapper leaves unsaid.
     const fixLocation =
       action && TRUST_ACTIONS.has(action) ? FIX_LOCATIONS.trustPolicy : FIX_LOCATIONS.unknown;
-    return action ? [implicitRequest(action, fixLocation, matchedText)] : [];
+    return action ? [implicitRequest('operation', action, fixLocation, matchedText)] : [];
   });
 }
 
@@ -221,32 +215,44 @@ function distinctByAction(requests: readonly DeniedRequest[]): DeniedRequest[] {
 }
 
 /**
- * The denied requests a message states. Statements (documented or in words) win over the SDK wrapper
- * around them, because they name the action, and often the resource and the policy type, exactly.
+ * The denied requests a message states. Statements (documented or in words) win over the call that
+ * failed and over the SDK wrapper around them, because they name the action, and often the resource
+ * and the policy type, exactly: `Failed to invoke sagemaker:CreateProcessingJob` before `is not
+ * authorized to perform: sagemaker:AddTags` is no denial of its own.
  */
 export function readDeniedRequests(message: NormalText): DeniedRequest[] {
-  const stated = distinctByAction([...notAuthorizedRequests(message), ...wordedRequests(message)]);
-  return stated.length > 0 ? stated : operationRequests(message);
+  const worded = wordedRequests(message);
+  const stated = distinctByAction([
+    ...notAuthorizedRequests(message),
+    ...worded.filter((request) => request.evidence === 'words'),
+  ]);
+  if (stated.length > 0) return stated;
+  const failedCalls = distinctByAction(worded);
+  return failedCalls.length > 0 ? failedCalls : operationRequests(message);
 }
 
-const NAMED_RESOURCES = new RegExp(
+export const NAMED_RESOURCES = new RegExp(
   [
     String.raw`(?<arn>\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|aws)?:[^\s"'\`,;()<>[\]]+)`,
     String.raw`(?<s3>\bs3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s"'()<>]*)?)`,
     String.raw`\b(?<imageAccount>\d{12})\.dkr\.ecr(?:-fips)?\.(?<imageRegion>[a-z0-9-]+)\.amazonaws\.com(?<china>\.cn)?\/(?<imageRepository>[a-z0-9][a-z0-9._/-]*)`,
     String.raw`\b[Rr]epository:? ['"]?(?<repository>[a-z0-9][a-z0-9._/-]*)['"]? in registry(?: ID)?:? ['"]?(?<registry>\d{12})\b`,
+    String.raw`\b[Bb]ucket:? ['"]?(?<bucket>[a-z0-9][^\s,'"]{1,62}?)['"]?(?:,? object key:?|,? key:?| at key) ['"]?(?<objectKey>[^\s'"]+)`,
   ].join('|'),
   'g',
 );
 
 /**
  * The resources a message names, as ARNs (S3 URIs stay URIs): ARNs as written, the repository of an
- * ECR image URI, and `repository: R in registry ID: A`, whose region is the job's when known.
+ * ECR image URI, `repository: R in registry ID: A`, whose region is the job's when known, and an
+ * object named as `bucket: B, object key: K` or `bucket: B at key K`.
  */
 export function resourcesNamedIn(text: string, region = '<region>'): string[] {
   const resources = [...text.matchAll(NAMED_RESOURCES)].map(({ groups = {} }) => {
-    if (groups.arn) return groups.arn.replace(/[.:]+$/, '');
-    if (groups.s3) return groups.s3.replace(/[.,]+$/, '');
+    if (groups.arn) return groups.arn.replace(/(?<![.:])[.:]+$/, '');
+    // Punctuation after a URI ends the sentence (`... to s3://b/k: An error occurred`), not the key.
+    if (groups.s3) return groups.s3.replace(/(?<![.,:;])[.,:;]+$/, '');
+    if (groups.objectKey) return `s3://${groups.bucket}/${groups.objectKey.replace(/(?<![.,])[.,]+$/, '')}`;
     if (groups.imageRepository) {
       const partition = groups.china ? 'aws-cn' : 'aws';
       return `arn:${partition}:ecr:${groups.imageRegion}:${groups.imageAccount}:repository/${groups.imageRepository}`;

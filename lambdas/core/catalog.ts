@@ -10,13 +10,86 @@
  * companions granted with a named one, and the causes in order. Non-permission rules explain why a
  * text is not a permission problem; they only apply when no denial in the text names an action.
  *
- * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Specific
- * wordings come first; look-alikes that carry denial words but are no IAM gap come before the
- * generic permission rules; the other non-permission rules come last.
+ * One ordered list, {@link CATALOG}: the first rule that matches wins, whatever its kind. Look-alikes
+ * that carry denial words but are no IAM gap come first (a text that says the bucket is in another
+ * region rules out the download denial it also reports); specific wordings next, then the generic
+ * permission rules; the other non-permission rules come last.
  */
 import type { Certainty, Channel, FixLocation, NonPermissionCategory } from './types.js';
 import { ECR_PULL_ACTIONS } from './actions.js';
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
+
+/**
+ * One phrase, then another starting at most `within` characters after its end: what the pattern
+ * `first[^]{0,within}?then` matches, read in one pass. As a pattern, every occurrence of `first`
+ * reads up to `within` characters: a text repeating `first` cost `within` times its length.
+ */
+export interface PhrasesWithin {
+  readonly first: RegExp;
+  readonly then: RegExp;
+  readonly within: number;
+}
+
+/** What a rule reads a text with. */
+export type TextPattern = RegExp | PhrasesWithin;
+
+/** Where a pattern first matches a text, and the text it matched. */
+export interface TextMatch {
+  readonly index: number;
+  readonly text: string;
+}
+
+/** Adds a flag to a pattern's flags (the catalog's patterns carry no `g` or `y`). */
+// eslint-disable-next-line no-restricted-syntax -- the same catalog pattern, already checked, with a search flag
+const withFlag = (pattern: RegExp, flag: 'g' | 'y'): RegExp => new RegExp(pattern, `${pattern.flags}${flag}`);
+
+/**
+ * The leftmost match of {@link PhrasesWithin}, as the backtracking pattern finds it: the first
+ * occurrence of `first` followed by `then` in time, up to the nearest `then`. The nearest `then`
+ * after an occurrence is searched for only past the last one found, and an occurrence that ends
+ * before the last search started (a shorter alternative) checks only the few positions between.
+ */
+function phrasesWithinIn({ first, then, within }: PhrasesWithin, text: string): TextMatch | undefined {
+  const firsts = withFlag(first, 'g');
+  const thens = withFlag(then, 'g');
+  const thenAt = withFlag(then, 'y');
+  let searchedFrom = -1;
+  let nearest: RegExpExecArray | null = null;
+  const nearestThenFrom = (end: number): RegExpExecArray | null => {
+    if (searchedFrom < 0 || (nearest !== null && nearest.index < end)) {
+      thens.lastIndex = end;
+      nearest = thens.exec(text);
+      searchedFrom = end;
+    }
+    for (let at = end; at < searchedFrom; at++) {
+      thenAt.lastIndex = at;
+      const found = thenAt.exec(text);
+      if (found) {
+        nearest = found;
+        break;
+      }
+    }
+    searchedFrom = Math.min(searchedFrom, end);
+    return nearest;
+  };
+  for (let match = firsts.exec(text); match; match = firsts.exec(text)) {
+    const end = match.index + match[0].length;
+    const next = nearestThenFrom(end);
+    if (!next) return undefined;
+    if (next.index - end <= within) {
+      return { index: match.index, text: text.slice(match.index, next.index + next[0].length) };
+    }
+    firsts.lastIndex = match.index + 1;
+  }
+  return undefined;
+}
+
+/** Where a rule's pattern first matches a text. */
+export function matchIn(pattern: TextPattern, text: string): TextMatch | undefined {
+  if (!(pattern instanceof RegExp)) return phrasesWithinIn(pattern, text);
+  const match = pattern.exec(text);
+  return match ? { index: match.index, text: match[0] } : undefined;
+}
 
 interface RuleBase {
   readonly id: string;
@@ -24,8 +97,12 @@ interface RuleBase {
   readonly summary: string;
   /** Why the rule exists: what produces this text. */
   readonly explanation: string;
-  /** Any match selects the rule. Keep them linear: bounded gaps, no nested quantifiers. */
-  readonly patterns: readonly RegExp[];
+  /**
+   * Any match selects the rule. Keep them linear (test/unit/recheck.test.ts, linear-time.test.ts):
+   * no nested quantifiers; a gap of more than 200 characters between two phrases is a
+   * {@link PhrasesWithin}.
+   */
+  readonly patterns: readonly TextPattern[];
   readonly examples: { readonly match: readonly string[]; readonly noMatch: readonly string[] };
 }
 
@@ -49,11 +126,21 @@ export interface PermissionRule extends RuleBase {
    * deny is explicit or lives outside the identity policy). Overrides the channel's companions.
    */
   readonly companions?: readonly string[];
+  /**
+   * The service principal the text says a resource policy omits (`does not grant ... permission to
+   * sagemaker.amazonaws.com service principal`): the resource policy statement is for it, not the role.
+   */
+  readonly servicePrincipal?: string;
 }
 
 export interface NonPermissionRule extends RuleBase {
   readonly kind: 'not-permission';
   readonly category: NonPermissionCategory;
+  /**
+   * True for a look-alike: its wording rules out an IAM gap even beside a denial code, so it wins
+   * over an action only inferred from the call or SDK operation that failed.
+   */
+  readonly rulesOutDenial?: boolean;
 }
 
 export type CatalogRule = PermissionRule | NonPermissionRule;
@@ -101,7 +188,13 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
     explanation:
       'S3 encrypts each part of a multipart upload with a data key from kms:GenerateDataKey and reads it ' +
       'back with kms:Decrypt to complete the upload: a role with only one of them fails again on the other.',
-    patterns: [/(?:upload|PutObject|MultipartUpload|UploadPart).{0,600}?kms:(?:GenerateDataKey|Decrypt)\b/is],
+    patterns: [
+      {
+        first: /upload|PutObject|MultipartUpload|UploadPart/i,
+        then: /kms:(?:GenerateDataKey|Decrypt)\b/i,
+        within: 600,
+      },
+    ],
     channel: CHANNELS.kms,
     actions: KMS_UPLOAD_ACTIONS,
     companions: KMS_UPLOAD_ACTIONS,
@@ -148,10 +241,11 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'Before training starts SageMaker copies (File mode) or streams each S3 channel with the execution ' +
       'role: it lists the prefix and reads every object under it.',
     patterns: [
-      new RegExp(
-        String.raw`(?:Data download failed|Failed to download|Unable to download|Error downloading).{0,400}?${DENIED}`,
-        'is',
-      ),
+      {
+        first: /Data download failed|Failed to download|Unable to download|Error downloading/i,
+        then: new RegExp(DENIED, 'i'),
+        within: 400,
+      },
     ],
     channel: CHANNELS.inputData,
     actions: ['s3:GetObject', 's3:ListBucket'],
@@ -173,10 +267,11 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
       'At the end of training SageMaker uploads /opt/ml/model (and /opt/ml/output) to the output path ' +
       'with a multipart upload, which needs s3:PutObject and s3:AbortMultipartUpload.',
     patterns: [
-      new RegExp(
-        String.raw`(?:Artifact upload failed|Failed to upload|Unable to upload|Error uploading).{0,400}?${DENIED}`,
-        'is',
-      ),
+      {
+        first: /Artifact upload failed|Failed to upload|Unable to upload|Error uploading/i,
+        then: new RegExp(DENIED, 'i'),
+        within: 400,
+      },
     ],
     channel: CHANNELS.output,
     actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
@@ -187,6 +282,52 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
         'Failed to upload /tmp/tmp7kz5p8ja/temp-model.tar.gz to sagemaker-us-east-1-******/******/model.tar.gz: An error occurred (AccessDenied) when calling the CreateMultipartUpload operation: Access Denied',
       ],
       noMatch: ['ClientError: Artifact upload failed:Insufficient disk space'],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 'ecr-repository-policy-omits-service-principal',
+    summary: "The image's repository policy does not let SageMaker pull it",
+    explanation:
+      'Endpoints and jobs that pull an image from another account (AWS Deep Learning Containers, a ' +
+      "shared registry) are checked against the repository's own policy: it must allow the service " +
+      'principal the pull actions. The role cannot fix it; the repository owner must.',
+    patterns: [
+      /\brepository of your image .{0,300}?\bdoes not grant .{0,300}?\bservice principal\b/is,
+      /\brepository policy\b.{0,200}?\bdoes not (?:grant|allow)\b.{0,200}?\bsagemaker\.amazonaws\.com\b/is,
+    ],
+    channel: CHANNELS.ecrImage,
+    actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    certainty: 'certain',
+    fixLocation: FIX_LOCATIONS.resourcePolicy,
+    servicePrincipal: 'sagemaker.amazonaws.com',
+    causes: ['the repository policy does not allow sagemaker.amazonaws.com the pull actions'],
+    examples: {
+      match: [
+        'ValidationException\nThe repository of your image 007439368137.dkr.ecr.eu-west-2.amazonaws.com/sagemaker-tritonserver:25.09-py3 does not grant ecr:GetDownloadUrlForLayer, ecr:BatchGetImage, ecr:BatchCheckLayerAvailability permission to sagemaker.amazonaws.com service principal.',
+      ],
+      noMatch: [
+        'ClientError: The repository of your image 111122223333.dkr.ecr.us-east-1.amazonaws.com/trainer:1 does not exist.',
+      ],
+    },
+  },
+  {
+    kind: 'permission',
+    id: 's3-object-access-denied-for-bucket',
+    summary: 'SageMaker was denied reading an S3 object it names',
+    explanation:
+      'A pipeline step that registers a model package (and other validations) reads the model artifact ' +
+      'with the role and reports the bucket and key it was denied: s3:GetObject on that object.',
+    patterns: [/\bAccess denied for bucket:? \S+,? (?:object )?key\b/i],
+    channel: CHANNELS.modelData,
+    actions: ['s3:GetObject'],
+    companions: ['s3:GetObject'],
+    certainty: 'certain',
+    examples: {
+      match: [
+        'Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied for bucket: physical-ai-dev-trust-<acct>, object key: artifacts/v1/sha256/<digest>/model.tar.gz',
+      ],
+      noMatch: ['Failed to invoke sagemaker:CreateModelPackage. Error Details: Access denied.'],
     },
   },
   {
@@ -410,8 +551,8 @@ const SPECIFIC_PERMISSION_RULES: readonly PermissionRule[] = [
 ];
 
 /**
- * Texts with denial words that are no IAM gap of the role: checked before the generic permission
- * rules, which their words would otherwise match.
+ * Texts with denial words that are no IAM gap of the role: checked before the permission rules,
+ * which their words would otherwise match.
  */
 const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
   {
@@ -426,6 +567,7 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       /\bSSO Application\b.{0,120}?\bis (?:not )?Active\b/i,
     ],
     category: NON_PERMISSION_CATEGORIES.identityCenterAssignment,
+    rulesOutDenial: true,
     examples: {
       match: [
         'Access Denied. Please check if user is assigned to Studio Domain [d-abc123] and SSO Application [Amazon SageMaker Studio (d-abc123)] is Active.',
@@ -433,6 +575,32 @@ const LOOK_ALIKE_RULES: readonly NonPermissionRule[] = [
       noMatch: [
         'AccessDeniedException: User is not authorized to perform: sagemaker:CreatePresignedDomainUrl',
       ],
+    },
+  },
+  {
+    kind: 'not-permission',
+    id: 's3-bucket-in-another-region',
+    summary: 'The bucket is in another region than the request',
+    explanation:
+      'S3 answers a request sent to the wrong region with a redirect or a malformed-authorization error, ' +
+      'and SageMaker refuses a bucket outside its region: a region to change, not a permission to grant.',
+    patterns: [
+      /\bis in region .{1,60}? which is different from\b/i,
+      /\bbucket is in this region\b/i,
+      /\bthe region '[a-z0-9-]+' is wrong; expecting '[a-z0-9-]+'/i,
+      /\bmust be addressed using the specified endpoint\b/i,
+      /\bPermanentRedirect\b/i,
+      /\bbucket\b.{0,120}?\b(?:is|located) in (?:a different|another) region\b/is,
+    ],
+    category: NON_PERMISSION_CATEGORIES.validation,
+    rulesOutDenial: true,
+    examples: {
+      match: [
+        'ClientError: InputConfiguration: Bucket <bucket name> is in region <region name> which is different from AWS Sagemaker service region <service region>',
+        "botocore.exceptions.ClientError: An error occurred (AuthorizationHeaderMalformed) when calling the GetObject operation: The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        'An error occurred (PermanentRedirect) when calling the ListObjects operation: The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+      ],
+      noMatch: ['An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied'],
     },
   },
 ];
@@ -733,8 +901,8 @@ const OTHER_NON_PERMISSION_RULES: readonly NonPermissionRule[] = [
 
 /** The whole catalog in the order it is read: the first rule that matches wins. */
 export const CATALOG: readonly CatalogRule[] = [
-  ...SPECIFIC_PERMISSION_RULES,
   ...LOOK_ALIKE_RULES,
+  ...SPECIFIC_PERMISSION_RULES,
   ...GENERIC_PERMISSION_RULES,
   ...OTHER_NON_PERMISSION_RULES,
 ];

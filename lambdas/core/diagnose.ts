@@ -10,8 +10,8 @@
  * 4. Scope every finding's actions to the job's own resources, else to those the message names.
  */
 import { readDeniedRequests, resourceForAction, resourcesNamedIn, ROLE_ARN } from './access-denied.js';
-import type { CatalogRule, PermissionRule } from './catalog.js';
-import { CATALOG } from './catalog.js';
+import type { CatalogRule, PermissionRule, TextMatch } from './catalog.js';
+import { CATALOG, matchIn } from './catalog.js';
 import { canonicalAction } from './iam-actions.js';
 import type { NormalText } from './normalise.js';
 import { normalise } from './normalise.js';
@@ -20,8 +20,12 @@ import type { Channel, DeniedRequest, Diagnosis, Finding, FixLocation, JobContex
 import { CHANNELS, FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
 /**
- * The most text the core reads. SageMaker caps FailureReason at 1,024 characters; the margin covers
- * CloudTrail error messages, and the cap keeps every pattern's cost bounded on hostile input.
+ * The most failure text any reader sees: {@link diagnose} cuts the text here before it normalises it,
+ * and the remediator and the approver read a failure text only through it. SageMaker caps
+ * FailureReason at 1,024 characters; a CloudTrail errorMessage and a stored record have no such cap,
+ * but the longest denial statement IAM writes (a principal ARN, a resource ARN and an explicit-deny
+ * policy ARN of up to 2,048 characters each, and its words) fits in 8 KiB whole. Every reader is
+ * linear (test/unit/linear-time.test.ts), so the cut bounds each message's reading whatever its size.
  */
 export const MAX_ANALYSED_LENGTH = 8_192;
 
@@ -41,8 +45,8 @@ interface Reading {
   readonly job?: JobContext;
 }
 
-const matchOf = (rule: CatalogRule, text: string): RegExpExecArray | undefined =>
-  rule.patterns.map((pattern) => pattern.exec(text)).find((match) => match !== null) ?? undefined;
+const matchOf = (rule: CatalogRule, text: string): TextMatch | undefined =>
+  rule.patterns.map((pattern) => matchIn(pattern, text)).find((match) => match !== undefined);
 
 /** The first rule of the catalog whose wording the text has: first match wins. */
 export const firstMatchingRule = (text: string): CatalogRule | undefined =>
@@ -122,9 +126,7 @@ function findingFromRequest(
       ? companionsOf(action, channel, rule)
       : [action];
   const notes =
-    request.action && !action
-      ? [`"${request.action}" is not a published IAM action of a vetted service: ignored`]
-      : [];
+    request.action && !action ? [`"${request.action}" is not a published IAM action: ignored`] : [];
   return {
     ruleId: rule?.id ?? 'access-denied-statement',
     channel,
@@ -133,6 +135,7 @@ function findingFromRequest(
     principalArn: request.principalArn,
     explicitDeny: request.explicitDeny,
     policyArn: request.policyArn,
+    fixLocationFromText: request.fixLocationStated || rule?.fixLocation !== undefined,
     grants: grantsFor(actions, {
       job,
       channel,
@@ -159,11 +162,30 @@ function findingFromRule(rule: PermissionRule, reading: Reading): Finding {
     principalArn,
     explicitDeny: false,
     policyArn: undefined,
+    fixLocationFromText: rule.fixLocation !== undefined,
+    servicePrincipal: rule.servicePrincipal,
     grants: grantsFor(rule.actions, { job, channel: rule.channel, messageResource: resource }),
     causes: rankedCauses(rule, resource ?? jobImageRepository(job), principalArn, job),
     notes: rule.actions.length === 0 ? ['the message names neither the action nor the resource'] : [],
-    matchedText: match ? message.quote(match.index, match.index + match[0].length) : '',
+    matchedText: match ? message.quote(match.index, match.index + match.text.length) : '',
   };
+}
+
+/** Read from the call or SDK operation that failed, not from a sentence about the denial itself. */
+const isInferred = (request: DeniedRequest): boolean =>
+  request.evidence === 'failed-call' || request.evidence === 'operation';
+
+/**
+ * A rule's wording outweighs actions only inferred from the call that failed when it says what was
+ * denied instead: a look-alike rules the denial out (a bucket in another region), and a permission
+ * rule names other actions (`Access denied for bucket: B, object key: K` after `Failed to invoke
+ * sagemaker:CreateModelPackage`; the object's KMS key after `when calling the GetObject operation`).
+ */
+function ruleOutweighs(rule: CatalogRule | undefined, requests: readonly DeniedRequest[]): boolean {
+  if (!rule || !requests.every(isInferred)) return false;
+  if (rule.kind === 'not-permission') return rule.rulesOutDenial === true;
+  const covered = [...rule.actions, ...(rule.companions ?? [])];
+  return rule.actions.length > 0 && !requests.some((request) => covered.includes(request.action ?? ''));
 }
 
 /** Diagnoses one failure text. Pure: the same input always gives the same Diagnosis. */
@@ -181,7 +203,7 @@ export function diagnose(reason: string, job?: JobContext): Diagnosis {
   const requests = readDeniedRequests(message);
   const rule = firstMatchingRule(message.text);
   const permissionRule = rule?.kind === 'permission' ? rule : undefined;
-  if (requests.length > 0) {
+  if (requests.length > 0 && !ruleOutweighs(rule, requests)) {
     return {
       ...base,
       kind: 'permission',

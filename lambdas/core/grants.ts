@@ -257,3 +257,17 @@ export const managedPolicyOffer = (roleName: string, policy: PolicyDocument): st
     `aws iam attach-role-policy --role-name ${shellQuote(roleName)} --policy-arn <the Arn that create-policy prints>`,
   ].join('\n');
 };
+
+/** The statements the cleanup took out of (or found unused in) one policy. */
+export interface CleanedPolicy {
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly sids: readonly string[];
+}
+
+/** What one scheduled cleanup did. */
+export interface CleanupReport {
+  readonly removedExpired: readonly CleanedPolicy[];
+  readonly unused: readonly CleanedPolicy[];
+  readonly removedUnused: boolean;
+}

@@ -56,7 +56,7 @@ export interface GuardConfig {
   readonly autoRemediate: boolean;
   /** Accounts whose roles may be changed. */
   readonly allowedAccounts: readonly string[];
-  /** Role-name globs (`*` any run, `?` one character) that opt a role in. */
+  /** Role-name globs (`*` any run, `?` one character) that opt a role in, under any path: see rolePatternMatches. */
   readonly roleNamePatterns: readonly string[];
   /**
    * ARN globs (`*` any run, `?` one character) of the buckets, objects, KMS keys and ECR repositories
@@ -171,15 +171,47 @@ const isLiteral = (text: string): boolean => !text.includes('${');
 /**
  * A glob as a whole-string match: `*` matches any run of characters, `?` one character. A `?` never
  * matches a `*` of the text: a resource `project-**` is every project, not one of two letters.
+ *
+ * A scan, not a pattern built from the glob: such a pattern backtracks over every way its `*`s can
+ * split the text, which grows as the text's length to the power of their number. The scan keeps only
+ * the last `*` seen and, on a mismatch, lets it take one more character: at most the glob's length
+ * times the text's.
  */
-export const globMatches = (pattern: string, text: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '[^*]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-    's',
-  ).test(text);
+export function globMatches(pattern: string, text: string): boolean {
+  let at = 0;
+  let next = 0;
+  let star = -1;
+  let starAt = 0;
+  while (at < text.length) {
+    const wanted = pattern[next];
+    if (wanted === '*') {
+      star = next++;
+      starAt = at;
+    } else if (wanted !== undefined && (wanted === '?' ? text[at] !== '*' : wanted === text[at])) {
+      next++;
+      at++;
+    } else if (star >= 0) {
+      next = star + 1;
+      at = ++starAt;
+    } else return false;
+  }
+  while (pattern[next] === '*') next++;
+  return next === pattern.length;
+}
+
+/**
+ * Whether a role-name pattern opts a role in, asked as IAM asks it of the stack's grant
+ * (`lib/sagemaker-permission-remediator.ts`, `rolePatternResources`): the ARN's path and name
+ * (`service-role/Name`) match the pattern, or match it after any path. IAM's `*` also matches `/`,
+ * and so does the guard's, so what the guard approves is exactly what the role may write.
+ */
+export function rolePatternMatches(pattern: string, roleArn: string | undefined): boolean {
+  const pathAndName = roleArn ? /:role\/(.+)$/s.exec(roleArn)?.[1] : undefined;
+  return (
+    pathAndName !== undefined &&
+    (globMatches(pattern, pathAndName) || globMatches(`*/${pattern}`, pathAndName))
+  );
+}
 
 /** The operator's resource patterns, or the default: the account's SageMaker default bucket only. */
 export function resourcePatternsFor(config: GuardConfig, job: JobContext): readonly string[] {
@@ -544,7 +576,7 @@ function gateRefusals(
     );
   }
   const optedIn =
-    config.roleNamePatterns.some((pattern) => globMatches(pattern, roleName)) ||
+    config.roleNamePatterns.some((pattern) => rolePatternMatches(pattern, job.roleArn)) ||
     context.roleTags?.[OPT_IN_TAG.key] === OPT_IN_TAG.value;
   if (!optedIn) {
     gate.push(

@@ -9,10 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { SnsNotification } from './notification.js';
-import { assemble, notificationOf } from './notification.js';
-import type { FixProposal } from './propose.js';
-import type { ChatbotNotification, Outcome } from './render.js';
-import { renderChatbot } from './render.js';
+import { assemble, attributesOf } from './notification.js';
+import type { Line, Message, Origin, Outcome } from './render.js';
+import { chatbotContextOf, originOf, originWarningOf } from './render.js';
 import type { JobContext } from './types.js';
 
 /** The incident settings an operator chooses; each default is written once, here. */
@@ -27,6 +26,25 @@ export interface IncidentOptions {
 }
 
 export const INCIDENT_DEFAULTS = { windowMinutes: 15, digestThreshold: 1000 } as const;
+
+/**
+ * The table's sparse index of incidents that have jobs waiting for a digest, by when they are due:
+ * the flush queries it, so no single item lists the open incidents. An incident enters it with its
+ * first waiting job; one with none (a cause that failed once) never does and expires on its own. The
+ * partition key is sharded so that no index partition takes every write of a storm of causes.
+ */
+export const WAITING_INCIDENTS_INDEX = {
+  indexName: 'waiting-incidents',
+  /** String: one of `shards` values, from the incident id. */
+  partitionKey: 'waitingShard',
+  /** Number: epoch milliseconds when the incident's window closes. */
+  sortKey: 'dueAt',
+  shards: 16,
+} as const;
+
+/** The index shard of an incident: from its key's hash, so causes spread evenly. */
+export const waitingShardOf = (incidentId: string): string =>
+  String(parseInt(incidentId.slice(-4), 16) % WAITING_INCIDENTS_INDEX.shards);
 
 /** How many job names a digest lists before it gives a count of the rest. */
 export const DIGEST_LISTED_JOBS = 20;
@@ -43,12 +61,17 @@ export const isFlushIncidentsEvent = (event: unknown): boolean =>
   (event as { action?: unknown }).action === FLUSH_INCIDENTS_EVENT.action;
 
 /**
- * What makes two failures one cause: the account, the role that needs the fix, and the fix itself:
- * the proposal's policy (named after its content), or, for a block an Allow cannot lift, where it
- * lives and what was denied on which resources.
+ * What makes two failures one cause: the account, who chose the failure's text (its origin), the role
+ * that needs the fix, and the fix itself: the proposal's policy (named after its content), or, for a
+ * block an Allow cannot lift, where it lives and what was denied on which resources.
+ *
+ * The origin is part of the identity: text a job's container wrote, or a caller's parameters, can
+ * name any role and fix, and must never make a failure SageMaker itself reported join its incident
+ * (that failure would then get no message of its own and no remediation decision).
  */
 export interface Cause {
   readonly accountId: string;
+  readonly origin: Origin;
   readonly role: string;
   readonly fixLocation: string;
   /** The proposed policy's content-derived name; absent when the block lives elsewhere. */
@@ -62,7 +85,10 @@ export interface Cause {
  * verification): a fix attached while the incident is open changes what a verification would find,
  * not what the failures have in common.
  */
-export function causeOf(proposal: FixProposal, job: JobContext): Cause {
+export function causeOf(
+  { diagnosis, proposal }: Pick<Extract<Outcome, { kind: 'permission' }>, 'diagnosis' | 'proposal'>,
+  job: JobContext,
+): Cause {
   const denied = proposal.policy
     ? []
     : [
@@ -81,6 +107,7 @@ export function causeOf(proposal: FixProposal, job: JobContext): Cause {
       ].sort();
   return {
     accountId: job.accountId ?? proposal.accountId ?? 'unknown',
+    origin: originOf(diagnosis, job),
     role: proposal.roleArn ?? proposal.roleName,
     fixLocation: proposal.fixLocation,
     ...(proposal.policyName ? { policyName: proposal.policyName } : {}),
@@ -88,7 +115,7 @@ export function causeOf(proposal: FixProposal, job: JobContext): Cause {
   };
 }
 
-/** A short, stable key of a cause; the account is part of it, so two accounts never share one. */
+/** A short, stable key of a cause; the account and origin are part of it, so no two of them share one. */
 export const causeKeyOf = (cause: Cause): string =>
   `${cause.accountId}-${createHash('sha256').update(JSON.stringify(cause)).digest('hex').slice(0, 24)}`;
 
@@ -106,8 +133,8 @@ export interface FirstMessage {
 export function firstMessageOf(outcome: Extract<Outcome, { kind: 'permission' }>): FirstMessage {
   return {
     title: outcome.proposal.title,
-    threadId: renderChatbot(outcome).metadata?.threadId ?? outcome.proposal.title,
-    attributes: notificationOf(outcome).attributes,
+    threadId: chatbotContextOf(outcome).threadId,
+    attributes: attributesOf(outcome),
   };
 }
 
@@ -141,49 +168,61 @@ export interface Digest {
 
 const time = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The digest as a notification in the first message's thread: counts, names, first and last time. */
+/** The job names a digest lists, as values, and how many more there are. */
+function jobList(jobs: readonly string[]): Line {
+  const listed = jobs.slice(0, DIGEST_LISTED_JOBS);
+  const rest = jobs.length - listed.length;
+  return [
+    'Jobs: ',
+    ...listed.flatMap((name, index): Line => [...(index > 0 ? [', '] : []), { code: name }]),
+    ...(rest > 0 ? [` and ${rest} more`] : []),
+  ];
+}
+
+/**
+ * The digest as a notification in the first message's thread: counts, names, first and last time.
+ * It is a message like any other: the incident's title, the first job and the job names come from
+ * failure text and job submitters, and reach each channel only through its renderer.
+ */
 export function digestNotificationOf(digest: Digest): SnsNotification {
   const { incident } = digest;
   const jobs = [...digest.jobs].sort();
-  const listed = jobs.slice(0, DIGEST_LISTED_JOBS);
-  const rest = jobs.length - listed.length;
   const total = 1 + incident.reportedCount + jobs.length;
-  const title = `${jobs.length} more job(s) failed with the same cause as ${incident.firstJob}`;
-  const summary = [
-    `Same cause: ${incident.title}.`,
-    `${total} job(s) in this incident so far, ${time(incident.firstAt)} to ${time(incident.lastAt)} (UTC).`,
-    `One fix covers them all: approve or apply it once, from the first message of this thread.`,
+  const verdict: Line = [
+    `${jobs.length} more job(s) failed with the same cause as `,
+    { code: incident.firstJob },
   ];
-  const names = `${listed.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
-  const chatbot: ChatbotNotification = {
-    version: '1.0',
-    source: 'custom',
-    content: {
-      textType: 'client-markdown',
-      title,
-      description: [
-        ...summary,
-        '',
-        `Jobs: ${listed.map((name) => `\`${name}\``).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`,
-      ].join('\n'),
-      keywords: [incident.cause.fixLocation, digest.final ? 'incident-closed' : 'incident-open'],
-    },
-    metadata: {
-      threadId: incident.threadId,
+  const message: Message = {
+    ...originWarningOf(incident.cause.origin),
+    verdict,
+    subject: verdict,
+    nextStep: ['One fix covers them all: approve or apply it once, from the first message of this thread.'],
+    evidence: [
+      {
+        kind: 'lines',
+        lines: [
+          ['Same cause: ', { code: incident.title }],
+          [
+            `${total} job(s) in this incident so far, ${time(incident.firstAt)} to ${time(incident.lastAt)} (UTC).`,
+          ],
+          jobList(jobs),
+        ],
+      },
+    ],
+    keywords: [incident.cause.fixLocation, digest.final ? 'incident-closed' : 'incident-open'],
+  };
+  return assemble(
+    message,
+    {
       eventType: 'SageMakerPermissionIncidentDigest',
-      summary: title,
+      threadId: incident.threadId,
+      relatedResources: [],
       additionalContext: {
         incidentId: incident.incidentId,
         jobCount: String(total),
         firstJob: incident.firstJob,
       },
     },
-  };
-  const text = [title, '', ...summary, '', `Jobs: ${names}`].join('\n');
-  return assemble(
-    title,
-    text,
-    chatbot,
     {
       digest: {
         incidentId: incident.incidentId,
@@ -195,8 +234,6 @@ export function digestNotificationOf(digest: Digest): SnsNotification {
         lastAt: time(incident.lastAt),
         final: digest.final,
       },
-      text,
-      chatbot,
       category: incident.attributes.category,
     },
     { ...incident.attributes, jobName: incident.firstJob },

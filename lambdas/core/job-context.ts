@@ -36,7 +36,7 @@ export function parseS3Uri(uri: string, channel: Channel): S3Location | undefine
   const key = match[2] ?? '';
   // A final path segment with a file extension names one object (manifest, sourcedir.tar.gz).
   const isObject = /\.[A-Za-z0-9]{1,10}$/.test(key) && !key.endsWith('/');
-  return { channel, uri: uri.trim(), bucket: match[1], prefix: key.replace(/\/+$/, ''), isObject };
+  return { channel, uri: uri.trim(), bucket: match[1], prefix: key.replace(/(?<!\/)\/+$/, ''), isObject };
 }
 
 interface ArnParts {

@@ -22,11 +22,15 @@ const ANSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x0
 const LINE_BREAK = /\r\n|[\r\n\u0085\u2028\u2029]/g;
 
 /**
- * C0 and C1 controls (line breaks are handled first), and the invisible characters that reorder or
- * hide text: bidirectional overrides and isolates ("Trojan Source"), zero-width characters, BOM.
+ * Every character a reader cannot see or that changes how the rest reads (line breaks are handled
+ * first): controls (Cc), format characters (Cf: bidirectional overrides and isolates, "Trojan Source",
+ * the Arabic letter mark U+061C, zero-width characters, BOM, the Unicode tag characters U+E0001 and
+ * U+E0020-E007F), lone surrogates (Cs), and the default-ignorable code points, which clients draw as
+ * nothing (the rest of the tag block U+E0000-E0FFF, variation selectors, Hangul fillers, the
+ * combining grapheme joiner). Named by Unicode property, so the class is closed, not a list of
+ * instances; each property is one character class, so the pattern is linear.
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is this module's job
-const INVISIBLE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]/gu;
 
 /** What a line break inside quoted text becomes: visible, and unable to start a line of its own. */
 export const LINE_BREAK_MARK = ' ⏎ ';
@@ -36,7 +40,7 @@ function stripInvisible(text: string): string {
   return text
     .replace(ANSI_SEQUENCE, '')
     .replace(LINE_BREAK, '\n')
-    .replace(INVISIBLE, (c) => (c === '\t' ? ' ' : ''));
+    .replace(INVISIBLE, (c) => (c === '\n' ? c : c === '\t' ? ' ' : ''));
 }
 
 /** Plain text on one line: what a terminal or an email may show of an untrusted string. */

@@ -3,22 +3,25 @@
  * attributes that subscription filter policies select on. Publishing it is the adapter's job.
  */
 import type { ApprovalRecord } from './approval.js';
+import type { CleanedPolicy, CleanupReport } from './grants.js';
+import { expiryText } from './grants.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
 import { shellQuote } from './propose.js';
-import { plainBlock, slackCodeBlock } from './neutralise.js';
-import type { ChatbotNotification, Line, Message, Outcome } from './render.js';
+import { plainLine } from './neutralise.js';
+import type { ChatbotContext, Line, Message, Outcome, RenderOptions } from './render.js';
 import {
+  chatbotContextOf,
   chatbotOfMessage,
+  clipTitle,
   consoleFieldsOf,
   jobFactsOf,
   jobLineOf,
+  messageOf,
+  originOf,
   originWarningOf,
-  renderChatbot,
   renderJson,
-  renderText,
   textOfMessage,
-  subjectOf,
   subjectOfMessage,
   jobNameOf,
 } from './render.js';
@@ -33,12 +36,21 @@ export const NOTIFICATION_CATEGORIES = {
   approvalRefused: 'approval-refused',
   /** The scheduled cleanup's digest: expired grants removed, unused ones proposed for removal. */
   grantsCleanup: 'grants-cleanup',
+  /** An applied fix taken back with the Undo button, or an undo refused. */
+  undo: 'grant-undo',
 } as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[keyof typeof NOTIFICATION_CATEGORIES];
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
+/**
+ * Only `assemble` below can make a notification: the brand cannot be named outside this module, so
+ * every message published is rendered from a `Message` by the channels' neutralising renderers.
+ */
+declare const rendered: unique symbol;
+
 export interface SnsNotification {
+  readonly [rendered]: true;
   readonly subject: string;
   /** JSON for `MessageStructure: json`: `default`/`email` text, `https` AWS Chatbot, `sqs` JSON. */
   readonly message: string;
@@ -53,33 +65,45 @@ export function approvalNotificationOf(
   result: {
     readonly applied: boolean;
     readonly detail: string;
-    /** Where the approved statements were merged, and the record they point to. */
-    readonly written?: { readonly policyName: string; readonly recordId: string };
+    /** Where the approved statements were merged, the record they point to, and their expiry. */
+    readonly written?: {
+      readonly policyName: string;
+      readonly recordId: string;
+      readonly expiresAt?: string;
+    };
   },
 ): SnsNotification {
   const { job } = record;
   const roleName = roleNameOf(record.roleArn) ?? record.roleArn;
   const policyName = result.written?.policyName ?? record.policyName;
   const rollBack = `aws iam delete-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName}`;
+  const undoId = result.applied ? result.written?.recordId : undefined;
   const approved: Line = [
     `: the approved fix ${result.applied ? 'was attached to' : 'was NOT attached to'} role `,
     { code: roleName },
     '.',
   ];
   const message: Message = {
-    ...originWarningOf(record.diagnosis, job),
+    ...originWarningOf(originOf(record.diagnosis, job)),
     applied: result.applied,
     verdict: [...jobLineOf(job, record.diagnosis), ...approved],
     subject: [jobNameOf(job, record.diagnosis), ...approved],
-    nextStep: result.applied
-      ? [
-          `Rerun the job. Undo only this fix with the Undo button (record ${result.written?.recordId ?? 'unknown'}), or remove all of the service's grants on the role: `,
-          { code: rollBack },
-        ]
-      : ['Not applied: ', { code: result.detail }],
+    nextStep: !result.applied
+      ? ['Not applied: ', { code: result.detail }]
+      : undoId
+        ? [
+            'Rerun the job. Undo only this fix with the Undo button (record ',
+            { code: undoId },
+            "), or remove all of the service's grants on the role: ",
+            { code: rollBack },
+          ]
+        : ['Rerun the job. Roll back: ', { code: rollBack }],
     ...consoleFieldsOf(job),
     evidence: [
-      { kind: 'lines', lines: [[result.detail]] },
+      {
+        kind: 'lines',
+        lines: [[result.detail], ...(result.written ? [[expiryText(result.written.expiresAt)]] : [])],
+      },
       ...(result.applied
         ? [
             {
@@ -92,22 +116,20 @@ export function approvalNotificationOf(
     ],
     keywords: ['approval', result.applied ? 'applied' : 'refused', job.jobType],
   };
-  const text = textOfMessage(message);
-  const chatbot = chatbotOfMessage(message, {
-    eventType: 'SageMakerPermissionApproval',
-    threadId: job.jobName ?? 'sagemaker-iam-remediator',
-    relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
-    additionalContext: {
-      ...jobFactsOf(job, record.diagnosis),
-      proposalId: record.proposalId,
-      ...(result.applied && result.written ? { undoId: result.written.recordId } : {}),
-    },
-  });
   return assemble(
-    subjectOfMessage(message),
-    text,
-    chatbot,
-    { record, ...result, text },
+    message,
+    // The Undo button; the approver trusts nothing of the click but the record id.
+    withActions(
+      {
+        eventType: 'SageMakerPermissionApproval',
+        threadId: job.jobName ?? 'sagemaker-iam-remediator',
+        relatedResources: [record.roleArn, ...(job.jobArn ? [job.jobArn] : [])],
+        // Not `proposalId`: that key shows the Apply button, and this proposal was answered.
+        additionalContext: { ...jobFactsOf(job, record.diagnosis), approvedProposalId: record.proposalId },
+      },
+      undoId ? { undoId } : {},
+    ),
+    { record, ...result },
     {
       jobName: job.jobName,
       category: result.applied ? NOTIFICATION_CATEGORIES.applied : NOTIFICATION_CATEGORIES.approvalRefused,
@@ -119,39 +141,44 @@ export function approvalNotificationOf(
 }
 
 /**
- * One SNS message for `MessageStructure: json`: plain text for `default` and `email`, the AWS Chatbot
- * notification for `https`, the machine-readable form for `sqs`; attributes for filter policies.
+ * The one way a notification is made: the message is rendered by each channel's renderer, which
+ * neutralises every string in it (plain text for `default` and `email`, the AWS Chatbot notification
+ * for `https`, the mail subject); `sqs` carries the same renderings beside `data`, the facts as
+ * verbatim JSON for programs. Attributes, for subscription filter policies, are one plain line each.
  */
 export function assemble(
-  title: string,
-  text: string,
-  chatbot: unknown,
-  machineReadable: unknown,
+  message: Message,
+  chatbotContext: ChatbotContext,
+  data: Readonly<Record<string, unknown>>,
   attributes: Omit<SnsNotification['attributes'], 'jobName' | 'accountId'> & {
     jobName?: string;
     accountId?: string;
   },
 ): SnsNotification {
-  return {
-    subject: mailSubjectOf(title),
+  const text = textOfMessage(message);
+  const chatbot = chatbotOfMessage(message, chatbotContext);
+  const notification = {
+    subject: mailSubjectOf(subjectOfMessage(message)),
     message: JSON.stringify({
       default: text,
       email: text,
       https: JSON.stringify(chatbot),
-      sqs: JSON.stringify(machineReadable),
+      sqs: JSON.stringify({ ...data, text, chatbot }),
     }),
     attributes: {
-      ...attributes,
-      jobName: attributes.jobName ?? 'unknown',
-      accountId: attributes.accountId ?? 'unknown',
+      category: plainLine(attributes.category),
+      fixLocation: plainLine(attributes.fixLocation),
+      severity: plainLine(attributes.severity),
+      jobName: plainLine(attributes.jobName ?? 'unknown'),
+      accountId: plainLine(attributes.accountId ?? 'unknown'),
     },
   };
+  return notification as SnsNotification;
 }
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 const mailSubjectOf = (title: string): string => {
-  const ascii = title.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+  return clipTitle(title.replace(/[^\x20-\x7e]/g, '?'), 100, '...');
 };
 
 function classify(
@@ -169,22 +196,31 @@ function classify(
   };
 }
 
-/**
- * Chat approval: the custom action button reads the proposal id from `additionalContext`, and Chatbot
- * shows custom actions only on notifications that enable them.
- */
-function withApproval(chatbot: ChatbotNotification, proposalId: string | undefined): ChatbotNotification {
-  if (!proposalId) return chatbot;
-  const metadata = chatbot.metadata ?? {};
+/** What subscribers filter an outcome's notification on. */
+export function attributesOf(outcome: Outcome, applied = false): SnsNotification['attributes'] {
+  const { category, severity } = classify(outcome, applied);
+  const { diagnosis } = outcome;
   return {
-    ...chatbot,
-    metadata: {
-      ...metadata,
-      enableCustomActions: true,
-      additionalContext: { ...metadata.additionalContext, proposalId },
-    },
+    jobName: diagnosis.jobName ?? 'unknown',
+    category,
+    fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
+    accountId: diagnosis.accountId ?? 'unknown',
+    severity,
   };
 }
+
+/**
+ * Chat buttons: each custom action reads its value (`proposalId`, `undoId`) from `additionalContext`,
+ * and Chatbot shows custom actions only on notifications that enable them.
+ */
+const withActions = (context: ChatbotContext, values: Readonly<Record<string, string>>): ChatbotContext =>
+  Object.keys(values).length === 0
+    ? context
+    : {
+        ...context,
+        additionalContext: { ...context.additionalContext, ...values },
+        enableCustomActions: true,
+      };
 
 /**
  * Builds the notification. `extraText` (what auto-remediation applied and how to roll it back, or why
@@ -192,55 +228,143 @@ function withApproval(chatbot: ChatbotNotification, proposalId: string | undefin
  */
 export function notificationOf(
   outcome: Outcome,
-  options: { applied?: boolean; extraText?: string; proposalId?: string; predicted?: boolean } = {},
+  options: {
+    applied?: boolean;
+    extraText?: string;
+    proposalId?: string;
+    predicted?: boolean;
+    /** The record of an applied fix: its Undo button takes back that write alone. */
+    undoId?: string;
+  } = {},
 ): SnsNotification {
-  const { category, severity } = classify(outcome, options.applied ?? false);
-  const rendering = {
+  const attributes = attributesOf(outcome, options.applied);
+  const rendering: RenderOptions = {
     applied: options.applied,
     remediationText: options.extraText,
     predicted: options.predicted,
   };
-  const text = renderText(outcome, rendering);
-  const chatbot = withApproval(renderChatbot(outcome, rendering), options.proposalId);
-  const { diagnosis } = outcome;
+  const context = chatbotContextOf(outcome);
   return assemble(
-    subjectOf(outcome, rendering),
-    text,
-    chatbot,
-    { outcome: renderJson(outcome), text, chatbot, category },
+    messageOf(outcome, rendering),
+    // Chat approval of a proposal; the undo of an applied fix.
+    withActions(context, {
+      ...(options.proposalId ? { proposalId: options.proposalId } : {}),
+      ...(options.applied && options.undoId ? { undoId: options.undoId } : {}),
+    }),
+    { outcome: renderJson(outcome), category: attributes.category },
+    attributes,
+  );
+}
+
+const cleanedLine = (policy: CleanedPolicy): Line => [
+  { code: policy.roleName },
+  ' / ',
+  { code: policy.policyName },
+  ': ',
+  { code: policy.sids.join(', ') },
+];
+
+/**
+ * The one digest of a scheduled grant cleanup, or undefined when it found nothing. Role, policy and
+ * Sid names read back from IAM may have been edited by hand: they are code spans of a message.
+ */
+export function grantsCleanupNotificationOf(
+  report: CleanupReport,
+  options: { readonly reviewUnusedDays?: number; readonly accountId?: string },
+): SnsNotification | undefined {
+  const { removedExpired, unused } = report;
+  if (removedExpired.length === 0 && unused.length === 0) return undefined;
+  const headline: Line = [
+    `Grant cleanup: ${removedExpired.length} expired grant(s) removed, ${unused.length} unused grant(s) ${report.removedUnused ? 'removed' : 'found'}.`,
+  ];
+  const unusedCaption = `Grants unused for ${options.reviewUnusedDays ?? '?'} day(s), ${report.removedUnused ? 'removed' : 'proposed for removal (set removeUnusedGrants=true to remove them)'}:`;
+  const message: Message = {
+    verdict: headline,
+    subject: headline,
+    nextStep:
+      unused.length > 0 && !report.removedUnused
+        ? [
+            'Review the unused grants below; revoke one with ',
+            { code: 'sagemaker-iam-remediator grants revoke' },
+          ]
+        : ['Nothing to do: IAM already no longer honours expired statements.'],
+    evidence: [
+      ...(removedExpired.length > 0
+        ? [
+            {
+              kind: 'lines' as const,
+              lines: [['Expired grants removed:'], ...removedExpired.map(cleanedLine)],
+            },
+          ]
+        : []),
+      ...(unused.length > 0
+        ? [{ kind: 'lines' as const, lines: [[unusedCaption], ...unused.map(cleanedLine)] }]
+        : []),
+    ],
+    keywords: ['grants', 'cleanup'],
+  };
+  return assemble(
+    message,
     {
-      jobName: diagnosis.jobName,
-      category,
-      fixLocation: outcome.kind === 'permission' ? outcome.proposal.fixLocation : 'none',
-      accountId: diagnosis.accountId,
-      severity,
+      eventType: 'GrantCleanup',
+      threadId: 'sagemaker-iam-remediator-grants',
+      relatedResources: [],
+      additionalContext: {},
+    },
+    { report },
+    {
+      category: NOTIFICATION_CATEGORIES.grantsCleanup,
+      fixLocation: 'identity-policy',
+      accountId: options.accountId,
+      severity: 'info',
     },
   );
 }
 
-/**
- * The one digest of a scheduled grant cleanup. Sids read back from IAM may have been edited by hand:
- * the text goes through the same neutralising as every other message.
- */
-export function grantsCleanupNotificationOf(digest: string, accountId?: string): SnsNotification {
-  const title = 'sagemaker-iam-remediator: grant cleanup';
-  const text = plainBlock(digest);
-  const chatbot = {
-    version: '1.0',
-    source: 'custom',
-    content: { textType: 'client-markdown', title, description: slackCodeBlock(digest) },
-    metadata: { threadId: 'sagemaker-iam-remediator-grants', summary: title, eventType: 'GrantCleanup' },
+/** What an Undo from chat did: the record's statements removed, or why nothing changed. */
+export function undoNotificationOf(
+  undo: {
+    readonly recordId: string;
+    readonly by: string;
+    /** Where the record's statements were, when the record was found and readable. */
+    readonly target?: { readonly roleName: string; readonly policyName: string; readonly accountId?: string };
+  },
+  result: { readonly undone: boolean; readonly detail: string },
+): SnsNotification {
+  const verdict: Line = result.undone
+    ? [
+        'Undone: the statements of record ',
+        { code: undo.recordId },
+        ' were removed from ',
+        { code: undo.target?.policyName ?? 'unknown' },
+        ' on role ',
+        { code: undo.target?.roleName ?? 'unknown' },
+        '.',
+      ]
+    : ['Undo of record ', { code: undo.recordId }, ' refused: nothing changed.'];
+  const message: Message = {
+    verdict,
+    subject: verdict,
+    nextStep: result.undone
+      ? ['Nothing to do; the job may need the grant again if it reruns.']
+      : ['Not undone: ', { code: result.detail }],
+    evidence: [{ kind: 'lines', lines: [['Asked by ', { code: undo.by }], [result.detail]] }],
+    keywords: ['grants', 'undo', result.undone ? 'undone' : 'refused'],
   };
   return assemble(
-    title,
-    text,
-    chatbot,
-    { digest: text },
+    message,
     {
-      category: NOTIFICATION_CATEGORIES.grantsCleanup,
+      eventType: 'GrantUndo',
+      threadId: 'sagemaker-iam-remediator-grants',
+      relatedResources: [],
+      additionalContext: { recordId: undo.recordId },
+    },
+    { undo, ...result },
+    {
+      category: NOTIFICATION_CATEGORIES.undo,
       fixLocation: 'identity-policy',
-      accountId,
-      severity: 'info',
+      accountId: undo.target?.accountId,
+      severity: result.undone ? 'info' : 'medium',
     },
   );
 }

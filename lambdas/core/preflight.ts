@@ -9,7 +9,13 @@
  */
 import { InvalidInputError } from './errors.js';
 import { jobContextFromDescription, parseArn, pascalKeys } from './job-context.js';
-import { API_CALL_DETAIL_TYPE, JOB_TYPE_NAMES, JOB_TYPES } from './job-types.js';
+import {
+  API_CALL_DETAIL_TYPE,
+  JOB_TYPE_NAMES,
+  JOB_TYPES,
+  jobTypeOfDetailType,
+  SAGEMAKER_EVENT_SOURCE,
+} from './job-types.js';
 import type { FixProposal } from './propose.js';
 import { propose } from './propose.js';
 import { renderText } from './render.js';
@@ -72,17 +78,33 @@ export interface PreflightOverrides {
 }
 
 /**
+ * The CloudTrail record an input carries, if any: the detail of its EventBridge event, the record
+ * itself, or the one record of a CloudTrail log file (`{"Records": [...]}`).
+ */
+function cloudTrailRecordOf(input: Json): Json | undefined {
+  if (input['detail-type'] === API_CALL_DETAIL_TYPE && isObject(input.detail)) return input.detail;
+  if (Array.isArray(input.Records)) {
+    const [record, ...others] = input.Records as unknown[];
+    if (!isObject(record) || others.length > 0)
+      throw new InvalidInputError(
+        `the CloudTrail log holds ${input.Records.length} records; pass the one of the job's Create call`,
+      );
+    return record;
+  }
+  return str(input.eventName) && str(input.eventSource) ? input : undefined;
+}
+
+/**
  * The job a pre-flight check is about, from a Create*Job request (as the SDKs and
- * `aws sagemaker create-training-job --cli-input-json` take it), a Describe*Job output, or the
- * CloudTrail event of a successful Create*Job call (camelCase request parameters, the job's ARN in
- * the response). The account is the role's; the region the job ARN's, else the overrides', else the
+ * `aws sagemaker create-training-job --cli-input-json` take it), a Describe*Job output or the state
+ * change event that carries one, or the CloudTrail record (or its EventBridge event) of a successful
+ * Create*Job call (camelCase request parameters, the job's ARN in the response). The account is the role's; the region the job ARN's, else the overrides', else the
  * ECR image's.
  * @throws InvalidInputError when the input names no job pre-flight can check, or no role.
  */
 export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): JobContext {
   if (!isObject(input)) throw new InvalidInputError('the job configuration is not a JSON object');
-  const fromTrail = input['detail-type'] === API_CALL_DETAIL_TYPE && isObject(input.detail);
-  const detail = fromTrail ? (input.detail as Json) : undefined;
+  const detail = cloudTrailRecordOf(input);
   if (detail && !Object.values(PREFLIGHT_CALLS).includes(str(detail.eventName) ?? '')) {
     throw new InvalidInputError(
       `not a call pre-flight checks (${String(detail.eventName)}; checked: ${[...new Set(Object.values(PREFLIGHT_CALLS))].join(', ')})`,
@@ -91,7 +113,12 @@ export function jobToCheck(input: unknown, overrides: PreflightOverrides = {}): 
   if (detail && str(detail.errorCode)) {
     throw new InvalidInputError(`the ${String(detail.eventName)} call failed (${String(detail.errorCode)})`);
   }
-  const request: unknown = detail ? pascalKeys(detail.requestParameters) : input;
+  // A job state change event carries the job's Describe*Job output as its detail.
+  const stateChange =
+    input.source === SAGEMAKER_EVENT_SOURCE &&
+    jobTypeOfDetailType(str(input['detail-type'])) !== undefined &&
+    isObject(input.detail);
+  const request: unknown = detail ? pascalKeys(detail.requestParameters) : stateChange ? input.detail : input;
   const response: unknown = detail ? pascalKeys(detail.responseElements) : undefined;
   const submitted = { ...(isObject(request) ? request : {}), ...(isObject(response) ? response : {}) };
   const configuration = endpointOfModel(submitted) ?? submitted;

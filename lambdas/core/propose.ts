@@ -5,8 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { isEscalation } from './actions.js';
+import { certaintyOfAll } from './certainty.js';
 import { assumedRoleNameOf, roleNameOf } from './job-context.js';
+import type { ResourcePolicyFix } from './resource-policy.js';
+import { resourcePolicyFixes } from './resource-policy.js';
+import { shellQuote } from './shell.js';
 import type {
+  Certainty,
   Finding,
   FixLocation,
   Grant,
@@ -15,6 +20,7 @@ import type {
   Verification,
 } from './types.js';
 import { CHANNELS, FIX_LOCATIONS } from './types.js';
+import type { Line } from './render.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;
@@ -43,7 +49,8 @@ export interface FixProposal {
   readonly roleName: string;
   readonly title: string;
   readonly fixLocation: FixLocation;
-  readonly certainty: 'certain' | 'possible';
+  /** The least sure finding's word (certainty.ts): `certain` only when the text names it all. */
+  readonly certainty: Certainty;
   readonly untrustedText: boolean;
   readonly findings: readonly Finding[];
   /** Identity-policy statements for the role; absent when an Allow on the role cannot help. */
@@ -59,6 +66,13 @@ export interface FixProposal {
   readonly advice: readonly string[];
   /** When the statements, once written, expire (ISO); absent for no expiry (`grantTtlDays` 0). */
   readonly expiresAt?: string;
+  /** The statements resources' own policies need (another account's, or the text says so), with commands. */
+  readonly resourcePolicies: readonly ResourcePolicyFix[];
+  /**
+   * The same lines as spans: the names, actions, resources and policy ARNs in them (from the failure
+   * text) are values, which a chat client shows in code spans and never links.
+   */
+  readonly adviceLines: readonly Line[];
   readonly explanation: string;
 }
 
@@ -122,14 +136,18 @@ export function policyNameOf(policy: PolicyDocument | string): string {
   return POLICY_NAME_PREFIX + createHash('sha256').update(json).digest('hex').slice(0, 12);
 }
 
-/** Quotes a string for a POSIX shell. */
-export const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+export { shellQuote } from './shell.js';
 
-const describeTarget = (finding: Finding): string => {
+const describeTarget = (finding: Finding): Line => {
   const grant = finding.grants[0];
-  const actions = [...new Set(finding.grants.flatMap((g) => g.actions))].join(', ') || 'the denied action';
-  return grant ? `${actions} on ${grant.resources.join(', ')}` : actions;
+  const actions = [...new Set(finding.grants.flatMap((g) => g.actions))].join(', ');
+  const named: Line = actions ? [{ code: actions }] : ['the denied action'];
+  return grant ? [...named, ' on ', { code: grant.resources.join(', ') }] : named;
 };
+
+/** A line as plain text, values inline. */
+const textOfLine = (line: Line): string =>
+  line.map((span) => (typeof span === 'string' ? span : span.code)).join('');
 
 const LOCATION_ADVICE: Readonly<Record<Exclude<FixLocation, 'identity-policy' | 'unknown'>, string>> = {
   'resource-policy':
@@ -147,19 +165,25 @@ const LOCATION_ADVICE: Readonly<Record<Exclude<FixLocation, 'identity-policy' | 
     "the role's trust policy must allow sagemaker.amazonaws.com to call sts:AssumeRole (aws iam update-assume-role-policy); check the role ARN too",
 };
 
-function adviceFor(finding: Finding): string | undefined {
-  const where = finding.policyArn ? ` (${finding.policyArn})` : '';
+function adviceFor(finding: Finding): Line | undefined {
+  const where: Line = finding.policyArn ? [' (', { code: finding.policyArn }, ')'] : [];
   if (finding.explicitDeny) {
     const location =
       finding.fixLocation === FIX_LOCATIONS.unknown
         ? "some policy (check SCPs, the permissions boundary, resource policies and the role's own policies)"
         : finding.fixLocation;
-    return `Explicit deny of ${describeTarget(finding)} in ${location}${where}: adding an Allow to the role will not help; the deny must be changed by its owner.`;
+    return [
+      'Explicit deny of ',
+      ...describeTarget(finding),
+      ` in ${location}`,
+      ...where,
+      ': adding an Allow to the role will not help; the deny must be changed by its owner.',
+    ];
   }
   if (finding.fixLocation === FIX_LOCATIONS.identityPolicy || finding.fixLocation === FIX_LOCATIONS.unknown) {
     return undefined;
   }
-  return `${describeTarget(finding)}: ${LOCATION_ADVICE[finding.fixLocation]}${where}.`;
+  return [...describeTarget(finding), `: ${LOCATION_ADVICE[finding.fixLocation]}`, ...where, '.'];
 }
 
 /** The one fix location a proposal reports: an explicit or non-identity block outranks an Allow. */
@@ -229,19 +253,19 @@ export function propose(
   const policyName = policy ? policyNameOf(policyJson) : undefined;
   // The command writes what the service would: the same statements, expiring.
   const commandJson = policy ? JSON.stringify(expiringAt(policy, options.expiresAt)) : '';
-  const certainty = findings.some((f) => f.certainty === 'possible') ? 'possible' : 'certain';
+  const certainty = certaintyOfAll(findings);
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =
     verification.status === 'verified' &&
     proposedGrants.length > 0 &&
     proposedGrants.every((g) => stillMissing(g, verification).length === 0);
-  const advice = [
-    ...findings.map(adviceFor).filter((line): line is string => line !== undefined),
-    ...(alreadyAllowed ? [`${ALREADY_ALLOWED} The message suggests: ${fixLocation}.`] : []),
-    ...withheld.map(
-      (action) =>
-        `${action} can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.`,
-    ),
+  const adviceLines = [
+    ...findings.map(adviceFor).filter((line): line is Line => line !== undefined),
+    ...(alreadyAllowed ? [[`${ALREADY_ALLOWED} The message suggests: ${fixLocation}.`]] : []),
+    ...withheld.map((action): Line => [
+      { code: action },
+      " can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.",
+    ]),
   ];
   const hasPlaceholders = findings.some((f) => f.grants.some((g) => g.resourceSource === 'placeholder'));
   const title = `${diagnosis.jobName ?? 'SageMaker job'}: ${
@@ -270,7 +294,9 @@ export function propose(
     ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
     hasPlaceholders,
     verification,
-    advice,
+    advice: adviceLines.map(textOfLine),
+    adviceLines,
+    resourcePolicies: resourcePolicyFixes(diagnosis),
   } as const;
   return { ...proposal, explanation: explain(proposal) };
 }
@@ -298,6 +324,10 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     );
   }
   proposal.advice.forEach((line) => lines.push(line));
+  for (const fix of proposal.resourcePolicies) {
+    lines.push(`Merge into the ${fix.kind} of ${fix.resourceArn} (its owner runs these):`);
+    fix.commands.forEach((command) => lines.push(`  ${command}`));
+  }
   if (proposal.hasPlaceholders)
     lines.push('Some resources are <placeholders>: the job description did not name them; fill them in.');
   if (proposal.certainty === 'possible')

@@ -19,7 +19,7 @@ import type {
   NonPermissionDiagnosis,
   PermissionDiagnosis,
 } from './types.js';
-import { FIX_LOCATIONS } from './types.js';
+import { FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
 
 /**
  * What the pipeline produced for one failure: a proposal exactly when it is a permission problem.
@@ -156,6 +156,21 @@ export interface Message {
   readonly keywords: readonly string[];
 }
 
+/**
+ * Who chose the text or the resources of a failure: SageMaker itself (trusted), the job's own container
+ * (an AlgorithmError's text), or the caller of a denied API call (CloudTrail parameters).
+ */
+export const ORIGINS = { sagemaker: 'sagemaker', container: 'container', apiCall: 'api-call' } as const;
+export type Origin = (typeof ORIGINS)[keyof typeof ORIGINS];
+
+export function originOf(
+  diagnosis: { readonly untrustedText: boolean },
+  job: JobContext | undefined,
+): Origin {
+  if (diagnosis.untrustedText) return ORIGINS.container;
+  return job?.origin === 'api-call' ? ORIGINS.apiCall : ORIGINS.sagemaker;
+}
+
 const ORIGIN_WARNINGS = {
   container: {
     tag: '[untrusted text] ',
@@ -170,16 +185,14 @@ const ORIGIN_WARNINGS = {
 } as const;
 
 /** The warning a message opens with when its text or its resources came from someone untrusted. */
-export function originWarningOf(
-  diagnosis: { readonly untrustedText: boolean },
-  job: JobContext | undefined,
-): { readonly warningTag?: string; readonly warning?: string } {
-  const origin = diagnosis.untrustedText
-    ? ORIGIN_WARNINGS.container
-    : job?.origin === 'api-call'
-      ? ORIGIN_WARNINGS.apiCall
-      : undefined;
-  return origin ? { warningTag: origin.tag, warning: origin.warning } : {};
+export function originWarningOf(origin: Origin): { readonly warningTag?: string; readonly warning?: string } {
+  const warning =
+    origin === ORIGINS.container
+      ? ORIGIN_WARNINGS.container
+      : origin === ORIGINS.apiCall
+        ? ORIGIN_WARNINGS.apiCall
+        : undefined;
+  return warning ? { warningTag: warning.tag, warning: warning.warning } : {};
 }
 
 /** Where each kind of block lives and who can lift it: what the second line says when an Allow cannot help. */
@@ -227,6 +240,16 @@ const ACTIONS_IN_VERDICT = 3;
 
 const clip = (text: string, limit: number): string =>
   text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+
+/** The certainty every verdict ends with, ` [certain]`: a title cut short still says it. */
+const CERTAINTY_TAIL = / \[[a-z]+\]$/;
+
+/** A title cut to `limit` characters in the middle, keeping its closing certainty. */
+export function clipTitle(text: string, limit: number, ellipsis = '…'): string {
+  if (text.length <= limit) return text;
+  const tail = CERTAINTY_TAIL.exec(text)?.[0] ?? '';
+  return `${text.slice(0, limit - ellipsis.length - tail.length)}${ellipsis}${tail}`;
+}
 
 const unique = <T>(items: Iterable<T>): T[] => [...new Set(items)];
 
@@ -307,8 +330,8 @@ function permissionNextStep(
   proposal: FixProposal,
   certainty: Certainty,
   options: RenderOptions,
-): { readonly line: Line; readonly advice: readonly string[] } {
-  const { advice } = proposal;
+): { readonly line: Line; readonly advice: readonly Line[] } {
+  const advice = proposal.adviceLines;
   if (options.applied) {
     return {
       line: ['Applied automatically: nothing to run. Rerun the job; the change and its roll-back are below.'],
@@ -332,7 +355,7 @@ function permissionNextStep(
   }
   const [first, ...rest] = advice;
   return first
-    ? { line: [first], advice: rest }
+    ? { line: first, advice: rest }
     : { line: ['No IAM change can be derived from this text: read the evidence below.'], advice };
 }
 
@@ -370,7 +393,7 @@ function permissionMessage(
   const nextStep = permissionNextStep(proposal, certainty, options);
   const failed = permissionVerdict(proposal, certainty, options.predicted);
   const afterwards = [
-    ...nextStep.advice.map((line): Line => [line]),
+    ...nextStep.advice,
     ...(proposal.hasPlaceholders
       ? [['Some resources are <placeholders>: the job description did not name them; fill them in.']]
       : []),
@@ -383,7 +406,7 @@ function permissionMessage(
   ];
   const services = actionsOfFindings(proposal.findings).map((action) => action.split(':')[0] ?? action);
   return {
-    ...originWarningOf(outcome.diagnosis, outcome.job),
+    ...originWarningOf(originOf(outcome.diagnosis, outcome.job)),
     applied: options.applied,
     verdict: [...jobLine, ...failed],
     subject: [jobNameOf(outcome.job, outcome.diagnosis), ...failed],
@@ -423,22 +446,35 @@ function permissionMessage(
 
 function notPermissionMessage(outcome: Extract<Outcome, { kind: 'not-permission' }>): Message {
   const { diagnosis } = outcome;
-  const failed = ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
+  // Only a recognised cause rules IAM out; an unread text says only that nothing was found.
+  const unrecognised = diagnosis.category === NON_PERMISSION_CATEGORIES.unrecognised;
+  const failed = unrecognised
+    ? ' failed: not recognised as a permission problem; nothing proposed.'
+    : ` failed: not a permission problem (${diagnosis.category}): ${diagnosis.summary.replace(/\.$/, '')}.`;
+  // Nothing proposed and nothing quoted (the summary is the catalog's words): no origin warning.
   return {
-    ...originWarningOf(outcome.diagnosis, outcome.job),
     verdict: [...jobLineOf(outcome.job, outcome.diagnosis), failed],
     subject: [jobNameOf(outcome.job, outcome.diagnosis), failed],
-    nextStep: [`No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`],
+    nextStep: [
+      unrecognised
+        ? 'Read the failure text: it names no AccessDenied statement or permission wording the catalog knows.'
+        : `No IAM change is needed: fix the ${diagnosis.category} cause and rerun the job.`,
+    ],
     ...consoleFieldsOf(outcome.job),
     evidence: [],
     keywords: unique(['not-permission', diagnosis.category, ...(outcome.job ? [outcome.job.jobType] : [])]),
   };
 }
 
-const messageOf = (outcome: Outcome, options: RenderOptions): Message =>
+/** The message of an outcome, before any channel's markup: every rendering of it starts here. */
+export const messageOf = (outcome: Outcome, options: RenderOptions = {}): Message =>
   outcome.kind === 'permission' ? permissionMessage(outcome, options) : notPermissionMessage(outcome);
 
-const consoleLine = (message: Message): string => `Console: ${message.consoleUrl ?? message.noConsoleUrl}`;
+/** The console line, for a message about one job; a message about many (a digest) has none. */
+const consoleLines = (message: Message): string[] => {
+  const link = message.consoleUrl ?? message.noConsoleUrl;
+  return link === undefined ? [] : [`Console: ${link}`];
+};
 
 // ---- plain text -------------------------------------------------------------------------------
 
@@ -471,17 +507,17 @@ export const renderText = (outcome: Outcome, options: RenderOptions = {}): strin
 
 export function textOfMessage(message: Message): string {
   const head = [
-    ...(message.warning ? [message.warning] : []),
     textLine(message.verdict),
+    ...(message.warning ? [message.warning] : []),
     textLine(message.nextStep),
-    consoleLine(message),
+    ...consoleLines(message).map(plainLine),
   ];
   const evidence = [...message.evidence, ...(message.policy ? [message.policy] : [])].map(textBlock);
   return [head.join('\n'), ...evidence].join('\n\n');
 }
 
 const titlePrefix = (message: Message): string =>
-  `${message.warningTag ?? ''}${message.applied ? '[applied] ' : ''}`;
+  plainLine(`${message.warningTag ?? ''}${message.applied ? '[applied] ' : ''}`);
 
 /** The mail subject as plain text: the untrusted tag first, then the job and what failed. */
 export const subjectOfMessage = (message: Message): string =>
@@ -544,6 +580,8 @@ export interface ChatbotContext {
   readonly threadId: string;
   readonly relatedResources: readonly string[];
   readonly additionalContext: Readonly<Record<string, string>>;
+  /** Shows the channel's custom action buttons (chat approval) on the notification. */
+  readonly enableCustomActions?: boolean;
 }
 
 /**
@@ -557,12 +595,12 @@ export function chatbotOfMessage(message: Message, context: ChatbotContext): Cha
       ? slackLine(message.nextStep)
       : `*${slackText(message.commandLabel ?? FIX_LABELS.likely)}:* run the command under Next steps.`;
   const head = [
-    ...(message.warning ? [`*${slackText(message.warning)}*`] : []),
     slackLine(message.verdict),
+    ...(message.warning ? [`*${slackText(message.warning)}*`] : []),
     nextStep,
-    slackText(consoleLine(message)),
+    ...consoleLines(message).map(slackText),
   ].join('\n');
-  const title = clip(`${titlePrefix(message)}${slackTitleLine(message.verdict)}`, CHATBOT_TITLE_LIMIT);
+  const title = clipTitle(`${titlePrefix(message)}${slackTitleLine(message.verdict)}`, CHATBOT_TITLE_LIMIT);
   return {
     version: '1.0',
     source: 'custom',
@@ -589,14 +627,19 @@ export function chatbotOfMessage(message: Message, context: ChatbotContext): Cha
       additionalContext: Object.fromEntries(
         Object.entries(context.additionalContext).map(([key, value]) => [key, slackValue(value)]),
       ),
+      ...(context.enableCustomActions ? { enableCustomActions: true } : {}),
     },
   };
 }
 
-export function renderChatbot(outcome: Outcome, options: RenderOptions = {}): ChatbotNotification {
+export const renderChatbot = (outcome: Outcome, options: RenderOptions = {}): ChatbotNotification =>
+  chatbotOfMessage(messageOf(outcome, options), chatbotContextOf(outcome));
+
+/** The Chatbot metadata of an outcome's notification: its thread is the job's. */
+export function chatbotContextOf(outcome: Outcome): ChatbotContext {
   const { diagnosis, job } = outcome;
   const proposal = outcome.kind === 'permission' ? outcome.proposal : undefined;
-  return chatbotOfMessage(messageOf(outcome, options), {
+  return {
     eventType: 'SageMakerPermissionFailure',
     threadId: job?.jobName ?? diagnosis.jobName ?? 'sagemaker-iam-remediator',
     relatedResources: [
@@ -609,7 +652,7 @@ export function renderChatbot(outcome: Outcome, options: RenderOptions = {}): Ch
         ? { fixLocation: proposal.fixLocation, certainty: certaintyOfAll(proposal.findings) }
         : {}),
     },
-  });
+  };
 }
 
 // ---- JSON ------------------------------------------------------------------------------------
@@ -636,24 +679,24 @@ export function jobFactsOf(
 export function renderJson(outcome: Outcome): unknown {
   const message = messageOf(outcome, {});
   const headline = {
-    warning: message.warning ?? null,
     verdict: textLine(message.verdict),
+    warning: message.warning ?? null,
     nextStep: textLine(message.nextStep),
   };
   const job = jobFactsOf(outcome.job, outcome.diagnosis);
   if (outcome.kind === 'not-permission') {
     const { kind: _kind, ...verdict } = outcome.diagnosis;
-    return { isPermission: false, ...verdict, job, headline };
+    return { headline, isPermission: false, ...verdict, job };
   }
-  const { proposal } = outcome;
+  const { adviceLines: _adviceLines, ...proposal } = outcome.proposal;
   return {
+    headline,
     isPermission: true,
     ...proposal,
     certainty: certaintyOfAll(proposal.findings),
     findings: proposal.findings.map((finding) => ({ ...finding, certainty: certaintyOf(finding) })),
     explanation: message.evidence.map(textBlock).join('\n'),
     job,
-    headline,
   };
 }
 

@@ -67,7 +67,7 @@ function locationContaining(
 }
 
 function s3TargetOf(resource: string): { bucket: string; key: string } | undefined {
-  const match = /^arn:aws[a-z-]*:s3:::([^/]+)\/?(.*)$/.exec(resource);
+  const match = /^arn:aws[a-z-]*:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
   if (match?.[1]) return { bucket: match[1], key: match[2] ?? '' };
   const location = parseS3Uri(resource, CHANNELS.namedAction);
   return location ? { bucket: location.bucket, key: location.prefix } : undefined;
@@ -146,6 +146,23 @@ const named = (resource: string): Scoped => ({
   reason: notInJob(resource),
 });
 
+/** The artifacts SageMaker writes as `<S3OutputPath>/<job name>/output/<artifact>`. */
+const JOB_ARTIFACTS: ReadonlySet<string> = new Set(['model.tar.gz', 'output.tar.gz']);
+
+/**
+ * The prefix to grant for one object a message names: its folder, except under a job's own folder.
+ * SageMaker writes under `<S3OutputPath>/<job name>/`, and a rerun gets a new name: the grant goes on
+ * the S3OutputPath, found from the job's name or, from the text alone, from the artifact's path.
+ */
+function stablePrefixOf(key: string, jobName: string | undefined): string {
+  const jobFolder = jobName ? `/${key}`.lastIndexOf(`/${jobName}/`) : -1;
+  if (jobFolder >= 0) return key.slice(0, Math.max(0, jobFolder - 1));
+  const segments = key.split('/');
+  if (segments.length >= 3 && segments.at(-2) === 'output' && JOB_ARTIFACTS.has(segments.at(-1) ?? ''))
+    return segments.slice(0, -3).join('/');
+  return segments.slice(0, -1).join('/');
+}
+
 /**
  * The S3 locations a channel covers: the job's own (the text may select among them), else the one
  * the message names, never the job's in place of another one the message names.
@@ -161,8 +178,7 @@ function s3LocationsFor(input: ScopeInput): {
   if (own.length > 0 && S3_CHANNELS.has(input.channel) && namedOwn) return { locations: own, source: 'job' };
   if (!target) return { locations: [], source: 'placeholder' };
   const elsewhere = locationContaining(input.job?.s3Locations ?? [], input.messageResource);
-  // A message names one object; its folder is the prefix the job reads or writes.
-  const prefix = target.key.includes('/') ? target.key.slice(0, target.key.lastIndexOf('/')) : '';
+  const prefix = stablePrefixOf(target.key, input.job?.jobName);
   return {
     locations: [{ channel: input.channel, uri: '', bucket: target.bucket, prefix, isObject: false }],
     source: 'message',

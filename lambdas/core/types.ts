@@ -98,13 +98,24 @@ export interface JobContext {
   readonly fileSystems: readonly { readonly type: 'fsx' | 'efs'; readonly id: string }[];
 }
 
+/**
+ * What a denied request was read from: a documented `is not authorized to perform` statement, a
+ * sentence that says a permission is missing, the call that failed named beside a denial that does not
+ * name its own action (`Failed to invoke sagemaker:CreateModelPackage. ... Access denied for bucket`),
+ * or the operation an SDK wrapper names. The last two are inferred: a more specific wording wins.
+ */
+export type DenialEvidence = 'statement' | 'words' | 'failed-call' | 'operation';
+
 /** One AccessDenied statement as AWS wrote it. */
 export interface DeniedRequest {
+  readonly evidence: DenialEvidence;
   readonly principalArn?: string;
   /** `service:Action` as named by the message, or derived from the API operation it names. */
   readonly action?: string;
   readonly resource?: string;
   readonly fixLocation: FixLocation;
+  /** True when a reason clause names the policy type; false when the location is inferred. */
+  readonly fixLocationStated: boolean;
   readonly explicitDeny: boolean;
   /** ARN of the denying policy where newer messages name it. */
   readonly policyArn?: string;
@@ -136,6 +147,10 @@ export interface Finding {
   readonly principalArn?: string;
   readonly explicitDeny: boolean;
   readonly policyArn?: string;
+  /** True when the text itself names the kind of policy that denied (a reason clause, a wording). */
+  readonly fixLocationFromText?: boolean;
+  /** The service principal a resource policy must allow, when the text names one (else the role). */
+  readonly servicePrincipal?: string;
   readonly grants: readonly Grant[];
   /** Likely causes in order, for messages that name several. */
   readonly causes: readonly string[];

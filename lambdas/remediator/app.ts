@@ -11,14 +11,18 @@ import { isFlushIncidentsEvent } from '../core/incident.js';
 import { IDEMPOTENCY_KEY_PATH } from '../core/job-types.js';
 import { isCleanGrantsEvent } from '../core/grants.js';
 import { cleanUpGrants } from './cleanup.js';
+import type { SelftestEvent } from '../core/selftest.js';
+import { isSelftestEvent, SELFTEST_KEY } from '../core/selftest.js';
 import { countRemediations } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
 /**
- * The function's handler: failed-job events, the scheduled flush of due incidents and the daily
- * grant cleanup, which go around event validation and idempotency (every run is a new one). `metrics` counts each
+ * The function's handler: failed-job events; the scheduled flush of due incidents and the daily
+ * grant cleanup, which go around event validation and idempotency (every run is a new one); and the
+ * post-deploy self-test, which diagnoses its sample and publishes it marked as a test, writing
+ * nothing: no fix, no stored proposal, no idempotency or incident record. `metrics` counts each
  * processed failure (tests may leave it out).
  */
 export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
@@ -29,12 +33,27 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
   const flush = incidents ? scheduled(async () => incidents.flushDue()) : undefined;
   const { homeIam } = deps;
   const cleanup = homeIam ? scheduled(async () => cleanUpGrants(homeIam, deps)) : undefined;
-  return (event: unknown, context: Context) =>
-    flush && isFlushIncidentsEvent(event)
-      ? flush(event, context)
-      : cleanup && isCleanGrantsEvent(event)
-        ? cleanup(event, context)
-        : failures(event, context);
+  const selftestDeps: Dependencies = {
+    ...deps,
+    incidents: undefined,
+    config: {
+      ...deps.config,
+      selftest: true,
+      dryRun: true,
+      autoRemediate: false,
+      idempotencyTableName: undefined,
+      proposalsTableName: undefined,
+    },
+  };
+  const selftest = middy(async (event: SelftestEvent) =>
+    remediate(event[SELFTEST_KEY].sample, selftestDeps),
+  ).use(injectLambdaContext(logger, { resetKeys: true }));
+  return (event: unknown, context: Context) => {
+    if (flush && isFlushIncidentsEvent(event)) return flush(event, context);
+    if (cleanup && isCleanGrantsEvent(event)) return cleanup(event, context);
+    if (isSelftestEvent(event)) return selftest(event, context);
+    return failures(event, context);
+  };
 }
 
 function failureHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {

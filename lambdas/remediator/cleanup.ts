@@ -4,8 +4,8 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { grantsCleanupNotificationOf } from '../core/notification.js';
-import type { CleanupReport } from './aws/grants.js';
-import { cleanupDigest, cleanupGrants, iamLastAccessed } from './aws/grants.js';
+import type { CleanupReport } from '../core/grants.js';
+import { cleanupGrants, iamLastAccessed } from './aws/grants.js';
 import { publish } from './aws/sns.js';
 import type { Dependencies } from './remediate.js';
 
@@ -22,8 +22,8 @@ export async function cleanUpGrants(
     removeUnusedGrants: config.removeUnusedGrants,
     lastAccessed: config.reviewUnusedDays === undefined ? undefined : iamLastAccessed(iam),
   });
-  const digest = cleanupDigest(report, config.reviewUnusedDays);
   deps.logger.info('grant cleanup', { ...report });
-  if (digest) await publish(deps.sns, config.topicArn, grantsCleanupNotificationOf(digest));
+  const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: config.reviewUnusedDays });
+  if (digest) await publish(deps.sns, config.topicArn, digest);
   return report;
 }

@@ -31,6 +31,11 @@ export interface RemediatorConfig extends GuardConfig {
   readonly reviewUnusedDays?: number;
   /** The scheduled cleanup deletes unused grants, not only reports them. @default false */
   readonly removeUnusedGrants: boolean;
+  /**
+   * A self-test invocation (never read from the environment): the message is marked as a test, and
+   * the handler writes nothing. See lambdas/core/selftest.ts.
+   */
+  readonly selftest?: boolean;
   /** Central mode: the role to assume in a member account, and this (the central) account. */
   readonly central?: { readonly memberRoleName: string; readonly homeAccountId: string };
   /**

@@ -20,7 +20,9 @@ import type {
   Verification,
 } from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
+import type { SnsNotification } from '../core/notification.js';
 import { notificationOf } from '../core/notification.js';
+import { markedAsTest } from '../core/selftest.js';
 import { consoleUrlOf } from '../core/render.js';
 import { expiresAtOf, expiryText, managedPolicyOffer } from '../core/grants.js';
 import { INLINE_POLICY_LIMIT, shellQuote } from '../core/propose.js';
@@ -95,7 +97,10 @@ export type RemediationResult =
         readonly eligible: boolean;
         readonly outcome: string | null;
         readonly refusals: readonly Refusal[];
+        /** The policy written (the service's one per role), else the one proposed. */
         readonly policyName: string | null;
+        /** The record of the write, which its Sids and the Undo button name. */
+        readonly recordId: string | null;
       };
     };
 
@@ -114,7 +119,13 @@ async function autoRemediate(
   diagnosis: PermissionDiagnosis,
   iam: IAMClient,
   deps: Dependencies,
-): Promise<{ applied: boolean; outcome: string; text: string; recordId?: string }> {
+): Promise<{
+  applied: boolean;
+  outcome: string;
+  text: string;
+  /** Where it was written, and the record its statements point to. */
+  written?: { readonly policyName: string; readonly recordId: string };
+}> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
     return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
@@ -156,7 +167,7 @@ async function autoRemediate(
     return {
       applied: true,
       outcome: result.status,
-      recordId: result.recordId,
+      written: { policyName: result.policyName, recordId: result.recordId },
       text:
         [
           `Auto-remediation ${result.status === 'applied' ? 'added' : 'renewed'} in inline policy ${result.policyName} of role ${decision.roleName} (record ${result.recordId}):`,
@@ -196,6 +207,10 @@ async function storeForApproval(
   return proposalId;
 }
 
+/** Publishes to the topic; a self-test's message is marked as one in every rendering. */
+const publishAs = (deps: Dependencies, notification: SnsNotification): Promise<string> =>
+  publish(deps.sns, deps.config.topicArn, deps.config.selftest ? markedAsTest(notification) : notification);
+
 export async function remediate(event: unknown, deps: Dependencies): Promise<RemediationResult> {
   const reported = failedJobFromInput(event);
   const access = await deps.accountAccess(reported);
@@ -210,11 +225,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     const counted = { jobType: job.jobType, category: diagnosis.category };
     if (!deps.config.notifyNonPermission)
       return { status: 'not-permission', jobName: job.jobName ?? null, messageId: null, ...counted };
-    const messageId = await publish(
-      deps.sns,
-      deps.config.topicArn,
-      notificationOf({ kind: 'not-permission', diagnosis, job }),
-    );
+    const messageId = await publishAs(deps, notificationOf({ kind: 'not-permission', diagnosis, job }));
     return { status: 'not-permission', jobName: job.jobName ?? null, messageId, ...counted };
   }
 
@@ -267,9 +278,10 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     applied: remediation?.applied,
     extraText: remediation?.text,
     proposalId,
+    undoId: remediation?.written?.recordId,
   });
   // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
-  const messageId = await publish(deps.sns, deps.config.topicArn, notification);
+  const messageId = await publishAs(deps, notification);
   deps.logger.info('proposal published', {
     messageId,
     fixLocation: outcome.proposal.fixLocation,
@@ -287,7 +299,8 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
       eligible: decision.eligible,
       outcome: remediation?.outcome ?? null,
       refusals: decision.refusals,
-      policyName: decision.policyName ?? null,
+      policyName: remediation?.written?.policyName ?? decision.policyName ?? null,
+      recordId: remediation?.written?.recordId ?? null,
     },
   };
 }

@@ -24,6 +24,10 @@ describe('context validation', () => {
       'slackWorkspaceId and slackChannelId go together: give both or neither',
     ],
     [{ autoRemediateResources: 's3://bucket' }, 'autoRemediateResources entries must be ARN globs (arn:...)'],
+    [
+      { slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' },
+      'Slack approvals (slackWorkspaceId, slackChannelId) need allowedAccounts: the approver acts only in allowed accounts, so no click could succeed',
+    ],
   ])('%j is refused: %s', (context, message) => {
     expect(() => shapeOf(context)).toThrow(message);
   });
@@ -68,7 +72,11 @@ describe('context validation', () => {
   });
 
   it('turns approvals on with a Chatbot channel subscribed to the topic when both Slack ids are given', () => {
-    const shape = shapeOf({ slackWorkspaceId: 'T0123456789', slackChannelId: 'C0123456789' });
+    const shape = shapeOf({
+      slackWorkspaceId: 'T0123456789',
+      slackChannelId: 'C0123456789',
+      allowedAccounts: '111122223333',
+    });
     if (shape.kind !== 'remediator') throw new Error('expected the remediator');
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const template = Template.fromStack(new RemediatorStack(app, 'Slack', shape.props));
@@ -79,6 +87,21 @@ describe('context validation', () => {
     });
     expect(Object.keys(template.findResources('AWS::Chatbot::CustomAction'))).toHaveLength(1);
     expect(Stack.of(app.node.findChild('Slack')).stackName).toBe('Slack');
+  });
+
+  it('16-org-regions: centralRegion points member rules home and deploys the central stack there', () => {
+    // Act
+    const member = shapeOf({ memberOf: '111122223333', centralRegion: 'eu-west-1' });
+    const central = shapeOf({ organizationId: 'o-abc123def4', centralRegion: 'eu-west-1' });
+    // Assess
+    expect(member).toMatchObject({ kind: 'member', forwarder: { centralRegion: 'eu-west-1' } });
+    expect(central).toMatchObject({ kind: 'remediator', props: { env: { region: 'eu-west-1' } } });
+    expect(() => shapeOf({ centralRegion: 'eu-west-1' })).toThrow(
+      'centralRegion is for organization mode: give organizationId (central) or memberOf (member)',
+    );
+    expect(() => shapeOf({ memberOf: '111122223333', centralRegion: 'Ireland' })).toThrow(
+      'centralRegion must be a region name such as us-east-1',
+    );
   });
 
   it('the app prints one line and exits 1, without a stack trace', () => {

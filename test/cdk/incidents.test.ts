@@ -25,7 +25,7 @@ const remediatorFunction = (template: Template) =>
   };
 
 describe('incidents in the stack', () => {
-  it('flushes due incidents every minute through the function, with the DLQ behind it', () => {
+  it('flushes due incidents every minute through the function, with the DLQ behind it, and reserves no concurrency unless asked', () => {
     // Act
     const template = templateOf();
     // Assess
@@ -41,7 +41,31 @@ describe('incidents in the stack', () => {
     });
     const fn = remediatorFunction(template);
     expect(fn.Properties.Environment.Variables.INCIDENT_WINDOW_MINUTES).toBe('15');
-    expect(fn.Properties.ReservedConcurrentExecutions).toBe(10);
+    // 16-concurrency: a reservation fails the deploy in accounts whose concurrency quota is 10.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('gives the table a sparse index of incidents waiting for a digest, which the function may query', () => {
+    // Act
+    const template = templateOf();
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'waiting-incidents',
+          KeySchema: [
+            { AttributeName: 'waitingShard', KeyType: 'HASH' },
+            { AttributeName: 'dueAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toMatch(/dynamodb:Query/);
+    // Query on the index alone, never on `index/*` or the table.
+    expect(policies).toMatch(/\/index\/waiting-incidents/);
+    expect(policies).not.toMatch(/\/index\/\*/);
   });
 
   it('takes the window and the concurrency from context; a window of 0 has no flush rule', () => {

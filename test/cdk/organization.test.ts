@@ -1,7 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MemberAccountForwarder, validateForwarderProps } from '../../lib/member-account-forwarder.js';
+import {
+  MemberAccountForwarder,
+  MemberAccountStack,
+  validateForwarderProps,
+} from '../../lib/member-account-forwarder.js';
 import type { MemberAccountForwarderProps } from '../../lib/member-account-forwarder.js';
 import { RemediatorStack } from '../../lib/remediator-stack.js';
 
@@ -81,24 +85,21 @@ describe('MemberAccountForwarder', () => {
   it('gives the central account a read-only role by default', () => {
     const template = memberTemplate();
     const granted = actions(statementsOf(template));
-    expect(granted).toEqual(
-      expect.arrayContaining([
-        'sagemaker:DescribeTrainingJob',
-        'iam:GetRole',
-        'iam:SimulatePrincipalPolicy',
-        'iam:GetRolePolicy',
-      ]),
-    );
-    expect(granted.filter((a) => a.startsWith('iam:Put') || a.startsWith('iam:Delete'))).toEqual([]);
+    // Describe and verify; the reads before a write (tags, inline policies) only with allowRemediation.
+    expect(granted.filter((a) => !a.startsWith('events:')).sort()).toEqual([
+      'iam:SimulatePrincipalPolicy',
+      'sagemaker:DescribeTrainingJob',
+    ]);
   });
 
   it('allows PutRolePolicy on matching roles only when the account opts in', () => {
     const statements = statementsOf(
       memberTemplate({ allowRemediation: true, roleNamePatterns: ['SageMakerDev*'] }),
     );
-    const attach = statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles');
+    const attach = statements.find((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns');
     expect(attach?.Action).toEqual(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
     expect(JSON.stringify(attach?.Resource)).toContain(`:iam::${MEMBER}:role/SageMakerDev*`);
+    expect(JSON.stringify(attach?.Resource)).toContain(`:iam::${MEMBER}:role/*/SageMakerDev*`);
     const deny = statements.find((s) => s.Sid === 'NeverWriteTheServicesOwnRoles');
     expect(JSON.stringify(deny?.Resource)).toContain(`:iam::${MEMBER}:role/sagemaker-iam-remediator-member`);
   });
@@ -137,9 +138,16 @@ describe('MemberAccountForwarder', () => {
   });
 
   it('reports every props problem at once', () => {
-    expect(validateForwarderProps({ centralAccountId: 'central', allowRemediation: true })).toEqual([
+    expect(
+      validateForwarderProps({
+        centralAccountId: 'central',
+        roleNamePatterns: ['a/b'],
+        memberRoleRegion: 'x',
+      }),
+    ).toEqual([
       'centralAccountId must be a 12-digit account id',
-      'allowRemediation needs roleNamePatterns',
+      'roleNamePatterns may use role-name characters and * only',
+      'memberRoleRegion must be a region name such as us-east-1',
     ]);
   });
 });
@@ -189,6 +197,65 @@ describe('central mode', () => {
         }),
       },
     });
+  });
+});
+
+describe('16-org-regions: one central home for every region', () => {
+  it("a StackSet's rules in every region target the home region's central bus, through a role", () => {
+    // Prepare: the environment-agnostic template a StackSet deploys in each region.
+    const app = new App();
+    const stack = new Stack(app, 'StackSet');
+    // Act
+    new MemberAccountForwarder(stack, 'Forwarder', { centralAccountId: CENTRAL, centralRegion: 'eu-west-1' });
+    const template = Template.fromStack(stack);
+    // Assess
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { Targets: { Arn: unknown; RoleArn?: unknown }[] };
+    }[];
+    const target = rule?.Properties.Targets[0];
+    expect(JSON.stringify(target?.Arn)).toContain(`:events:eu-west-1:${CENTRAL}:event-bus/default`);
+    expect(target?.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EventsRole/), 'Arn'] });
+    // The member role (an account-wide name) is created in the home region only.
+    const json = template.toJSON() as {
+      Conditions: Record<string, unknown>;
+      Resources: Record<string, { Type: string; Condition?: string; Properties: { RoleName?: string } }>;
+    };
+    const member = Object.values(json.Resources).find(
+      (r) => r.Properties.RoleName === 'sagemaker-iam-remediator-member',
+    );
+    expect(json.Conditions[member?.Condition ?? '']).toEqual({
+      'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'],
+    });
+  });
+
+  it('the member role and the central function describe the jobs of every region', () => {
+    const describeResources = (template: Template) =>
+      JSON.stringify(statementsOf(template).find((s) => s.Sid === 'DescribeFailedJobs')?.Resource);
+    expect(describeResources(memberTemplate({ centralRegion: 'us-east-1' }))).toContain(
+      `:sagemaker:*:${MEMBER}:training-job/*`,
+    );
+    const central = Template.fromStack(
+      new RemediatorStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Home', {
+        env: { account: CENTRAL, region: 'us-east-1' },
+        remediator: { central: { organizationId: 'o-abc123def4' } },
+      }),
+    );
+    expect(describeResources(central)).toContain(`:sagemaker:*:${CENTRAL}:training-job/*`);
+  });
+});
+
+describe('16-bootstrapless: the member stack deploys where CDK was never bootstrapped', () => {
+  it('has no BootstrapVersion parameter and no CheckBootstrapVersion rule', () => {
+    // Prepare
+    const stack = new MemberAccountStack(new App(), 'Member', { forwarder: { centralAccountId: CENTRAL } });
+    // Act
+    const json = Template.fromStack(stack).toJSON() as {
+      Parameters?: Record<string, unknown>;
+      Rules?: Record<string, unknown>;
+    };
+    // Assess
+    expect(Object.keys(json.Parameters ?? {})).not.toContain('BootstrapVersion');
+    expect(Object.keys(json.Rules ?? {})).not.toContain('CheckBootstrapVersion');
   });
 });
 

@@ -41,7 +41,10 @@ describe('README: how it runs in your account', () => {
   it('lists what each variant creates', () => {
     expect(namedTypes('Single account')).toEqual(single);
     expect(namedTypes('Approvals in Slack')).toEqual(
-      added({ slack: { workspaceId: 'T0123456789', channelId: 'C0123456789' } }),
+      added({
+        remediator: { allowedAccounts: ['111122223333'] },
+        slack: { workspaceId: 'T0123456789', channelId: 'C0123456789' },
+      }),
     );
     expect(namedTypes('CloudTrail denials')).toEqual(['AWS::Events::Rule']);
     expect(added({ remediator: { watchApiDenials: true } })).toEqual([]);

@@ -196,16 +196,10 @@ describe('the stack template', () => {
       Action: 'sagemaker:DescribeTrainingJob',
       Resource: 'arn:aws:sagemaker:us-east-1:111122223333:training-job/*',
     });
-    expect(statementWithSid(statements, 'ReadExecutionRoles')).toEqual({
-      Sid: 'ReadExecutionRoles',
+    expect(statementWithSid(statements, 'VerifyProposals')).toEqual({
+      Sid: 'VerifyProposals',
       Effect: 'Allow',
-      Action: [
-        'iam:GetRole',
-        'iam:SimulatePrincipalPolicy',
-        'iam:ListRolePolicies',
-        'iam:GetRolePolicy',
-        'iam:ListAttachedRolePolicies',
-      ],
+      Action: 'iam:SimulatePrincipalPolicy',
       Resource: 'arn:aws:iam::111122223333:role/*',
     });
     expect(actions).toContain('sns:Publish');
@@ -219,17 +213,21 @@ describe('the stack template', () => {
         roleNamePatterns: ['SageMakerExec*'],
       }),
     );
-    expect(statementWithSid(statements, 'AttachFixesToOptedInRoles')).toEqual({
-      Sid: 'AttachFixesToOptedInRoles',
+    expect(statementWithSid(statements, 'AttachFixesToRolesMatchingPatterns')).toEqual({
+      Sid: 'AttachFixesToRolesMatchingPatterns',
       Effect: 'Allow',
       Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      Resource: 'arn:aws:iam::111122223333:role/SageMakerExec*',
+      Resource: [
+        'arn:aws:iam::111122223333:role/SageMakerExec*',
+        'arn:aws:iam::111122223333:role/*/SageMakerExec*',
+      ],
     });
   });
 
-  it('without patterns, limits PutRolePolicy to roles carrying the opt-in tag', () => {
+  it('limits PutRolePolicy on any other role to roles carrying the opt-in tag', () => {
     const statements = roleStatements(templateOf({ autoRemediate: true, allowedAccounts: ['111122223333'] }));
-    expect(statements.find((s) => s.Sid === 'AttachFixesToOptedInRoles')?.Condition).toEqual({
+    expect(statements.find((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns')).toBeUndefined();
+    expect(statements.find((s) => s.Sid === 'AttachFixesToTaggedRoles')?.Condition).toEqual({
       StringEquals: { 'iam:ResourceTag/sagemaker-iam-remediator:auto': 'true' },
     });
   });
@@ -299,6 +297,7 @@ describe('one-click approval from Slack', () => {
       slackChannelId: 'C0123456789',
     });
     new SageMakerPermissionRemediator(stack, 'Remediator', {
+      allowedAccounts: [ENV.account],
       ...props,
       approvals: { slackChannel, ...props.approvals },
     });
@@ -317,7 +316,7 @@ describe('one-click approval from Slack', () => {
     expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
     template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}$'),
+      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}-us-east-1$'),
       Attachments: [
         {
           NotificationType: 'Custom',
@@ -357,25 +356,64 @@ describe('one-click approval from Slack', () => {
 
   it('lets the approver write exactly the roles the remediator may; the remediator writes them for the daily cleanup only', () => {
     const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
-    const attach = statements.filter((s) => s.Sid === 'AttachFixesToOptedInRoles').map(resolved);
+    const attach = statements.filter((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns').map(resolved);
     // The approver's, and the function's for removing expired grants (the guard lets it only remove).
-    const writeOptedIn = {
-      Sid: 'AttachFixesToOptedInRoles',
+    const writeMatching = {
+      Sid: 'AttachFixesToRolesMatchingPatterns',
       Effect: 'Allow',
       Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-      Resource: 'arn:aws:iam::111122223333:role/SageMakerDev*',
+      Resource: [
+        'arn:aws:iam::111122223333:role/SageMakerDev*',
+        'arn:aws:iam::111122223333:role/*/SageMakerDev*',
+      ],
     };
-    expect(attach).toEqual([writeOptedIn, writeOptedIn]);
+    expect(attach).toEqual([writeMatching, writeMatching]);
     expect(
       statements.filter(
         (s) => actionsOf([s]).includes('iam:PutRolePolicy') && s.Sid !== 'NeverWriteTheServicesOwnRoles',
       ),
-    ).toHaveLength(2);
+    ).toHaveLength(4);
     const dynamo = statements.filter((s) =>
       actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );
     expect(dynamo.map((s) => actionsOf([s]))).toEqual(
       expect.arrayContaining([['dynamodb:PutItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']]),
+    );
+  });
+
+  it('16-guardrail: the channel may only invoke the approver, whatever guardrails it already had', () => {
+    // Prepare, Act
+    const template = withApprovals();
+    // Assess
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toHaveLength(1);
+    const [id, guardrail] = Object.entries(policies)[0] as [
+      string,
+      { Properties: { PolicyDocument: { Statement: unknown[] } } },
+    ];
+    expect(guardrail.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/Approver/), 'Arn'] },
+      },
+    ]);
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      GuardrailPolicies: [{ Ref: id }],
+    });
+  });
+
+  it('16-approver-timeout: the approver outlives a late chat reply, so its write is always recorded', () => {
+    // Chatbot stops waiting after about 15 seconds; the function's own timeout must not cut the write.
+    const approver = Object.values(withApprovals().findResources('AWS::Lambda::Function')).find((fn) =>
+      /^sir-approve-/.test(String((fn as { Properties: { FunctionName?: string } }).Properties.FunctionName)),
+    ) as { Properties: { Timeout: number } };
+    expect(approver.Properties.Timeout).toBeGreaterThanOrEqual(60);
+  });
+
+  it('16-no-allowed-account: approvals that no account allows are refused', () => {
+    expect(() => withApprovals({ allowedAccounts: [] })).toThrow(
+      'approvals need at least one allowedAccounts entry',
     );
   });
 
@@ -490,7 +528,10 @@ describe('the real synth', () => {
         watchApiDenials: true,
       }),
     ],
-    ['approvals from Slack', (stack: Stack) => ({ approvals: slackChannel(stack) })],
+    [
+      'approvals from Slack',
+      (stack: Stack) => ({ allowedAccounts: ['111122223333'], approvals: slackChannel(stack) }),
+    ],
     ['central mode for an organization', () => ({ central: { organizationId: 'o-abc123def4' } })],
     ['pre-flight that stops certain failures', () => ({ preflight: { stopOnPreflightFailure: true } })],
   ] as const)(

@@ -152,7 +152,7 @@ describe('metricPointsOf', () => {
       category: 'permission',
       fixLocation: 'identity-policy',
       verification: 'verified',
-      autoApply: { eligible: true, outcome: 'applied', refusals: [], policyName: 'p' },
+      autoApply: { eligible: true, outcome: 'applied', refusals: [], policyName: 'p', recordId: 'r' },
     };
     expect(metricPointsOf(applied)).toEqual([
       { metric: 'failuresByJobType', value: 'processing' },

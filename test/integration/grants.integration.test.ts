@@ -1,17 +1,12 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { printGrants, revoke } from '../../bin/grants.js';
+import { printGrants, revokeOne } from '../../bin/grants.js';
 import { diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
+import { grantsCleanupNotificationOf } from '../../lambdas/core/notification.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import type { LastAccessed } from '../../lambdas/remediator/aws/grants.js';
-import {
-  claimUndo,
-  cleanupDigest,
-  cleanupGrants,
-  removeRecord,
-  writeGrant,
-} from '../../lambdas/remediator/aws/grants.js';
+import { claimUndo, cleanupGrants, removeRecord, writeGrant } from '../../lambdas/remediator/aws/grants.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
@@ -129,12 +124,12 @@ describe('grants on the real server', () => {
     const err = collect();
     const streams = { out: out.write, err: err.write };
     // Act
-    const refused = await revoke(
+    const refused = await revokeOne(
       iam(),
       { roleName: 'TeamA-SageMaker', policyName: 'team-own-policy' },
       streams,
     );
-    const revoked = await revoke(
+    const revoked = await revokeOne(
       iam(),
       { roleName: 'TeamA-SageMaker', policyName: 'sagemaker-iam-remediator-grants' },
       streams,
@@ -222,7 +217,10 @@ describe('grants on the real server', () => {
     expect(report.unused.map((p) => p.roleName)).toEqual(['Idle-SageMaker']);
     expect(asked).toEqual([`arn:aws:iam::${MOTO_ACCOUNT}:role/service-role/Idle-SageMaker`]);
     expect(await inlinePolicyNamesOf('Idle-SageMaker')).toEqual(['sagemaker-iam-remediator-grants']);
-    expect(cleanupDigest(report, 14)).toContain('set removeUnusedGrants=true to remove them');
+    const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: 14 });
+    expect(JSON.parse(digest?.message ?? '{}').default).toContain(
+      'set removeUnusedGrants=true to remove them',
+    );
 
     // Act: the operator opted in to removal.
     const removal = await cleanupGrants(iam(), { ...options, removeUnusedGrants: true });

@@ -257,9 +257,11 @@ describe('pre-flight on submission (the stack function)', () => {
       // The resources come from the CreateTrainingJob request, which its caller wrote.
       /^\[untrusted request\] xgb-submitted-1 will fail: role SageMakerExecRole lacks /,
     );
-    expect(delivered?.message.text.split('\n')[1]).toMatch(
+    // Verdict first, the warning right after it.
+    expect(delivered?.message.text.split('\n')[0]).toMatch(
       /^Training job xgb-submitted-1 in account \d{12}, region [a-z0-9-]+ will fail: role SageMakerExecRole lacks /,
     );
+    expect(delivered?.message.text.split('\n')[1]).toMatch(/^WARNING: untrusted request\./);
     expect(delivered?.message.text).toContain("aws iam put-role-policy --role-name 'SageMakerExecRole'");
     expect(delivered?.message.text).toContain(
       'The job was not stopped: stopOnPreflightFailure stops only a certain failure',

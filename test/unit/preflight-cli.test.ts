@@ -1,15 +1,26 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { EVENTS_DIR, submittedTrainingJob } from '../helpers/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const JOBS_DIR = join(ROOT, 'examples/jobs');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 function preflight(...args: string[]) {
-  const result = spawnSync(TSX, ['bin/preflight.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return preflightWithInput('', ...args);
+}
+
+/** `preflight` from source, `input` on its standard input. */
+function preflightWithInput(input: string, ...args: string[]) {
+  const result = spawnSync(TSX, ['bin/sagemaker-iam-remediator.ts', 'preflight', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -105,5 +116,81 @@ describe('preflight CLI', () => {
     expect(preflight('--job', join(JOBS_DIR, 'training-job.json'), '--format', 'xml').stderr).toContain(
       'unknown --format xml',
     );
+  });
+
+  it('a directory is refused in one line that says what to pass', () => {
+    // Act
+    const { code, stderr } = preflight('--job', JOBS_DIR, '--no-simulate');
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toBe(`preflight: ${JOBS_DIR} is a directory; pass a file, or - for standard input\n`);
+  });
+});
+
+describe('preflight takes the job in every shape it comes in, from a file or standard input', () => {
+  // Prepare
+  const event = submittedTrainingJob(
+    'shapes-job',
+    'arn:aws:iam::111122223333:role/ShapesRole',
+    '111122223333',
+  ) as {
+    detail: unknown;
+  };
+  const shapes: Readonly<Record<string, unknown>> = {
+    'the EventBridge event of the CloudTrail record': event,
+    'the CloudTrail record': event.detail,
+    'a CloudTrail log file of that one record': { Records: [event.detail] },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'preflight-shapes-'));
+  const requiredOf = (stdout: string) =>
+    (JSON.parse(stdout) as Printed).required.map(({ action, resource }) => `${action} ${resource}`);
+  const [expected] = Object.values(shapes).map((shape) => {
+    writeFileSync(join(dir, 'first.json'), JSON.stringify(shape));
+    return requiredOf(
+      preflight('--job', join(dir, 'first.json'), '--no-simulate', '--format', 'json').stdout,
+    );
+  });
+
+  it.each(Object.entries(shapes))('%s, from standard input, gives what the request needs', (_name, shape) => {
+    // Act
+    const { code, stdout } = preflightWithInput(
+      JSON.stringify(shape),
+      '--job',
+      '-',
+      '--no-simulate',
+      '--format',
+      'json',
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(requiredOf(stdout)).toEqual(expected);
+    expect(expected?.length).toBeGreaterThan(10);
+  });
+
+  it('the state change event of a job (its Describe*Job output) from a file', () => {
+    // Act
+    const { code, stdout } = preflight(
+      '--job',
+      join(EVENTS_DIR, 'training-s3-input-access-denied.json'),
+      '--no-simulate',
+      '--format',
+      'json',
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(requiredOf(stdout).some((line) => line.startsWith('s3:GetObject arn:aws:s3:::'))).toBe(true);
+  });
+
+  it('a CloudTrail log of several records is refused in one line', () => {
+    // Act
+    const { code, stderr } = preflightWithInput(
+      JSON.stringify({ Records: [event.detail, event.detail] }),
+      '--job',
+      '-',
+      '--no-simulate',
+    );
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^preflight: the CloudTrail log holds 2 records; [^\n]+\n$/);
   });
 });

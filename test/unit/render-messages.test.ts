@@ -74,23 +74,38 @@ describe('the first lines of the text rendering', () => {
     expect(second).toMatch(nextStep);
   });
 
-  it.each([
-    [
-      'training-untrusted-failure-file.json',
+  it('training-untrusted-failure-file.json: the verdict, the untrusted-origin warning, then what to do', () => {
+    // Act
+    const lines = renderText(outcomeOfEvent('training-untrusted-failure-file.json')).split('\n');
+    // Assess
+    expect(lines[0]).toBe(
       `Training job ${JOB} ${WHERE} failed: access denied to iam:AttachRolePolicy; no policy is proposed [certain]`,
+    );
+    expect(lines[1]).toMatch(/^WARNING: untrusted text\./);
+    expect(lines[2]).toBe(
       "iam:AttachRolePolicy can widen the role's own permissions: not proposed; a human must decide whether the job really needs it.",
-    ],
-    [
-      'training-not-permission-oom.json',
+    );
+  });
+
+  it('training-not-permission-oom.json: nothing proposed, nothing quoted, so no warning', () => {
+    // Act
+    const text = renderText(outcomeOfEvent('training-not-permission-oom.json'));
+    // Assess
+    expect(text.split('\n').slice(0, 2)).toEqual([
       `Training job ${JOB} ${WHERE} failed: not a permission problem (out-of-memory): The container ran out of memory.`,
       'No IAM change is needed: fix the out-of-memory cause and rerun the job.',
-    ],
-  ])('%s: the untrusted-origin warning, then the verdict and what to do', (event, verdict, nextStep) => {
+    ]);
+    expect(text).not.toContain('WARNING');
+  });
+
+  it('an unrecognised text says nothing was found, never that no IAM change is needed (issue 18)', () => {
+    // Prepare
+    const job = failedJobFromInput(readEvent('training-not-permission-oom.json'));
     // Act
-    const lines = renderText(outcomeOfEvent(event)).split('\n');
+    const text = renderText(analyse('ClientError: the widget sprocket failed to frobnicate', job));
     // Assess
-    expect(lines[0]).toMatch(/^WARNING: untrusted text\./);
-    expect(lines.slice(1, 3)).toEqual([verdict, nextStep]);
+    expect(text).toContain('not recognised as a permission problem; nothing proposed');
+    expect(text).not.toContain('No IAM change is needed');
   });
 
   it('shows the command before the policy, and the evidence after both', () => {
@@ -194,9 +209,9 @@ describe('every rendering names the job and where it ran, and links to it', () =
 });
 
 describe('the mail subject', () => {
-  it('names the job and what failed, in at most 100 ASCII characters', () => {
+  it('names the job and what failed, in at most 100 ASCII characters, keeping the certainty', () => {
     expect(notificationOf(outcomeOfEvent('training-scp-explicit-deny.json')).subject).toBe(
-      `${JOB} failed: s3:GetObject is explicitly denied by a service control ...`,
+      `${JOB} failed: s3:GetObject is explicitly denied by a servic... [certain]`,
     );
   });
 });
@@ -250,6 +265,8 @@ describe('certainty: one word, one meaning', () => {
     channel: 'input-data',
     certainty: 'certain',
     fixLocation: 'identity-policy',
+    fixLocationFromText: true,
+    principalArn: 'arn:aws:sts::111122223333:assumed-role/R/SageMaker',
     explicitDeny: false,
     grants: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], resourceSource: 'job' }],
     causes: [],
@@ -259,12 +276,42 @@ describe('certainty: one word, one meaning', () => {
   });
 
   it.each([
-    ['names the action and the denying policy type', {}, 'certain'],
+    ['names the action, the principal and the denying policy type', {}, 'certain'],
+    [
+      'names a service principal instead of a role',
+      { principalArn: undefined, servicePrincipal: 'sagemaker.amazonaws.com' },
+      'certain',
+    ],
     ['does not say which policy denied', { fixLocation: 'unknown' as const }, 'likely'],
+    ['leaves the policy type to inference', { fixLocationFromText: false }, 'likely'],
+    ['names no principal', { principalArn: undefined }, 'likely'],
     ['names no action', { grants: [] }, 'likely'],
     ['names several causes', { certainty: 'possible' as const }, 'possible'],
   ])('a finding whose message %s is %s', (_name, overrides, certainty) => {
     expect(certaintyOf(finding(overrides))).toBe(certainty);
+  });
+
+  it.each([
+    [
+      'names action, principal and policy type',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject action',
+      'certain',
+    ],
+    [
+      'leaves the policy type to inference',
+      'User: arn:aws:sts::111122223333:assumed-role/R/SageMaker is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k',
+      'likely',
+    ],
+    [
+      'names neither principal nor policy type',
+      'An error occurred (AccessDenied) when calling the GetObject operation: Access Denied',
+      'likely',
+    ],
+  ])('a proposal whose text %s is %s (issue 18)', (_name, text, certainty) => {
+    // Act
+    const outcome = analyse(text);
+    // Assess
+    expect(outcome.kind === 'permission' && outcome.proposal.certainty).toBe(certainty);
   });
 
   it.each(eventNames())('%s: "the most likely fix" appears exactly beside `likely`', (event) => {
@@ -296,7 +343,7 @@ describe('the CLI and the demo', () => {
     expect(lines[2]).toBe(`Console: ${consoleOf(`jobs/${JOB}`)}`);
   });
 
-  it('runs the demo: every sample opens with its verdict (or the warning) and names where the job ran', () => {
+  it('runs the demo: every sample opens with its verdict and names where the job ran', () => {
     // Act
     const { status, stdout } = run('bin/sagemaker-iam-remediator.ts', 'demo');
     // Assess
@@ -304,9 +351,7 @@ describe('the CLI and the demo', () => {
     const sections = stdout.split(/={100}\n/).filter((part) => !/^\S+\.json\n$/.test(part) && part.trim());
     expect(sections).toHaveLength(eventNames().length);
     for (const section of sections) {
-      const lines = section.split('\n');
-      const verdict = lines[0]?.startsWith('WARNING: untrusted') ? lines[1] : lines[0];
-      expect(verdict).toMatch(
+      expect(section.split('\n')[0]).toMatch(
         /^(Training job|Hyperparameter tuning job|Endpoint) \S+ in account 111122223333, region us-east-1 failed: /,
       );
       expect(section).toContain(

@@ -7,12 +7,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyse, failedJobFromInput } from '../../lambdas/core/index.js';
 import type { ChatbotNotification, Outcome } from '../../lambdas/core/index.js';
+import type { IncidentRecord } from '../../lambdas/core/incident.js';
+import { causeOf, digestNotificationOf, firstMessageOf } from '../../lambdas/core/incident.js';
+import type { SnsNotification } from '../../lambdas/core/notification.js';
 import { approvalNotificationOf, notificationOf } from '../../lambdas/core/notification.js';
 import { CHATBOT_DESCRIPTION_LIMIT, renderChatbot, renderText } from '../../lambdas/core/render.js';
 import { readEvent } from '../helpers/fixtures.js';
 
 const ACCOUNT = '111122223333';
 const WARNING = /^WARNING: untrusted text\. The job's own container wrote this failure message/;
+/** The verdict line of a job's failure, as every rendering opens. */
+const VERDICT = /^Training job \S+ in account \d{12}, region [a-z0-9-]+ failed: /;
 
 /** A training job whose container wrote `reason` to /opt/ml/output/failure, optionally renamed. */
 function outcomeOf(reason: string, jobName?: string): Outcome {
@@ -141,7 +146,7 @@ describe('Slack through AWS Chatbot', () => {
     const { description } = renderChatbot(outcome, { remediationText }).content;
     // Assess
     expect(description.length).toBeLessThanOrEqual(CHATBOT_DESCRIPTION_LIMIT);
-    expect(description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+    expect(description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
     expect(description).not.toContain('Not applied: a refusal.');
     expect(description).toMatch(/… 1 more part\(s\) in the email notification\.$/);
     expect(codeIsBalanced(description)).toBe(true);
@@ -172,7 +177,7 @@ describe('plain text (email, SNS default, --format text)', () => {
     }
   });
 
-  it('keeps the warning first in the subject, the email and every Chatbot field that leads', () => {
+  it('keeps the warning right after the verdict in the email and chat, the tag first in titles', () => {
     // Prepare: fourteen short deny sentences, under the 1,024-character FailureReason cap
     const sentences = Array.from(
       { length: 14 },
@@ -188,25 +193,31 @@ describe('plain text (email, SNS default, --format text)', () => {
     // Assess
     expect(notification.subject).toMatch(/^\[untrusted text\] /);
     expect(notification.subject.length).toBeLessThanOrEqual(100);
-    expect(body.email.split('\n')[0]).toMatch(WARNING);
-    expect(body.default.split('\n')[0]).toMatch(WARNING);
+    expect(body.email.split('\n')[0]).toMatch(VERDICT);
+    expect(body.email.split('\n')[1]).toMatch(WARNING);
+    expect(body.default.split('\n')[1]).toMatch(WARNING);
     expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
     expect(chatbot.metadata?.summary).toMatch(/^\[untrusted text\] /);
-    expect(chatbot.content.description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+    expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
+    // Cut to its limits, each title still ends with the certainty (a container's text names no
+    // policy type, so the proposal is `likely`).
+    expect(outcome.kind === 'permission' && outcome.proposal.certainty).toBe('likely');
+    expect(notification.subject).toMatch(/\.\.\. \[likely\]$/);
+    expect(chatbot.content.title).toMatch(/ \[likely\]$/);
   });
 
-  it('warns first about resources from a denied API call too', () => {
+  it('warns right after the verdict about resources from a denied API call too', () => {
     // Prepare
     const job = failedJobFromInput(readEvent('cloudtrail-createtrainingjob-passrole-denied.json'));
     // Act
     const text = renderText(analyse(job.failureReason ?? '', job));
     // Assess
-    expect(text.split('\n')[0]).toMatch(/^WARNING: untrusted request\. The resources here come from/);
+    expect(text.split('\n')[1]).toMatch(/^WARNING: untrusted request\. The resources here come from/);
   });
 });
 
 describe('the outcome of a chat approval', () => {
-  it('opens with the warning, names the job, and neutralises what the approver reports', () => {
+  it('names the job, warns, and neutralises what the approver reports', () => {
     // Prepare
     const outcome = outcomeOf(`AlgorithmError: ${denial('b/k')}`);
     if (outcome.kind !== 'permission' || !outcome.job || !outcome.proposal.policy)
@@ -230,8 +241,8 @@ describe('the outcome of a chat approval', () => {
       '[untrusted text] xgb-churn-2026-11-20-09-02-11-417: the approved fix was NOT attached to role Sag...',
     );
     expect(body.email.split('\n').slice(0, 2)).toEqual([
-      expect.stringMatching(WARNING),
       `Training job xgb-churn-2026-11-20-09-02-11-417 in account ${ACCOUNT}, region us-east-1: the approved fix was NOT attached to role SageMakerExecRole.`,
+      expect.stringMatching(WARNING),
     ]);
     expect(body.email).not.toMatch(CONTROL);
     for (const field of chatStrings(chatbot)) {
@@ -305,15 +316,204 @@ describe('any failure text', () => {
           expect(text).not.toMatch(CONTROL);
           expect(JSON.parse(notification.message).email).not.toMatch(CONTROL);
           expect(chatbot.content.description.length).toBeLessThanOrEqual(CHATBOT_DESCRIPTION_LIMIT);
-          if (outcome.diagnosis.untrustedText) {
-            expect(text.split('\n')[0]).toMatch(WARNING);
+          if (outcome.diagnosis.untrustedText && outcome.kind === 'permission') {
+            expect(text.split('\n')[1]).toMatch(WARNING);
             expect(chatbot.content.title).toMatch(/^\[untrusted text\] /);
-            expect(chatbot.content.description.split('\n')[0]).toMatch(/^\*WARNING: untrusted text\./);
+            expect(chatbot.content.description.split('\n')[1]).toMatch(/^\*WARNING: untrusted text\./);
             expect(notification.subject).toMatch(/^\[untrusted text\] /);
           }
         },
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * The characters no rendering may carry (a line feed aside), by code point: controls, and what
+ * clients draw as nothing or use to reorder or tag text (Unicode's default-ignorable code points and
+ * format characters, the Arabic letter mark and the tag block included). Written out here, apart from
+ * the neutraliser's own pattern.
+ */
+const INVISIBLE_CODE_POINTS: readonly (readonly [number, number])[] = [
+  [0x00, 0x09],
+  [0x0b, 0x1f],
+  [0x7f, 0x9f],
+  [0xad, 0xad],
+  [0x34f, 0x34f],
+  [0x600, 0x605],
+  [0x61c, 0x61c],
+  [0x115f, 0x1160],
+  [0x180b, 0x180f],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+  [0x1d173, 0x1d17a],
+  [0xe0000, 0xe0fff],
+];
+
+const invisibleIn = (text: string): string[] =>
+  [...text].filter((c) => {
+    const point = c.codePointAt(0) ?? 0;
+    return INVISIBLE_CODE_POINTS.some(([low, high]) => point >= low && point <= high);
+  });
+
+/** Every string a notification carries, by the channel that shows it. */
+function stringsOf(notification: SnsNotification): { text: string[]; chat: string[] } {
+  const body = JSON.parse(notification.message) as Record<'default' | 'email' | 'https' | 'sqs', string>;
+  const sqs = JSON.parse(body.sqs) as { text: string; chatbot: unknown };
+  const walk = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : typeof value === 'object' && value !== null
+        ? Object.values(value).flatMap(walk)
+        : [];
+  return {
+    text: [
+      notification.subject,
+      ...Object.values(notification.attributes),
+      body.default,
+      body.email,
+      sqs.text,
+    ],
+    chat: [...walk(JSON.parse(body.https)), ...walk(sqs.chatbot)],
+  };
+}
+
+const SCP_DENY = (policyArn: string): string =>
+  `ClientError: User: arn:aws:sts::${ACCOUNT}:assumed-role/SageMakerExecRole/SageMaker is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:${ACCOUNT}:repository/trainer with an explicit deny in a service control policy: ${policyArn}`;
+
+/** One notification of every kind the service publishes, from hostile text and names. */
+function everyNotification(hostile: string): [string, SnsNotification][] {
+  const proposal = outcomeOf(`AlgorithmError: ${hostile} ${denial(`b/${hostile}`)}`, `job${hostile}`);
+  const trusted = outcomeOf(`ClientError: ${denial(`b/${hostile}`)}`, `job${hostile}`);
+  const blocked = outcomeOf(
+    SCP_DENY(`arn:aws:organizations::999988887777:policy/o-a/service_control_policy/p-${hostile}`),
+  );
+  const other = outcomeOf(`AlgorithmError: ${hostile} CUDA error: out of memory`, `job${hostile}`);
+  if (proposal.kind !== 'permission' || !proposal.job || !proposal.proposal.policy)
+    throw new Error('expected a proposal for the job');
+  const record = {
+    proposalId: 'p-1',
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/SageMakerExecRole`,
+    policyName: proposal.proposal.policyName ?? '',
+    policy: proposal.proposal.policy,
+    diagnosis: proposal.diagnosis,
+    job: proposal.job,
+    verification: { status: 'not-attempted', reason: hostile } as const,
+  };
+  const incident: IncidentRecord = {
+    incidentId: `${ACCOUNT}-abc`,
+    cause: causeOf(proposal, proposal.job),
+    ...firstMessageOf(proposal),
+    firstJob: `job${hostile}`,
+    firstAt: 0,
+    lastAt: 1,
+    dueAt: 2,
+    reportedCount: 0,
+  };
+  return [
+    ['proposal', notificationOf(proposal, { proposalId: 'p-1' })],
+    ['trusted proposal', notificationOf(trusted, { proposalId: 'p-1' })],
+    ['applied', notificationOf(trusted, { applied: true, extraText: `Applied ${hostile}` })],
+    ['refused', notificationOf(proposal, { extraText: `Auto-remediation refused: ${hostile}` })],
+    ['predicted', notificationOf(trusted, { predicted: true })],
+    ['blocked', notificationOf(blocked)],
+    ['not a permission problem', notificationOf(other)],
+    ['approval applied', approvalNotificationOf(record, { applied: true, detail: hostile })],
+    ['approval refused', approvalNotificationOf(record, { applied: false, detail: hostile })],
+    ['digest', digestNotificationOf({ incident, jobs: [hostile, `b${hostile}`], final: true })],
+  ];
+}
+
+describe('every notification kind', () => {
+  it('carries no raw mention, link, unbalanced code, control or invisible character in any string', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(
+            fc.oneof(
+              hostileText,
+              fc.constantFrom(
+                '\u061c',
+                '\u{e0001}',
+                '\u{e0041}',
+                '\u{e007f}',
+                '\u00ad',
+                '\ufe0f',
+                '<mailto:x@evil.example|Approve>',
+              ),
+            ),
+            { maxLength: 4 },
+          )
+          .map((parts) => parts.join('')),
+        (hostile) => {
+          // Act
+          const notifications = everyNotification(hostile);
+          // Assess
+          for (const [kind, notification] of notifications) {
+            const { text, chat } = stringsOf(notification);
+            for (const field of [...text, ...chat])
+              expect({ kind, invisible: invisibleIn(field.replace(/\n/g, '')) }).toEqual({
+                kind,
+                invisible: [],
+              });
+            for (const field of chat) {
+              expect({ kind, field }).not.toEqual({
+                kind,
+                field: expect.stringMatching(/<[!@#]|<https?:|<mailto:/i),
+              });
+              expect({ kind, balanced: codeIsBalanced(field) }).toEqual({ kind, balanced: true });
+            }
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('shows the policy ARN of an explicit deny, and every resource, only inside code spans', () => {
+    // Prepare: a denying policy ARN and a resource that a chat client would link in prose
+    const policyArn = 'arn:aws:organizations::999988887777:policy/o-a/service_control_policy/p-evil.example';
+    const outcome = outcomeOf(SCP_DENY(policyArn));
+    // Act
+    const { description } = renderChatbot(outcome).content;
+    // Assess
+    expect(description).toContain(policyArn);
+    expect(outsideCode(description)).not.toMatch(/arn:aws:organizations|evil\.example/);
+    expect(outsideCode(description)).not.toMatch(/arn:aws:ecr/);
+  });
+
+  it('removes the Arabic letter mark and the Unicode tag characters', () => {
+    // Prepare: "approve" spelled in invisible tag characters, and an Arabic letter mark
+    const tags = [...'approve'].map((c) => String.fromCodePoint(0xe0000 + (c.codePointAt(0) ?? 0))).join('');
+    const outcome = outcomeOf(
+      `AlgorithmError: a\u061cb\u{e0001}${tags}\u{e007f} ${denial('b/k')}`,
+      `job\u061c${tags}`,
+    );
+    // Act
+    const { text, chat } = stringsOf(notificationOf(outcome));
+    // Assess
+    for (const field of [...text, ...chat]) {
+      expect([...field].filter((c) => c === '\u061c' || /[\u{e0000}-\u{e007f}]/u.test(c))).toEqual([]);
+    }
+    expect(text[0]).toMatch(/^\[untrusted text\] job failed: /);
+  });
+});
+
+describe('a notification', () => {
+  it('is made only by the renderers: a hand-built one does not type-check', () => {
+    // Prepare / Act: a notification written by hand, bypassing the message renderers
+    // @ts-expect-error -- only notification.ts can make an SnsNotification (it carries a private brand)
+    const forged: SnsNotification = {
+      subject: '',
+      message: '{}',
+      attributes: { jobName: '', category: '', fixLocation: '', accountId: '', severity: '' },
+    };
+    // Assess: the line above compiles only because it is expected to fail (tsc checks the tests)
+    expect(forged.subject).toBe('');
   });
 });

@@ -12,6 +12,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { JobContext } from '../../core/index.js';
 import type { AccountAccess } from '../remediate.js';
+import type { ClientConfig } from './retry.js';
 import { CLIENT_RETRY } from './retry.js';
 
 /** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
@@ -41,6 +42,8 @@ export interface MemberAccountOptions {
   readonly sts: STSClient;
   /** The clients of the central account itself. */
   readonly home: { readonly sagemaker: SageMakerClient; readonly iam: IAMClient };
+  /** Retries and timeouts of the member account's clients. @default CLIENT_RETRY */
+  readonly clientConfig?: ClientConfig;
   readonly now?: () => number;
 }
 
@@ -89,9 +92,10 @@ export function memberAccountAccess(
         sessionToken: Credentials.SessionToken,
         expiration: Credentials.Expiration,
       };
+      const clientConfig = options.clientConfig ?? CLIENT_RETRY;
       const access = {
-        sagemaker: new SageMakerClient({ ...CLIENT_RETRY, region, credentials }),
-        iam: new IAMClient({ ...CLIENT_RETRY, credentials }),
+        sagemaker: new SageMakerClient({ ...clientConfig, region, credentials }),
+        iam: new IAMClient({ ...clientConfig, credentials }),
       };
       cache.set(key, { access, expires: Credentials.Expiration?.getTime() ?? now() + 900_000 });
       return access;

@@ -17,7 +17,14 @@ import {
   GetServiceLastAccessedDetailsCommand,
   paginateListRoles,
 } from '@aws-sdk/client-iam';
-import type { GrantApproval, GrantRecord, GrantState, StoredStatement } from '../../core/grants.js';
+import type {
+  CleanedPolicy,
+  CleanupReport,
+  GrantApproval,
+  GrantRecord,
+  GrantState,
+  StoredStatement,
+} from '../../core/grants.js';
 import {
   actionsOfStatement,
   earliestExpiryOf,
@@ -31,7 +38,7 @@ import {
   recordIdOfSid,
   withoutRecord,
 } from '../../core/grants.js';
-import { globMatches, refusalText, revocationRefusals } from '../../core/guard.js';
+import { refusalText, revocationRefusals, rolePatternMatches } from '../../core/guard.js';
 import { ApplyError } from '../../core/errors.js';
 import type { Diagnosis, JobContext, PolicyDocument } from '../../core/index.js';
 import type { ApplyResult } from './iam.js';
@@ -168,7 +175,10 @@ export async function listGrants(
   for await (const page of paginateListRoles({ client }, {})) {
     for (const role of page.Roles ?? []) {
       const roleName = role.RoleName ?? '';
-      if (options.rolePatterns.length > 0 && !options.rolePatterns.some((p) => globMatches(p, roleName)))
+      if (
+        options.rolePatterns.length > 0 &&
+        !options.rolePatterns.some((pattern) => rolePatternMatches(pattern, role.Arn))
+      )
         continue;
       const names = (await inlinePolicyNames(client, roleName)).filter(isServicePolicyName);
       for (const policyName of names) {
@@ -264,18 +274,6 @@ export interface CleanupOptions {
   readonly lastAccessed?: LastAccessed;
 }
 
-export interface CleanedPolicy {
-  readonly roleName: string;
-  readonly policyName: string;
-  readonly sids: readonly string[];
-}
-
-export interface CleanupReport {
-  readonly removedExpired: readonly CleanedPolicy[];
-  readonly unused: readonly CleanedPolicy[];
-  readonly removedUnused: boolean;
-}
-
 const sidsOf = (statements: readonly StoredStatement[]): string[] =>
   statements.map((s) => (typeof s.Sid === 'string' ? s.Sid : '(no Sid)'));
 
@@ -309,21 +307,4 @@ export async function cleanupGrants(client: IAMClient, options: CleanupOptions):
     }
   }
   return { removedExpired, unused, removedUnused: options.removeUnusedGrants === true };
-}
-
-/** The one digest of a cleanup, or undefined when it changed and found nothing. */
-export function cleanupDigest(report: CleanupReport, reviewUnusedDays?: number): string | undefined {
-  if (report.removedExpired.length === 0 && report.unused.length === 0) return undefined;
-  const line = (p: CleanedPolicy) => `  ${p.roleName} / ${p.policyName}: ${p.sids.join(', ')}`;
-  return [
-    ...(report.removedExpired.length > 0
-      ? ['Expired grants removed:', ...report.removedExpired.map(line)]
-      : []),
-    ...(report.unused.length > 0
-      ? [
-          `Grants unused for ${reviewUnusedDays ?? '?'} day(s) ${report.removedUnused ? 'removed' : '(proposed for removal; set removeUnusedGrants=true to remove them)'}:`,
-          ...report.unused.map(line),
-        ]
-      : []),
-  ].join('\n');
 }

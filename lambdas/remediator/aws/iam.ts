@@ -23,7 +23,7 @@ import {
   timeBound,
 } from '../../core/grants.js';
 import type { GrantWrite } from '../../core/guard.js';
-import { globMatches, grantWriteRefusals, refusalText } from '../../core/guard.js';
+import { grantWriteRefusals, refusalText, rolePatternMatches } from '../../core/guard.js';
 import { roleNameOf } from '../../core/job-context.js';
 import { INLINE_POLICY_LIMIT } from '../../core/propose.js';
 
@@ -97,7 +97,7 @@ export async function optInTags(
   logger: Pick<Logger, 'warn'>,
 ): Promise<Record<string, string>> {
   const roleName = roleNameOf(roleArn);
-  if (!roleName || roleNamePatterns.some((pattern) => globMatches(pattern, roleName))) return {};
+  if (!roleName || roleNamePatterns.some((pattern) => rolePatternMatches(pattern, roleArn))) return {};
   return roleTags(client, roleName).catch((error: Error) => {
     logger.warn('could not read role tags', { roleName, error: error.message });
     return {};

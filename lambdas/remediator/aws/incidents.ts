@@ -1,12 +1,15 @@
 /**
  * Incidents in the DynamoDB table the service already has (the idempotency table, keyed by `id`,
- * expiring on `expiration`). Every write is one atomic UpdateItem or a conditional write, so
- * concurrent invocations never lose a job:
+ * expiring on `expiration`). Every write is one atomic conditional write, so concurrent invocations
+ * never lose a job, and no item grows with the number of causes:
  *
- * - `incident#<cause key>`: the incident. Recording a failure adds its job name to the string set
- *   `jobs` (a set: a retried event is not counted twice) and keeps the first failure's record with
- *   `if_not_exists`; the old item tells the caller whether it is the first job.
- * - `incident-index`: the string set of open incidents, which the flush rule reads every minute.
+ * - `incident#<cause key>`: the incident. Its first failure opens it with a conditional put (the
+ *   failed condition returns the incident that is open, so a retry of the first job is recognised).
+ *   A later failure adds its job name to the string set `jobs` (a set: a retried event is not counted
+ *   twice) and sets `waitingShard`, which puts the incident in the sparse index the flush queries.
+ * - No index item: the flush queries the `waiting-incidents` index shard by shard for incidents due.
+ *   An incident that never had a later job needs no digest; it expires on `expiration`, and a failure
+ *   of the same cause after its window opens a new incident in its place.
  *
  * A flush takes a short lease on the incident, publishes one digest of the jobs in the set, removes
  * exactly those jobs from it (jobs recorded meanwhile stay for the next digest) and, when the window
@@ -16,7 +19,8 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -29,6 +33,8 @@ import {
   firstMessageOf,
   INCIDENT_DEFAULTS,
   jobIdOf,
+  WAITING_INCIDENTS_INDEX,
+  waitingShardOf,
 } from '../../core/incident.js';
 import type { SnsNotification } from '../../core/notification.js';
 import type { Outcome } from '../../core/render.js';
@@ -45,7 +51,10 @@ const RETENTION_MS = 24 * 60 * 60 * 1000;
 export const MAX_DIGEST_ATTEMPTS = 5;
 /** Stragglers recorded while a closing digest is sent get a follow-up digest, a few times at most. */
 const MAX_CLOSING_ROUNDS = 3;
-const INDEX_ID = 'incident-index';
+/** Opening and joining race with a closing flush; each lost race is retried, a few times at most. */
+const MAX_RECORD_ROUNDS = 3;
+/** Due incidents flushed at the same time by one flush. */
+const FLUSH_CONCURRENCY = 8;
 
 export interface IncidentStoreOptions extends IncidentOptions {
   readonly dynamodb: DynamoDBClient;
@@ -77,6 +86,22 @@ const isConditionFailure = (error: unknown): boolean =>
 
 const jobsOf = (item: Record<string, AttributeValue> | undefined): string[] => item?.jobs?.SS ?? [];
 
+const recordOf = (item: Record<string, AttributeValue> | undefined): IncidentRecord | undefined =>
+  item?.record?.S ? (JSON.parse(item.record.S) as IncidentRecord) : undefined;
+
+/** Runs `task` on every item, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class IncidentStore {
   private readonly now: () => number;
 
@@ -90,7 +115,7 @@ export class IncidentStore {
    */
   public async record(job: JobContext, outcome: Extract<Outcome, { kind: 'permission' }>): Promise<Recorded> {
     const now = this.now();
-    const cause = causeOf(outcome.proposal, job);
+    const cause = causeOf(outcome, job);
     const incidentId = causeKeyOf(cause);
     const jobId = jobIdOf(job);
     const message = firstMessageOf(outcome);
@@ -106,66 +131,97 @@ export class IncidentStore {
       dueAt: now + this.options.windowMinutes * 60_000,
       reportedCount: 0,
     };
-    const { Attributes: old } = await this.options.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.options.tableName,
-        Key: { id: { S: `incident#${incidentId}` } },
-        UpdateExpression:
-          'SET #record = if_not_exists(#record, :record), lastAt = :now, dueAt = if_not_exists(dueAt, :due), ' +
-          'expiration = if_not_exists(expiration, :expiration) ADD jobs :job',
-        ExpressionAttributeNames: { '#record': 'record' },
-        ExpressionAttributeValues: {
-          ':record': { S: JSON.stringify(record) },
-          ':now': { N: String(now) },
-          ':due': { N: String(record.dueAt) },
-          ':expiration': { N: String(Math.floor((record.dueAt + RETENTION_MS) / 1000)) },
-          ':job': { SS: [jobId] },
-        },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    const stored = old?.record?.S ? (JSON.parse(old.record.S) as IncidentRecord) : undefined;
-    if (!stored || stored.firstJob === jobId) {
-      // Also on a retry of the first job: the index entry may be what failed the first time.
-      await this.updateIndex('ADD', incidentId);
-      return { role: 'first', incidentId };
+    const key = { id: { S: `incident#${incidentId}` } };
+    for (let round = 0; round < MAX_RECORD_ROUNDS; round += 1) {
+      const open = await this.open(key, record);
+      // Also on a retry of the first job: its message may be what failed the first time.
+      if (!open || open.firstJob === jobId) return { role: 'first', incidentId };
+      const waiting = await this.join(key, incidentId, jobId, now);
+      if (!waiting) continue; // closed meanwhile: open a new incident
+      if (!waiting.includes(jobId) && waiting.length + 1 === this.options.digestThreshold) {
+        // A digest before the window closes; if it fails, the closing digest still lists these jobs.
+        await this.flush(incidentId, false).catch((error: Error) =>
+          this.options.logger.warn('early digest not sent', { incidentId, error: error.message }),
+        );
+      }
+      return { role: 'later', incidentId };
     }
-    const waiting = jobsOf(old);
-    if (!waiting.includes(jobId) && waiting.length + 1 === this.options.digestThreshold) {
-      // A digest before the window closes; if it fails, the closing digest still lists these jobs.
-      await this.flush(incidentId, false).catch((error: Error) =>
-        this.options.logger.warn('early digest not sent', { incidentId, error: error.message }),
-      );
-    }
-    return { role: 'later', incidentId };
+    throw new Error(`incident ${incidentId}: opened and closed ${MAX_RECORD_ROUNDS} times while recording`);
   }
 
-  /** The scheduled flush: a closing digest for every open incident whose window has closed. */
+  /**
+   * Opens the incident, unless one is open: then returns that one's record. An incident whose window
+   * has closed with no job waiting is over, and a new one takes its place.
+   */
+  private async open(
+    key: Record<string, AttributeValue>,
+    record: IncidentRecord,
+  ): Promise<IncidentRecord | undefined> {
+    try {
+      await this.options.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...key,
+            record: { S: JSON.stringify(record) },
+            lastAt: { N: String(record.lastAt) },
+            [WAITING_INCIDENTS_INDEX.sortKey]: { N: String(record.dueAt) },
+            expiration: { N: String(Math.floor((record.dueAt + RETENTION_MS) / 1000)) },
+          },
+          // DynamoDB removes a set it empties: no `jobs`, no job waiting. A closing flush checks the
+          // window before it leases or deletes, so it never touches the new incident.
+          ConditionExpression: 'attribute_not_exists(id) OR (#due <= :now AND attribute_not_exists(jobs))',
+          ExpressionAttributeNames: { '#due': WAITING_INCIDENTS_INDEX.sortKey },
+          ExpressionAttributeValues: { ':now': { N: String(record.firstAt) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return recordOf((error as ConditionalCheckFailedException).Item) ?? record;
+    }
+  }
+
+  /**
+   * Adds a later job to the open incident and puts the incident in the index of those waiting for a
+   * digest. Returns the jobs that were waiting before, or undefined when the incident is gone.
+   */
+  private async join(
+    key: Record<string, AttributeValue>,
+    incidentId: string,
+    jobId: string,
+    now: number,
+  ): Promise<string[] | undefined> {
+    try {
+      const { Attributes: old } = await this.options.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          UpdateExpression: 'SET lastAt = :now, #shard = :shard ADD jobs :job',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeNames: { '#shard': WAITING_INCIDENTS_INDEX.partitionKey },
+          ExpressionAttributeValues: {
+            ':now': { N: String(now) },
+            ':shard': { S: waitingShardOf(incidentId) },
+            ':job': { SS: [jobId] },
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return jobsOf(old);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The scheduled flush: a closing digest for every incident with jobs waiting whose window has closed. */
   public async flushDue(): Promise<FlushResult> {
-    const { Item: index } = await this.options.dynamodb.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: { id: { S: INDEX_ID } },
-        ConsistentRead: true,
-      }),
-    );
     const failures: DigestError[] = [];
     let digests = 0;
     let closed = 0;
-    for (const incidentId of index?.ids?.SS ?? []) {
-      const { Item } = await this.options.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: { id: { S: `incident#${incidentId}` } },
-          ProjectionExpression: 'dueAt',
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) {
-        await this.updateIndex('DELETE', incidentId);
-        continue;
-      }
-      if (Number(Item.dueAt?.N ?? 0) > this.now()) continue;
+    await eachLimited(await this.dueIncidents(), FLUSH_CONCURRENCY, async (incidentId) => {
       try {
         const result = await this.flush(incidentId, true);
         digests += result.digests;
@@ -174,7 +230,7 @@ export class IncidentStore {
         if (!(error instanceof DigestError)) throw error;
         failures.push(error);
       }
-    }
+    });
     // A failed digest fails the invocation: Lambda retries it, and it ends in the DLQ like any failure.
     if (failures.length > 0)
       throw new DigestError(
@@ -183,6 +239,34 @@ export class IncidentStore {
         { cause: failures[0] },
       );
     return { status: 'flushed', digests, closed };
+  }
+
+  /** The ids of the incidents with jobs waiting whose window has closed, from every index shard. */
+  private async dueIncidents(): Promise<string[]> {
+    const { indexName, partitionKey, sortKey, shards } = WAITING_INCIDENTS_INDEX;
+    const now = this.now();
+    const pages = await Promise.all(
+      Array.from({ length: shards }, async (_, shard) => {
+        const ids: string[] = [];
+        let startKey: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await this.options.dynamodb.send(
+            new QueryCommand({
+              TableName: this.options.tableName,
+              IndexName: indexName,
+              KeyConditionExpression: '#shard = :shard AND #due <= :now',
+              ExpressionAttributeNames: { '#shard': partitionKey, '#due': sortKey },
+              ExpressionAttributeValues: { ':shard': { S: String(shard) }, ':now': { N: String(now) } },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          ids.push(...(page.Items ?? []).flatMap((item) => item.id?.S?.replace(/^incident#/, '') ?? []));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return ids;
+      }),
+    );
+    return pages.flat();
   }
 
   /**
@@ -201,8 +285,12 @@ export class IncidentStore {
             TableName: this.options.tableName,
             Key: key,
             UpdateExpression: 'SET leaseUntil = :until',
-            ConditionExpression:
-              'attribute_exists(id) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            // A closing flush acts only on an incident whose window has closed, never on a new one
+            // that took the place of the incident it found.
+            ConditionExpression: `attribute_exists(id) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${
+              closing ? ' AND #due <= :now' : ''
+            }`,
+            ...(closing ? { ExpressionAttributeNames: { '#due': WAITING_INCIDENTS_INDEX.sortKey } } : {}),
             ExpressionAttributeValues: {
               ':until': { N: String(now + LEASE_MS) },
               ':now': { N: String(now) },
@@ -215,9 +303,8 @@ export class IncidentStore {
         if (isConditionFailure(error)) return { digests, closed: false };
         throw error;
       }
-      const stored = JSON.parse(item?.record?.S ?? '{}') as IncidentRecord;
-      const inSet = jobsOf(item);
-      const jobs = inSet.filter((job) => job !== stored.firstJob);
+      const stored = recordOf(item) ?? ({} as IncidentRecord);
+      const jobs = jobsOf(item);
       const incident: IncidentRecord = {
         ...stored,
         lastAt: Number(item?.lastAt?.N ?? stored.lastAt),
@@ -237,10 +324,10 @@ export class IncidentStore {
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: key,
-          UpdateExpression: `${inSet.length > 0 ? 'DELETE jobs :reported ' : ''}ADD reportedCount :count REMOVE leaseUntil`,
+          UpdateExpression: `${jobs.length > 0 ? 'DELETE jobs :reported ' : ''}ADD reportedCount :count REMOVE leaseUntil`,
           ConditionExpression: 'attribute_exists(id)',
           ExpressionAttributeValues: {
-            ...(inSet.length > 0 ? { ':reported': { SS: inSet } } : {}),
+            ...(jobs.length > 0 ? { ':reported': { SS: jobs } } : {}),
             ':count': { N: String(jobs.length) },
           },
         }),
@@ -251,16 +338,17 @@ export class IncidentStore {
           new DeleteItemCommand({
             TableName: this.options.tableName,
             Key: key,
+            // Never the new incident that may have taken the place of this one after the update above.
             ConditionExpression:
-              '(attribute_not_exists(jobs) OR size(jobs) = :zero) AND attribute_not_exists(leaseUntil)',
-            ExpressionAttributeValues: { ':zero': { N: '0' } },
+              '(attribute_not_exists(jobs) OR size(jobs) = :zero) AND attribute_not_exists(leaseUntil) AND #due <= :now',
+            ExpressionAttributeNames: { '#due': WAITING_INCIDENTS_INDEX.sortKey },
+            ExpressionAttributeValues: { ':zero': { N: '0' }, ':now': { N: String(now) } },
           }),
         );
       } catch (error) {
         if (isConditionFailure(error)) continue;
         throw error;
       }
-      await this.updateIndex('DELETE', incidentId);
       return { digests, closed: true };
     }
     return { digests, closed: false };
@@ -295,22 +383,10 @@ export class IncidentStore {
         { cause: error },
       );
     await this.options.dynamodb.send(new DeleteItemCommand({ TableName: this.options.tableName, Key: key }));
-    await this.updateIndex('DELETE', incidentId);
     return new DigestError(
       `digest of incident ${incidentId} given up after ${attempts} attempts (${error.message}):\n${text}`,
       incidentId,
       { cause: error },
-    );
-  }
-
-  private async updateIndex(action: 'ADD' | 'DELETE', incidentId: string): Promise<void> {
-    await this.options.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.options.tableName,
-        Key: { id: { S: INDEX_ID } },
-        UpdateExpression: `${action} ids :id`,
-        ExpressionAttributeValues: { ':id': { SS: [incidentId] } },
-      }),
     );
   }
 }

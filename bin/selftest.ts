@@ -1,0 +1,200 @@
+/**
+ * `sagemaker-iam-remediator selftest --stack NAME [--region R]`: run a minute after `cdk deploy`, in
+ * the account it deployed to. It finds the stack's remediator function, checks with IAM's policy
+ * simulator (SimulatePrincipalPolicy on the function's own role) each call the features enabled in
+ * its environment need, then invokes it with a bundled sample failure as a self-test: the function
+ * publishes one message marked as a test and writes nothing. One line per check; it stops at the
+ * first that would fail. Credentials and region come from the standard AWS chain.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContextEntry } from '@aws-sdk/client-iam';
+import { UsageError } from '../lambdas/core/errors.js';
+import { OPT_IN_TAG } from '../lambdas/core/guard.js';
+import { selftestEventOf } from '../lambdas/core/selftest.js';
+import { SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
+import type { SelftestFlags } from './commands.js';
+import { packageRoot } from './io.js';
+
+/** The sample failure the function diagnoses; its account becomes the function's. */
+const SAMPLE_EVENT = 'examples/events/training-kms-output-denied.json';
+const SAMPLE_ACCOUNT = '111122223333';
+/** The role name the checks stand in for an execution role: the SageMaker console's shape. */
+const SAMPLE_ROLE = 'AmazonSageMaker-ExecutionRole-selftest';
+
+/** One call the function makes, on a resource of the kind it makes it on, and why. */
+export interface Check {
+  readonly action: string;
+  readonly resource: string;
+  readonly why: string;
+  readonly context?: readonly ContextEntry[];
+}
+
+interface Where {
+  readonly partition: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** A role-name glob's sample name: what a role it opts in could be called. */
+const sampleNameOf = (pattern: string): string => pattern.replaceAll('*', 'selftest').replaceAll('?', 'x');
+
+/**
+ * The calls each enabled feature needs, read from the function's environment (the variables the
+ * construct sets): the rule table of this command.
+ */
+export function checksOf(
+  environment: Readonly<Record<string, string>>,
+  { partition, account, region }: Where,
+): Check[] {
+  const role = (name: string, path = '') => `arn:${partition}:iam::${account}:role/${path}${name}`;
+  const table = (name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
+  const executionRole = role(SAMPLE_ROLE, 'service-role/');
+  const checks: Check[] = [
+    { action: 'sns:Publish', resource: environment.TOPIC_ARN ?? '', why: 'publish proposals' },
+    {
+      action: 'sagemaker:DescribeTrainingJob',
+      resource: `arn:${partition}:sagemaker:${region}:${account}:training-job/selftest`,
+      why: 'read a failed training job',
+    },
+    {
+      action: 'iam:SimulatePrincipalPolicy',
+      resource: executionRole,
+      why: 'verify a proposal against the job role',
+    },
+  ];
+  if (environment.IDEMPOTENCY_TABLE_NAME)
+    for (const action of [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ])
+      checks.push({
+        action,
+        resource: table(environment.IDEMPOTENCY_TABLE_NAME),
+        why: 'drop duplicate events and fold alert storms into incidents',
+      });
+  if (environment.PROPOSALS_TABLE_NAME)
+    checks.push({
+      action: 'dynamodb:PutItem',
+      resource: table(environment.PROPOSALS_TABLE_NAME),
+      why: 'keep proposals for approval from chat',
+    });
+  if (environment.AUTO_REMEDIATE?.toLowerCase() === 'true') {
+    const patterns = (environment.ROLE_NAME_PATTERNS ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const writes = ['iam:ListRolePolicies', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
+    if (patterns.length > 0) {
+      for (const pattern of patterns)
+        for (const resource of [role(sampleNameOf(pattern)), role(sampleNameOf(pattern), 'service-role/')])
+          for (const action of writes)
+            checks.push({
+              action,
+              resource,
+              why: `attach fixes to roles matching ${pattern}, under any path`,
+            });
+    } else {
+      const tagged: ContextEntry[] = [
+        {
+          ContextKeyName: `iam:ResourceTag/${OPT_IN_TAG.key}`,
+          ContextKeyType: 'string',
+          ContextKeyValues: [OPT_IN_TAG.value],
+        },
+      ];
+      checks.push({ action: 'iam:GetRole', resource: executionRole, why: `read the ${OPT_IN_TAG.key} tag` });
+      for (const action of writes)
+        checks.push({
+          action,
+          resource: executionRole,
+          why: `attach fixes to roles tagged ${OPT_IN_TAG.key}=${OPT_IN_TAG.value}`,
+          context: tagged,
+        });
+    }
+  }
+  if (environment.MEMBER_ROLE_NAME)
+    checks.push({
+      action: 'sts:AssumeRole',
+      resource: role(environment.MEMBER_ROLE_NAME),
+      why: 'act in member accounts through their role',
+    });
+  return checks;
+}
+
+/** Checks the stack's function, printing one line per check with `write`; returns the exit code. */
+export async function selftest(
+  values: SelftestFlags,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Loaded only here: the other commands never need these clients.
+  const [cfn, lambda, iam] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-lambda'),
+    import('@aws-sdk/client-iam'),
+  ]);
+  const options = { region: values.region, maxAttempts: 6 };
+  const lambdaClient = new lambda.LambdaClient(options);
+  const resources = await new cfn.CloudFormationClient(options)
+    .send(new cfn.DescribeStackResourcesCommand({ StackName: values.stack }))
+    .then(({ StackResources = [] }) => StackResources)
+    .catch((error: Error) => {
+      // CloudFormation answers a stack it does not know with a ValidationError.
+      if (error.name === 'ValidationError')
+        throw new UsageError(`no stack ${values.stack}: ${error.message}`);
+      throw error;
+    });
+  const functions = await Promise.all(
+    resources
+      .filter((r) => r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId)
+      .map((r) =>
+        lambdaClient.send(new lambda.GetFunctionConfigurationCommand({ FunctionName: r.PhysicalResourceId })),
+      ),
+  );
+  const fn = functions.find((f) => f.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === SERVICE_NAME);
+  if (!fn?.FunctionName || !fn.Role)
+    throw new UsageError(`stack ${values.stack} holds no sagemaker-iam-remediator function`);
+  const [, partition = 'aws', , region = '', account = ''] = (fn.FunctionArn ?? '').split(':');
+  write(`function ${fn.FunctionName}, role ${fn.Role}`);
+
+  const iamClient = new iam.IAMClient(options);
+  for (const check of checksOf(fn.Environment?.Variables ?? {}, { partition, account, region })) {
+    const { EvaluationResults = [] } = await iamClient.send(
+      new iam.SimulatePrincipalPolicyCommand({
+        PolicySourceArn: fn.Role,
+        ActionNames: [check.action],
+        ResourceArns: [check.resource],
+        ContextEntries: check.context ? [...check.context] : undefined,
+      }),
+    );
+    const decision = EvaluationResults[0]?.EvalDecision ?? 'no answer';
+    if (decision !== 'allowed') {
+      write(
+        `FAIL  ${check.action} on ${check.resource}: ${decision}; the function's role needs it to ${check.why}`,
+      );
+      return 1;
+    }
+    write(`ok    ${check.action} on ${check.resource} (${check.why})`);
+  }
+
+  const sample = readFileSync(join(packageRoot(), SAMPLE_EVENT), 'utf8').replaceAll(SAMPLE_ACCOUNT, account);
+  const answer = await lambdaClient.send(
+    new lambda.InvokeCommand({
+      FunctionName: fn.FunctionName,
+      Payload: new TextEncoder().encode(JSON.stringify(selftestEventOf(JSON.parse(sample)))),
+    }),
+  );
+  const payload = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
+  const result = (payload ? JSON.parse(payload) : {}) as { messageId?: string; errorMessage?: string };
+  if (answer.FunctionError || !result.messageId) {
+    write(`FAIL  invoke: ${answer.FunctionError ?? 'no message'}: ${result.errorMessage ?? payload}`);
+    return 1;
+  }
+  write(`ok    invoke: the function diagnosed the sample and published a test message (${result.messageId})`);
+  return 0;
+}
+
+/** The command's body (bin/commands.ts turns errors into one line and an exit code). */
+export const run = (values: SelftestFlags): Promise<number> => selftest(values);
