@@ -30,7 +30,7 @@ import {
 } from '../lambdas/core/job-types.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
-import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS } from '../lambdas/core/grants.js';
+import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS, UNDO_KEY } from '../lambdas/core/grants.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
@@ -226,12 +226,28 @@ export interface CentralRoleNames {
  */
 export const CHATBOT_COMMAND_TEXT_LIMIT = 100;
 
+/**
+ * The chat buttons, one row each: the text, the value a notification carries in
+ * `additionalContext` (the button shows only where it has one), and the payload the approver gets.
+ */
+export const CHAT_BUTTONS = {
+  apply: { id: 'ApplyFixAction', text: 'Apply this fix', variable: 'proposalId', payloadKey: 'proposalId' },
+  undo: { id: 'UndoFixAction', text: 'Undo this fix', variable: 'undoId', payloadKey: UNDO_KEY },
+} as const;
+type ChatButton = (typeof CHAT_BUTTONS)[keyof typeof CHAT_BUTTONS];
+
+/** The chat command of a button: invokes the approver with the button's value. */
+export const buttonCommandText = (functionName: string, button: ChatButton): string =>
+  `lambda invoke --function-name ${functionName} --payload {"${button.payloadKey}":"$${button.variable}"}`;
+
 /** The chat command of the "Apply this fix" button: invokes the approver with the proposal id. */
 export const approveCommandText = (functionName: string): string =>
-  `lambda invoke --function-name ${functionName} --payload {"proposalId":"$proposalId"}`;
+  buttonCommandText(functionName, CHAT_BUTTONS.apply);
 
-/** The longest approver function name whose command fits Chatbot's limit. */
-export const APPROVER_NAME_LIMIT = CHATBOT_COMMAND_TEXT_LIMIT - approveCommandText('').length;
+/** The longest approver function name whose every button command fits Chatbot's limit. */
+export const APPROVER_NAME_LIMIT =
+  CHATBOT_COMMAND_TEXT_LIMIT -
+  Math.max(...Object.values(CHAT_BUTTONS).map((button) => buttonCommandText('', button).length));
 
 /** Properties of {@link SageMakerPermissionRemediator}. */
 export interface SageMakerPermissionRemediatorProps {
@@ -302,8 +318,9 @@ export interface SageMakerPermissionRemediatorProps {
      */
     readonly approverFunctionName?: string;
     /**
-     * Name of the AWS Chatbot custom action (unique in the account across regions).
-     * @default - `sir-apply-fix-`, a hash of this construct's path, and the region
+     * Name of the AWS Chatbot custom action "Apply this fix" (unique in the account across
+     * regions); the "Undo this fix" action is named the same with `-undo` after it.
+     * @default - `sir-apply-fix-` (and `sir-undo-fix-`), a hash of this construct's path, and the region
      */
     readonly customActionName?: string;
   };
@@ -815,26 +832,36 @@ export class SageMakerPermissionRemediator extends Construct {
       },
     });
 
-    const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
-      // Action names are unique in the account across regions: the same stack in two regions needs two.
-      actionName:
-        approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`,
-      definition: { commandText: approveCommandText(functionName) },
-      attachments: [
-        {
-          notificationType: 'Custom',
-          buttonText: 'Apply this fix',
-          variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
-          criteria: [{ variableName: 'proposalId', operator: 'HAS_VALUE' }],
-        },
-      ],
-    });
+    // Action names are unique in the account across regions: the same stack in two regions needs two.
+    const applyName =
+      approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`;
+    const actionNames = {
+      apply: applyName,
+      undo: approvals.customActionName
+        ? `${approvals.customActionName}-undo`
+        : `${shortUniqueName(this, 'sir-undo-fix-')}-${Stack.of(this).region}`,
+    };
+    const actions = Object.entries(CHAT_BUTTONS).map(
+      ([key, button]) =>
+        new chatbot.CfnCustomAction(this, button.id, {
+          actionName: actionNames[key as keyof typeof CHAT_BUTTONS],
+          definition: { commandText: buttonCommandText(functionName, button) },
+          attachments: [
+            {
+              notificationType: 'Custom',
+              buttonText: button.text,
+              variables: { [button.variable]: `event.metadata.additionalContext.${button.variable}` },
+              criteria: [{ variableName: button.variable, operator: 'HAS_VALUE' }],
+            },
+          ],
+        }),
+    );
     const { slackChannel } = approvals;
     slackChannel.addNotificationTopic(this.topic);
     const channel = slackChannel.node.defaultChild as chatbot.CfnSlackChannelConfiguration;
     channel.customizationResourceArns = [
       ...(channel.customizationResourceArns ?? []),
-      action.attrCustomActionArn,
+      ...actions.map((action) => action.attrCustomActionArn),
     ];
     // Only the function itself, not its versions (grantInvoke would add `ARN:*`).
     const invokeApprover = new iam.PolicyStatement({

@@ -26,7 +26,7 @@ import { writeGrant } from '../remediator/aws/grants.js';
 import { optInTags } from '../remediator/aws/iam.js';
 import { loadProposal, moveProposal } from '../remediator/aws/proposals.js';
 import { publish } from '../remediator/aws/sns.js';
-import type { AccountAccess, RemediationLogger } from '../remediator/remediate.js';
+import type { AccountAccess, AccountRegion, RemediationLogger } from '../remediator/remediate.js';
 
 export interface ApproverConfig extends ApprovalConfig {
   readonly proposalsTableName: string;
@@ -41,7 +41,7 @@ export interface ApprovalDependencies {
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
   /** Clients in the job's own account: this account's, or the member role's in central mode. */
-  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: AccountRegion) => Promise<AccountAccess>;
   readonly config: ApproverConfig;
   readonly logger: RemediationLogger;
   readonly now?: () => Date;

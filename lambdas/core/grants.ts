@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyDocument, PolicyStatement } from './propose.js';
 import { expiringAt, policyNameOf, POLICY_NAME_PREFIX, shellQuote } from './propose.js';
+import { parseArn, roleNameOf } from './job-context.js';
 import type { Diagnosis, JobContext } from './types.js';
 
 /** The one inline policy per role that the service's writes merge into. */
@@ -44,6 +45,19 @@ const EXPIRY_KEY = 'aws:CurrentTime';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A record id is 16 lower-case hex digits; a Sid ends with `R` and the id. */
 const RECORD_SID = /R([0-9a-f]{16})$/;
+const RECORD_ID = /^[0-9a-f]{16}$/;
+
+/** The key of the Undo button's input, `{"undo": "<record id>"}`: the id is all a click carries. */
+export const UNDO_KEY = 'undo';
+
+export const isUndoEvent = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && Object.hasOwn(event, UNDO_KEY);
+
+/** The record id an undo asks for, when it is one; anything else is dropped, never echoed. */
+export function undoIdOf(event: unknown): string | undefined {
+  const id = isUndoEvent(event) ? (event as Record<string, unknown>)[UNDO_KEY] : undefined;
+  return typeof id === 'string' && RECORD_ID.test(id) ? id : undefined;
+}
 
 /** `grantTtlDays` checked: a whole number of days, 0 for no expiry. */
 export function checkedTtlDays(value: number): number {
@@ -270,4 +284,35 @@ export interface CleanupReport {
   readonly removedExpired: readonly CleanedPolicy[];
   readonly unused: readonly CleanedPolicy[];
   readonly removedUnused: boolean;
+}
+
+/**
+ * What an undo reads of a stored record (JSON from a table: untrusted): where its statements were
+ * written. Undefined unless every field has its type and the role name is the ARN's.
+ */
+export interface UndoTarget {
+  readonly recordId: string;
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly policyName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}
+
+export function undoTargetOf(stored: unknown): UndoTarget | undefined {
+  if (!isRecord(stored)) return undefined;
+  const { recordId, roleName, roleArn, policyName, accountId, region } = stored;
+  if (
+    typeof recordId !== 'string' ||
+    typeof roleName !== 'string' ||
+    typeof roleArn !== 'string' ||
+    typeof policyName !== 'string' ||
+    typeof accountId !== 'string' ||
+    typeof region !== 'string'
+  )
+    return undefined;
+  const arn = parseArn(roleArn);
+  if (!arn || roleNameOf(roleArn) !== roleName) return undefined;
+  return { recordId, roleName, roleArn, policyName, accountId, region, partition: arn.partition };
 }

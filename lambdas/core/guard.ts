@@ -24,7 +24,7 @@ import {
   S3_CHANNEL_ROLES,
 } from './actions.js';
 import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
-import type { StoredStatement } from './grants.js';
+import type { StoredStatement, UndoTarget } from './grants.js';
 import { expiryOf, isServicePolicyName } from './grants.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
@@ -106,6 +106,8 @@ export const REFUSAL_CODES = {
   nothingMissing: 'nothing-missing',
   /** Approval: the stored policy is not what the guard derives from the stored failure. */
   storedPolicyDiffers: 'stored-policy-differs',
+  /** Undo: the record stored under the id asked for names another id. */
+  recordMismatch: 'record-mismatch',
   /** A write or deletion names a policy outside the service's `sagemaker-iam-remediator-` prefix. */
   notServicePolicy: 'not-service-policy',
   /** A merged write carries a statement that is neither on the role already nor approved now. */
@@ -656,6 +658,35 @@ export const revocationRefusals = (policyName: string): Refusal[] =>
           `${policyName} is not one of the service's policies (sagemaker-iam-remediator-*): never changed`,
         ),
       ];
+
+/**
+ * The gate of an undo from chat, on the record as stored (the click carries only its id): the record
+ * is the one asked for, in an allowed account, its role in that account, and its policy the
+ * service's. The removal itself then passes {@link grantWriteRefusals}: it only removes.
+ */
+export function undoRefusals(
+  target: UndoTarget,
+  askedFor: string,
+  config: Pick<GuardConfig, 'allowedAccounts'>,
+): Refusal[] {
+  return [
+    ...(target.recordId === askedFor
+      ? []
+      : [refusal(REFUSAL_CODES.recordMismatch, `the stored record is not record ${askedFor}`)]),
+    ...(config.allowedAccounts.includes(target.accountId)
+      ? []
+      : [refusal(REFUSAL_CODES.accountNotAllowed, `account ${target.accountId} is not in allowedAccounts`)]),
+    ...(parseArn(target.roleArn)?.accountId === target.accountId
+      ? []
+      : [
+          refusal(
+            REFUSAL_CODES.roleOtherAccount,
+            `role ${target.roleArn} is not in account ${target.accountId}`,
+          ),
+        ]),
+    ...revocationRefusals(target.policyName),
+  ];
+}
 
 /** What one write of the service's merged policy on a role would change. */
 export interface GrantWrite {

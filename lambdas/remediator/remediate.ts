@@ -36,6 +36,9 @@ import { describeJob } from './aws/sagemaker.js';
 import { publish } from './aws/sns.js';
 import type { RemediatorConfig } from './config.js';
 
+/** Where clients act: a job's account and region, or a grant record's. */
+export type AccountRegion = Pick<JobContext, 'partition' | 'accountId' | 'region'>;
+
 /** Clients acting in a job's account, or why there are none. */
 export type AccountAccess =
   { readonly sagemaker: SageMakerClient; readonly iam: IAMClient } | { readonly unavailable: string };
@@ -52,7 +55,7 @@ export interface Dependencies {
    * for this account's jobs, a member role in central mode. Required: no job is read or changed
    * through clients of another account.
    */
-  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: AccountRegion) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */

@@ -310,7 +310,7 @@ describe('one-click approval from Slack', () => {
 
   it('adds a custom action that invokes the approver by its explicit name, on the given channel', () => {
     const template = withApprovals();
-    const [command] = commandTexts(template);
+    const command = commandTexts(template).find((text) => text.includes('proposalId'));
     const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
     expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
     expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
@@ -329,11 +329,33 @@ describe('one-click approval from Slack', () => {
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       CustomizationResourceArns: [
         { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
+        { 'Fn::GetAtt': [Match.stringLikeRegexp('UndoFixAction'), 'CustomActionArn'] },
       ],
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
     });
     const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
     expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
+  });
+
+  it('19-undo: adds an Undo button that invokes the same approver with the record id alone', () => {
+    // Prepare, Act
+    const template = withApprovals();
+    // Assess
+    const command = commandTexts(template).find((text) => !text.includes('proposalId'));
+    const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
+    expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
+    expect(command).toBe(`lambda invoke --function-name ${name} --payload {"undo":"$undoId"}`);
+    template.hasResourceProperties('AWS::Chatbot::CustomAction', {
+      ActionName: Match.stringLikeRegexp('^sir-undo-fix-[0-9a-f]{10}-us-east-1$'),
+      Attachments: [
+        {
+          NotificationType: 'Custom',
+          ButtonText: 'Undo this fix',
+          Variables: { undoId: 'event.metadata.additionalContext.undoId' },
+          Criteria: [{ VariableName: 'undoId', Operator: 'HAS_VALUE' }],
+        },
+      ],
+    });
   });
 
   it.each([
@@ -342,13 +364,13 @@ describe('one-click approval from Slack', () => {
     ['a name at the limit', { approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT) } }],
   ] as const)('keeps the chat command within Chatbot API limit of 100 characters: %s', (_name, props) => {
     const texts = commandTexts(withApprovals(props as SageMakerPermissionRemediatorProps));
-    expect(texts).toHaveLength(1);
+    expect(texts).toHaveLength(2);
     for (const text of texts) expect(text.length).toBeLessThanOrEqual(100);
   });
 
   it('gives each stack its own approver and action names, and refuses a name too long for the command', () => {
-    const names = ['One', 'Two'].map((stack) => commandTexts(withApprovals({}, stack))[0]);
-    expect(new Set(names).size).toBe(2);
+    const names = ['One', 'Two'].flatMap((stack) => commandTexts(withApprovals({}, stack)));
+    expect(new Set(names).size).toBe(4);
     expect(() =>
       withApprovals({ approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT + 1) } } as never),
     ).toThrow(`approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters`);

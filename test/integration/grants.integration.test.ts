@@ -6,7 +6,7 @@ import { diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
 import { grantsCleanupNotificationOf } from '../../lambdas/core/notification.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import type { LastAccessed } from '../../lambdas/remediator/aws/grants.js';
-import { claimUndo, cleanupGrants, removeRecord, writeGrant } from '../../lambdas/remediator/aws/grants.js';
+import { cleanupGrants, writeGrant } from '../../lambdas/remediator/aws/grants.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
@@ -227,27 +227,5 @@ describe('grants on the real server', () => {
     // Assess
     expect(removal.unused.map((p) => p.roleName)).toEqual(['Idle-SageMaker']);
     expect(await inlinePolicyNamesOf('Idle-SageMaker')).toEqual([]);
-  });
-
-  it("an undo is single use and removes only its record's statements", async () => {
-    // Prepare
-    await createRole('TeamA-SageMaker');
-    const kept = await grantTo('TeamA-SageMaker', readPolicy(BUCKET));
-    const undone = await grantTo('TeamA-SageMaker', readPolicy('arn:aws:s3:::declared-bucket'));
-    const target = { roleName: 'TeamA-SageMaker', policyName: 'sagemaker-iam-remediator-grants' };
-    const by = { at: NOW, by: 'U123' };
-    // Act
-    const first = await claimUndo(dynamodb(), TABLE, undone.recordId, by);
-    const removed = first.claimed ? await removeRecord(iam(), { ...target, recordId: undone.recordId }) : 0;
-    const second = await claimUndo(dynamodb(), TABLE, undone.recordId, by);
-    // Assess
-    expect([first.claimed, removed, second.claimed]).toEqual([true, 1, false]);
-    const { GetRolePolicyCommand } = await import('@aws-sdk/client-iam');
-    const left = await iam().send(
-      new GetRolePolicyCommand({ RoleName: target.roleName, PolicyName: target.policyName }),
-    );
-    expect(lifecycleOf(JSON.parse(decodeURIComponent(left.PolicyDocument ?? ''))).recordIds).toEqual([
-      kept.recordId,
-    ]);
   });
 });

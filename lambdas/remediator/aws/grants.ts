@@ -110,20 +110,39 @@ export async function recordGrant(
   );
 }
 
-/**
- * Claims the one undo of a record: false when it was undone already or does not exist. The record
- * (untrusted JSON) comes back for the caller to read.
- */
+/** A record as stored: its JSON (untrusted: the caller checks it) and its undo, if any. */
+export interface StoredGrantRecord {
+  readonly record: unknown;
+  readonly undoneAt?: string;
+  readonly undoneBy?: string;
+}
+
+/** Reads one record, consistently; undefined when there is none. */
+export async function readGrantRecord(
+  client: DynamoDBClient,
+  tableName: string,
+  recordId: string,
+): Promise<StoredGrantRecord | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { id: { S: recordId } }, ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  let record: unknown;
+  try {
+    record = JSON.parse(Item.record?.S ?? 'null');
+  } catch {
+    record = undefined;
+  }
+  return { record, undoneAt: Item.undoneAt?.S, undoneBy: Item.undoneBy?.S };
+}
+
+/** Claims the one undo of a record (who, when): false when another undo claimed it first. */
 export async function claimUndo(
   client: DynamoDBClient,
   tableName: string,
   recordId: string,
   undo: { readonly at: Date; readonly by: string },
-): Promise<{ readonly claimed: boolean; readonly record?: unknown }> {
-  const { Item } = await client.send(
-    new GetItemCommand({ TableName: tableName, Key: { id: { S: recordId } }, ConsistentRead: true }),
-  );
-  if (!Item) return { claimed: false };
+): Promise<boolean> {
   try {
     await client.send(
       new UpdateItemCommand({
@@ -137,17 +156,32 @@ export async function claimUndo(
         },
       }),
     );
+    return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { claimed: false };
+    if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
-  let record: unknown;
-  try {
-    record = JSON.parse(Item.record?.S ?? 'null');
-  } catch {
-    record = undefined;
-  }
-  return { claimed: true, record };
+}
+
+/** Gives back a claim whose removal failed, with why, so that a later click may try again. */
+export async function releaseUndo(
+  client: DynamoDBClient,
+  tableName: string,
+  recordId: string,
+  failure: { readonly at: Date; readonly reason: string },
+): Promise<void> {
+  await client.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: { id: { S: recordId } },
+      UpdateExpression: 'REMOVE undoneAt, undoneBy SET undoFailedAt = :at, undoFailure = :why',
+      ConditionExpression: 'undoneAt = :at',
+      ExpressionAttributeValues: {
+        ':at': { S: failure.at.toISOString() },
+        ':why': { S: failure.reason.slice(0, 1000) },
+      },
+    }),
+  );
 }
 
 /** One of the service's policies on a role, as IAM holds it now. */
