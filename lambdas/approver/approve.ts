@@ -17,7 +17,6 @@ import {
 } from '../core/approval.js';
 import { ApplyError } from '../core/errors.js';
 import { refusalText } from '../core/guard.js';
-import type { JobContext } from '../core/index.js';
 import { roleNameOf } from '../core/job-context.js';
 import { approvalNotificationOf } from '../core/notification.js';
 import { INLINE_POLICY_LIMIT } from '../core/propose.js';
