@@ -150,6 +150,11 @@ const GRANTS_FLAGS = {
     formerly: ['role-patterns'],
     summary: 'only roles whose name matches, under any path (default: every role)',
   },
+  'records-table': {
+    type: 'string',
+    placeholder: 'TABLE',
+    summary: 'the stack’s grant-records table: adds unused, edited and removed (needs dynamodb:Scan on it)',
+  },
   format: { type: 'string', choices: ['text', 'json'], default: 'text', summary: 'how to print it' },
   region: IAM_REGION_FLAG,
 } as const satisfies FlagSpecs;
@@ -218,7 +223,7 @@ const COMMANDS = {
     summary: "list the service's grants on the account's roles, read from IAM",
     flags: GRANTS_FLAGS,
     notes: [
-      'states: active, expired, unused (per the last cleanup), edited or removed (IAM differs from the record)',
+      'states: active, expired, edited (a statement no record wrote); with --records-table also unused (per the last cleanup), edited (IAM differs from the record) and removed (gone by hand)',
       'credentials from the standard AWS chain',
     ],
     load: () => import('./grants.js'),

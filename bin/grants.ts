@@ -3,9 +3,11 @@
  * IAM (a policy edited or removed by hand shows as such), and `grants revoke` to take one back. Their
  * flags and help are their rows in bin/commands.ts. Credentials come from the standard AWS chain.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import type { RecordFacts } from '../lambdas/core/grants.js';
 import { ApplyError } from '../lambdas/core/errors.js';
-import { listGrants, revokeGrant } from '../lambdas/remediator/aws/grants.js';
+import { listGrants, readGrantRecords, revokeGrant } from '../lambdas/remediator/aws/grants.js';
 import type { GrantsFlags, GrantsRevokeFlags } from './commands.js';
 
 export type GrantsFormat = GrantsFlags['format'];
@@ -18,11 +20,14 @@ export async function printGrants(
     readonly format: GrantsFormat;
     readonly write: (text: string) => void;
     readonly now?: Date;
+    /** The record table's records: judge each policy against what was written. */
+    readonly records?: ReadonlyMap<string, RecordFacts>;
   },
 ): Promise<number> {
   const grants = await listGrants(client, {
     rolePatterns: options.rolePatterns,
     now: options.now ?? new Date(),
+    records: options.records,
   });
   if (options.format === 'json') {
     const rows = grants.map(({ roleName, policyName, statements, expiresAt, state, recordId }) => ({
@@ -67,15 +72,22 @@ const iamClientOf = (region: string | undefined): IAMClient => {
 };
 
 /** `grants`, given its flags (parsed and checked by bin/flags.ts). */
-export const run = (values: GrantsFlags): Promise<number> =>
-  printGrants(iamClientOf(values.region), {
+export async function run(values: GrantsFlags): Promise<number> {
+  const iam = iamClientOf(values.region);
+  const table = values['records-table'];
+  const records = table
+    ? await readGrantRecords(new DynamoDBClient({ region: values.region, maxAttempts: 6 }), table)
+    : undefined;
+  return printGrants(iam, {
     rolePatterns: values['role-name-patterns']
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
     format: values.format,
     write: (text) => process.stdout.write(text),
+    records,
   });
+}
 
 /** `grants revoke`, given its flags: exit 1 when refused. */
 export const revoke = (values: GrantsRevokeFlags): Promise<number> =>

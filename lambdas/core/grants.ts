@@ -25,8 +25,18 @@ export const isCleanGrantsEvent = (event: unknown): boolean =>
   event !== null &&
   (event as { action?: unknown }).action === CLEAN_GRANTS_EVENT.action;
 
-/** The states `grants` reports for a policy of the service. */
-export const GRANT_STATES = { active: 'active', expired: 'expired', unused: 'unused' } as const;
+/**
+ * The states `grants` reports for a policy of the service: `expired` every statement has; `edited`
+ * IAM holds a statement no record wrote, or not what its record wrote; `unused` the last cleanup
+ * found every record on it unused; `removed` a record's statements are gone from the role by hand.
+ */
+export const GRANT_STATES = {
+  active: 'active',
+  expired: 'expired',
+  unused: 'unused',
+  edited: 'edited',
+  removed: 'removed',
+} as const;
 export type GrantState = (typeof GRANT_STATES)[keyof typeof GRANT_STATES];
 
 /** True for a policy name the service owns: the prefix and something after it. */
@@ -75,10 +85,10 @@ export function expiresAtOf(now: Date, ttlDays: number): string | undefined {
   return at.toISOString().replace('.000Z', 'Z');
 }
 
-/** The id of the record of one write: who, what and when, so that the Sids point back to it. */
-export const grantRecordIdOf = (roleArn: string, policy: PolicyDocument, writtenAt: Date): string =>
+/** The id of the record of one write: to whom, what and when, so that the Sids point back to it. */
+export const grantRecordIdOf = (role: string, policy: PolicyDocument, writtenAt: Date): string =>
   createHash('sha256')
-    .update(JSON.stringify([roleArn, policy, writtenAt.toISOString()]))
+    .update(JSON.stringify([role, policy, writtenAt.toISOString()]))
     .digest('hex')
     .slice(0, 16);
 
@@ -160,11 +170,94 @@ export function mergeGrants(
   return { Version: '2012-10-17', Statement: [...kept, ...added.Statement] };
 }
 
-/** The state of one of the service's policies: expired when every statement has, else active. */
-export const grantStateOf = (statements: readonly StoredStatement[], now: Date): GrantState =>
-  statements.length > 0 && statements.every((s) => isExpired(s, now))
-    ? GRANT_STATES.expired
-    : GRANT_STATES.active;
+/** What the record table says of one record, as the listing compares it with IAM. */
+export interface RecordFacts {
+  readonly recordId: string;
+  readonly roleName: string;
+  readonly roleArn: string | null;
+  readonly policyName: string;
+  /** Exactly the statements written. */
+  readonly statements: readonly StoredStatement[];
+  readonly expiresAt: string | null;
+  /** Taken back on purpose (an undo, or the cleanup): its statements are meant to be gone. */
+  readonly closed: boolean;
+  /** The last cleanup's review found every statement of it unused. */
+  readonly unused: boolean;
+}
+
+/** A stored record (untrusted JSON) and its marks, or undefined when it is not one. */
+export function recordFactsOf(stored: {
+  readonly record: unknown;
+  readonly undoneAt?: string;
+  readonly removedAt?: string;
+  readonly unused?: boolean;
+}): RecordFacts | undefined {
+  const { record } = stored;
+  if (!isRecord(record)) return undefined;
+  const { recordId, roleName, roleArn, policyName, statements, expiresAt } = record;
+  if (
+    typeof recordId !== 'string' ||
+    typeof roleName !== 'string' ||
+    typeof policyName !== 'string' ||
+    !Array.isArray(statements) ||
+    !statements.every(isRecord)
+  )
+    return undefined;
+  return {
+    recordId,
+    roleName,
+    roleArn: typeof roleArn === 'string' ? roleArn : null,
+    policyName,
+    statements,
+    expiresAt: typeof expiresAt === 'string' ? expiresAt : null,
+    closed: stored.undoneAt !== undefined || stored.removedAt !== undefined,
+    unused: stored.unused === true,
+  };
+}
+
+const sameStatement = (a: StoredStatement, b: StoredStatement): boolean =>
+  JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+
+/**
+ * The state of one of the service's policies as IAM holds it, against the records when there are
+ * some (`records` undefined: no record table was read, so only what IAM shows is judged).
+ */
+export function grantStateOf(
+  statements: readonly StoredStatement[],
+  now: Date,
+  records?: ReadonlyMap<string, RecordFacts>,
+): GrantState {
+  if (statements.length > 0 && statements.every((s) => isExpired(s, now))) return GRANT_STATES.expired;
+  const ids = statements.map((s) => recordIdOfSid(s.Sid));
+  if (ids.some((id) => id === undefined)) return GRANT_STATES.edited;
+  if (!records) return GRANT_STATES.active;
+  const facts = [...new Set(ids as string[])].map((id) => records.get(id));
+  const edited = facts.some(
+    (fact) =>
+      !fact ||
+      fact.statements.length !== statements.filter((s) => recordIdOfSid(s.Sid) === fact.recordId).length ||
+      fact.statements.some((written) => !statements.some((held) => sameStatement(held, written))),
+  );
+  if (edited) return GRANT_STATES.edited;
+  return facts.every((fact) => fact?.unused) ? GRANT_STATES.unused : GRANT_STATES.active;
+}
+
+/**
+ * The records whose statements are all gone from their role although nothing took them back and
+ * they have not expired: removed by hand. `held` is the record ids IAM shows on each role's policy.
+ */
+export function removedRecordsOf(
+  records: Iterable<RecordFacts>,
+  held: ReadonlySet<string>,
+  now: Date,
+): RecordFacts[] {
+  return [...records].filter(
+    (record) =>
+      !record.closed &&
+      !held.has(record.recordId) &&
+      (record.expiresAt === null || Date.parse(record.expiresAt) > now.getTime()),
+  );
+}
 
 /** The earliest expiry of a policy's statements: when (part of) it stops working. */
 export function earliestExpiryOf(statements: readonly StoredStatement[]): string | null {
@@ -284,6 +377,8 @@ export interface CleanupReport {
   readonly removedExpired: readonly CleanedPolicy[];
   readonly unused: readonly CleanedPolicy[];
   readonly removedUnused: boolean;
+  /** The service's statements left in force on the roles read. */
+  readonly activeStatements: number;
 }
 
 /**

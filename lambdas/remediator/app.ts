@@ -13,7 +13,7 @@ import { isCleanGrantsEvent } from '../core/grants.js';
 import { cleanUpGrants } from './cleanup.js';
 import type { SelftestEvent } from '../core/selftest.js';
 import { isSelftestEvent, SELFTEST_KEY } from '../core/selftest.js';
-import { countRemediations } from './metrics.js';
+import { cleanupPointsOf, countRemediations, emit } from './metrics.js';
 import { skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
@@ -32,7 +32,13 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
     middy(body).use(injectLambdaContext(logger, { resetKeys: true }));
   const flush = incidents ? scheduled(async () => incidents.flushDue()) : undefined;
   const { homeIam } = deps;
-  const cleanup = homeIam ? scheduled(async () => cleanUpGrants(homeIam, deps)) : undefined;
+  const cleanup = homeIam
+    ? scheduled(async () => {
+        const report = await cleanUpGrants(homeIam, deps);
+        if (metrics) emit(metrics, cleanupPointsOf(report));
+        return report;
+      })
+    : undefined;
   const selftestDeps: Dependencies = {
     ...deps,
     incidents: undefined,

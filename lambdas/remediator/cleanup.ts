@@ -5,13 +5,13 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { grantsCleanupNotificationOf } from '../core/notification.js';
 import type { CleanupReport } from '../core/grants.js';
-import { cleanupGrants, iamLastAccessed } from './aws/grants.js';
+import { cleanupGrants, iamLastAccessed, markRecords } from './aws/grants.js';
 import { publish } from './aws/sns.js';
 import type { Dependencies } from './remediate.js';
 
 export async function cleanUpGrants(
   iam: IAMClient,
-  deps: Pick<Dependencies, 'sns' | 'config' | 'logger' | 'now'>,
+  deps: Pick<Dependencies, 'sns' | 'dynamodb' | 'config' | 'logger' | 'now'>,
 ): Promise<CleanupReport> {
   const { config } = deps;
   const report = await cleanupGrants(iam, {
@@ -21,6 +21,10 @@ export async function cleanUpGrants(
     reviewUnusedDays: config.reviewUnusedDays,
     removeUnusedGrants: config.removeUnusedGrants,
     lastAccessed: config.reviewUnusedDays === undefined ? undefined : iamLastAccessed(iam),
+    markRecords:
+      deps.dynamodb && config.grantsTableName
+        ? markRecords(deps.dynamodb, config.grantsTableName)
+        : undefined,
   });
   deps.logger.info('grant cleanup', { ...report });
   const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: config.reviewUnusedDays });

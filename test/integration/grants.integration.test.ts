@@ -6,7 +6,12 @@ import { diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
 import { grantsCleanupNotificationOf } from '../../lambdas/core/notification.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import type { LastAccessed } from '../../lambdas/remediator/aws/grants.js';
-import { cleanupGrants, writeGrant } from '../../lambdas/remediator/aws/grants.js';
+import {
+  cleanupGrants,
+  markRecords,
+  readGrantRecords,
+  writeGrant,
+} from '../../lambdas/remediator/aws/grants.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
@@ -227,5 +232,69 @@ describe('grants on the real server', () => {
     // Assess
     expect(removal.unused.map((p) => p.roleName)).toEqual(['Idle-SageMaker']);
     expect(await inlinePolicyNamesOf('Idle-SageMaker')).toEqual([]);
+  });
+
+  it('grants --records-table shows unused from the last review, edited and removed where IAM differs from the record', async () => {
+    // Prepare: four roles, one written grant each.
+    for (const role of ['Active-SageMaker', 'Idle-SageMaker', 'Edited-SageMaker', 'Gone-SageMaker'])
+      await createRole(role);
+    const written = {
+      active: await grantTo('Active-SageMaker', readPolicy(BUCKET)),
+      idle: await grantTo('Idle-SageMaker', readPolicy(BUCKET)),
+      edited: await grantTo('Edited-SageMaker', readPolicy(BUCKET)),
+      gone: await grantTo('Gone-SageMaker', readPolicy(BUCKET)),
+    };
+    // The last cleanup's review: only the idle role never read S3.
+    const later = new Date('2026-12-20T10:00:00Z');
+    await cleanupGrants(iam(), {
+      rolePatterns: [],
+      now: later,
+      reviewUnusedDays: 14,
+      lastAccessed: async (roleArn) =>
+        new Map([['s3', roleArn.endsWith('/Idle-SageMaker') ? undefined : later]]),
+      markRecords: markRecords(dynamodb(), TABLE),
+    });
+    // By hand: one statement widened, one policy deleted.
+    const { DeleteRolePolicyCommand, GetRolePolicyCommand } = await import('@aws-sdk/client-iam');
+    const held = await iam().send(
+      new GetRolePolicyCommand({
+        RoleName: 'Edited-SageMaker',
+        PolicyName: 'sagemaker-iam-remediator-grants',
+      }),
+    );
+    const document = JSON.parse(decodeURIComponent(held.PolicyDocument ?? '')) as {
+      Statement: { Resource: string[] }[];
+    };
+    document.Statement[0]!.Resource = ['*'];
+    await iam().send(
+      new PutRolePolicyCommand({
+        RoleName: 'Edited-SageMaker',
+        PolicyName: 'sagemaker-iam-remediator-grants',
+        PolicyDocument: JSON.stringify(document),
+      }),
+    );
+    await iam().send(
+      new DeleteRolePolicyCommand({
+        RoleName: 'Gone-SageMaker',
+        PolicyName: 'sagemaker-iam-remediator-grants',
+      }),
+    );
+    const out = collect();
+    // Act
+    await printGrants(iam(), {
+      rolePatterns: [],
+      format: 'json',
+      write: out.write,
+      now: later,
+      records: await readGrantRecords(dynamodb(), TABLE),
+    });
+    // Assess
+    const { grants } = JSON.parse(out.text()) as { grants: Record<string, unknown>[] };
+    expect(grants.map((g) => [g.roleName, g.state, g.recordId])).toEqual([
+      ['Active-SageMaker', 'active', written.active.recordId],
+      ['Edited-SageMaker', 'edited', written.edited.recordId],
+      ['Gone-SageMaker', 'removed', written.gone.recordId],
+      ['Idle-SageMaker', 'unused', written.idle.recordId],
+    ]);
   });
 });

@@ -4,7 +4,8 @@
  * record's statements go, once, and the undo is recorded. Hostile payloads change nothing.
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalDependencies } from '../../lambdas/approver/approve.js';
@@ -163,5 +164,32 @@ describe('the Undo button', () => {
     expect(result.status).toBe('unknown');
     expect(await env.world.inlinePolicies()).toEqual(onRole);
     expect(await env.world.delivered()).toEqual([]);
+  });
+
+  it('gives the claim back when IAM refuses the removal: nothing changed, and a later click may retry', async () => {
+    // Prepare: IAM refuses every write of the role's policy once.
+    const undoId = await approvedFix();
+    const onRole = await env.world.inlinePolicies();
+    const refusing = {
+      send: (command: unknown) =>
+        command instanceof PutRolePolicyCommand || command instanceof DeleteRolePolicyCommand
+          ? Promise.reject(
+              Object.assign(new Error('not authorized'), { name: 'AccessDenied', $fault: 'client' }),
+            )
+          : env.world.iam.send(command as never),
+    } as unknown as IAMClient;
+    const deps = approver();
+    // Act
+    const failed = await undo(
+      { undo: undoId },
+      { ...deps, accountAccess: async () => ({ sagemaker: env.world.sagemaker, iam: refusing }) },
+    );
+    const retried = await undo({ undo: undoId }, deps);
+    // Assess
+    expect(failed).toMatchObject({ status: 'failed', removed: 0 });
+    expect(failed.reason).toContain('not authorized');
+    expect(retried).toMatchObject({ status: 'undone', removed: 1 });
+    expect(onRole).not.toEqual({});
+    expect(await env.world.inlinePolicies()).toEqual({});
   });
 });

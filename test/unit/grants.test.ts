@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { RecordFacts } from '../../lambdas/core/grants.js';
 import {
   expiresAtOf,
   GRANT_POLICY_NAME,
   grantStateOf,
   mergeGrants,
+  recordFactsOf,
+  removedRecordsOf,
   timeBound,
+  undoIdOf,
+  undoTargetOf,
 } from '../../lambdas/core/grants.js';
-import { grantWriteRefusals, revocationRefusals } from '../../lambdas/core/guard.js';
+import { grantWriteRefusals, revocationRefusals, undoRefusals } from '../../lambdas/core/guard.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
 import { identityDecision } from '../support/oracle.js';
@@ -133,4 +138,109 @@ describe('the guard of every grant write', () => {
       ]);
     },
   );
+});
+
+describe('the Undo button: the click carries only an id, the record is untrusted', () => {
+  it.each([
+    ['a record id', { undo: RECORD }, RECORD],
+    ['upper case', { undo: RECORD.toUpperCase() }, undefined],
+    ['a longer id', { undo: `${RECORD}0` }, undefined],
+    ['a wildcard', { undo: '0123456789abcde*' }, undefined],
+    ['a number', { undo: 123 }, undefined],
+    ['a list', { undo: [RECORD] }, undefined],
+    ['the key inherited, not its own', Object.create({ undo: RECORD }) as object, undefined],
+    ['no object', RECORD, undefined],
+  ])('reads %s as %s', (_name, event, expected) => {
+    // Prepare // Act // Assess
+    expect(undoIdOf(event)).toBe(expected);
+  });
+
+  const stored = {
+    recordId: RECORD,
+    roleName: 'SageMakerExecRole',
+    roleArn: PRINCIPAL,
+    policyName: GRANT_POLICY_NAME,
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+  };
+
+  it('reads a record only when every field has its type and the role name is the ARN’s', () => {
+    // Prepare // Act // Assess
+    expect(undoTargetOf(stored)).toEqual({ ...stored, partition: 'aws' });
+    expect(undoTargetOf({ ...stored, roleName: 'OtherRole' })).toBeUndefined();
+    expect(undoTargetOf({ ...stored, roleArn: 'not-an-arn' })).toBeUndefined();
+    expect(undoTargetOf({ ...stored, policyName: ['sagemaker-iam-remediator-grants'] })).toBeUndefined();
+    expect(undoTargetOf(null)).toBeUndefined();
+  });
+
+  it.each([
+    ['the record asked for, in an allowed account', {}, RECORD, []],
+    ['another record than the one asked for', {}, 'ffffffffffffffff', ['record-mismatch']],
+    [
+      "another account's record",
+      { accountId: '999988887777', roleArn: 'arn:aws:iam::999988887777:role/service-role/SageMakerExecRole' },
+      RECORD,
+      ['account-not-allowed'],
+    ],
+    [
+      'a role of another account than the record says',
+      { roleArn: 'arn:aws:iam::999988887777:role/service-role/SageMakerExecRole' },
+      RECORD,
+      ['role-other-account'],
+    ],
+    ['a policy outside the prefix', { policyName: 'team-own-policy' }, RECORD, ['not-service-policy']],
+  ])('refuses by the record as stored: %s', (_name, fields, askedFor, codes) => {
+    // Prepare
+    const target = undoTargetOf({ ...stored, ...fields });
+    if (!target) throw new Error('expected a readable record');
+    // Act
+    const refusals = undoRefusals(target, askedFor, { allowedAccounts: [ACCOUNT] });
+    // Assess
+    expect(refusals.map((r) => r.code)).toEqual(codes);
+  });
+});
+
+describe('the state grants shows, IAM against the records', () => {
+  const written = timeBound(READ, { recordId: RECORD, expiresAt: '2026-12-31T10:00:00Z' }).Statement;
+  const facts = (more: Partial<RecordFacts> = {}): ReadonlyMap<string, RecordFacts> => {
+    const record = recordFactsOf({
+      record: {
+        recordId: RECORD,
+        roleName: 'R',
+        roleArn: null,
+        policyName: GRANT_POLICY_NAME,
+        statements: written,
+        expiresAt: '2026-12-31T10:00:00Z',
+      },
+    });
+    if (!record) throw new Error('expected a record');
+    return new Map([[RECORD, { ...record, ...more }]]);
+  };
+
+  it.each([
+    ['as written', written, facts(), 'active'],
+    ['as written, found unused by the last review', written, facts({ unused: true }), 'unused'],
+    ['a statement changed by hand', [{ ...written[0], Resource: ['*'] }], facts(), 'edited'],
+    [
+      'a statement no record wrote',
+      [...written, { Sid: 'Mine', Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      facts(),
+      'edited',
+    ],
+    ['a record the table does not have', written, new Map<string, RecordFacts>(), 'edited'],
+  ])('%s: %s', (_name, statements, records, state) => {
+    // Prepare // Act // Assess
+    expect(grantStateOf(statements, NOW, records)).toBe(state);
+  });
+
+  it('a record gone from IAM is removed unless taken back on purpose or expired', () => {
+    // Prepare
+    const [record] = facts().values();
+    if (!record) throw new Error('expected a record');
+    // Act // Assess
+    expect(removedRecordsOf([record], new Set(), NOW)).toEqual([record]);
+    expect(removedRecordsOf([record], new Set([RECORD]), NOW)).toEqual([]);
+    expect(removedRecordsOf([{ ...record, closed: true }], new Set(), NOW)).toEqual([]);
+    expect(removedRecordsOf([record], new Set(), new Date('2027-01-01T00:00:00Z'))).toEqual([]);
+  });
 });

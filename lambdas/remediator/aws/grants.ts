@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
+  paginateScan,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -23,6 +24,7 @@ import type {
   GrantApproval,
   GrantRecord,
   GrantState,
+  RecordFacts,
   StoredStatement,
 } from '../../core/grants.js';
 import {
@@ -35,7 +37,10 @@ import {
   grantStateOf,
   isExpired,
   isServicePolicyName,
+  GRANT_STATES,
+  recordFactsOf,
   recordIdOfSid,
+  removedRecordsOf,
   withoutRecord,
 } from '../../core/grants.js';
 import { refusalText, revocationRefusals, rolePatternMatches } from '../../core/guard.js';
@@ -71,7 +76,8 @@ export async function writeGrant(
 ): Promise<ApplyResult & { readonly recordId: string; readonly expiresAt?: string }> {
   const { now } = write;
   const expiresAt = expiresAtOf(now, write.ttlDays);
-  const recordId = grantRecordIdOf(write.job.roleArn ?? write.roleName, write.policy, now);
+  // The role written, by account and name: the job's own ARN alone would give two roles one id.
+  const recordId = grantRecordIdOf(`${write.job.accountId ?? ''}:${write.roleName}`, write.policy, now);
   const result = await applyPolicy(target.iam, {
     roleName: write.roleName,
     policy: write.policy,
@@ -199,21 +205,26 @@ export interface GrantListing {
 
 /**
  * Every `sagemaker-iam-remediator-*` inline policy on the account's roles whose names match the
- * patterns (all roles without patterns), under any path.
+ * patterns (all roles without patterns), under any path. With `records` (the record table, read by
+ * the caller), each is judged against what was written, and a record whose statements are gone by
+ * hand is listed as `removed`.
  */
 export async function listGrants(
   client: IAMClient,
-  options: { readonly rolePatterns: readonly string[]; readonly now: Date },
+  options: {
+    readonly rolePatterns: readonly string[];
+    readonly now: Date;
+    readonly records?: ReadonlyMap<string, RecordFacts>;
+  },
 ): Promise<GrantListing[]> {
+  const { now, records, rolePatterns } = options;
+  const opted = (roleArn: string | undefined) =>
+    rolePatterns.length === 0 || rolePatterns.some((pattern) => rolePatternMatches(pattern, roleArn));
   const listings: GrantListing[] = [];
   for await (const page of paginateListRoles({ client }, {})) {
     for (const role of page.Roles ?? []) {
       const roleName = role.RoleName ?? '';
-      if (
-        options.rolePatterns.length > 0 &&
-        !options.rolePatterns.some((pattern) => rolePatternMatches(pattern, role.Arn))
-      )
-        continue;
+      if (!opted(role.Arn)) continue;
       const names = (await inlinePolicyNames(client, roleName)).filter(isServicePolicyName);
       for (const policyName of names) {
         const statements = (await storedStatements(client, roleName, policyName)) ?? [];
@@ -223,15 +234,89 @@ export async function listGrants(
           policyName,
           statements,
           expiresAt: earliestExpiryOf(statements),
-          state: grantStateOf(statements, options.now),
+          state: grantStateOf(statements, now, records),
           recordId: recordIdOfSid(statements.at(-1)?.Sid) ?? null,
         });
       }
     }
   }
-  return listings.sort(
-    (a, b) => a.roleName.localeCompare(b.roleName) || a.policyName.localeCompare(b.policyName),
+  const held = new Set(listings.flatMap((l) => l.statements.map((s) => recordIdOfSid(s.Sid) ?? '')));
+  const removed = removedRecordsOf(records?.values() ?? [], held, now)
+    .filter((record) => opted(record.roleArn ?? undefined))
+    .map((record): GrantListing => ({
+      roleName: record.roleName,
+      roleArn: record.roleArn ?? '',
+      policyName: record.policyName,
+      statements: record.statements,
+      expiresAt: record.expiresAt,
+      state: GRANT_STATES.removed,
+      recordId: record.recordId,
+    }));
+  return [...listings, ...removed].sort(
+    (a, b) =>
+      a.roleName.localeCompare(b.roleName) ||
+      a.policyName.localeCompare(b.policyName) ||
+      (a.recordId ?? '').localeCompare(b.recordId ?? ''),
   );
+}
+
+/** Every record of the table, by id (for `grants`, run with the operator's credentials). */
+export async function readGrantRecords(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<Map<string, RecordFacts>> {
+  const records = new Map<string, RecordFacts>();
+  for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) {
+    for (const item of page.Items ?? []) {
+      let record: unknown;
+      try {
+        record = JSON.parse(item.record?.S ?? 'null');
+      } catch {
+        continue;
+      }
+      const facts = recordFactsOf({
+        record,
+        undoneAt: item.undoneAt?.S,
+        removedAt: item.removedAt?.S,
+        unused: item.unused?.BOOL,
+      });
+      if (facts && facts.recordId === item.id?.S) records.set(facts.recordId, facts);
+    }
+  }
+  return records;
+}
+
+/**
+ * What the cleanup learnt of each record: unused at its review, or its statements removed (expired,
+ * or unused and removed). A record that does not exist (a Sid edited by hand) is left alone.
+ */
+export const markRecords =
+  (client: DynamoDBClient, tableName: string) =>
+  async (marks: readonly RecordMark[], at: Date): Promise<void> => {
+    for (const mark of marks) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { id: { S: mark.recordId } },
+            UpdateExpression: mark.removed
+              ? 'SET reviewedAt = :at, unused = :unused, removedAt = :at'
+              : 'SET reviewedAt = :at, unused = :unused',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':at': { S: at.toISOString() }, ':unused': { BOOL: mark.unused } },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  };
+
+/** One record as the cleanup found it. */
+export interface RecordMark {
+  readonly recordId: string;
+  readonly unused: boolean;
+  readonly removed: boolean;
 }
 
 /** Deletes one of the service's policies; any other name is refused before IAM is called. */
@@ -306,6 +391,8 @@ export interface CleanupOptions {
   /** Delete unused statements too, not only report them. @default false */
   readonly removeUnusedGrants?: boolean;
   readonly lastAccessed?: LastAccessed;
+  /** Keeps what the cleanup learnt of each record (the record table); none keeps nothing. */
+  readonly markRecords?: (marks: readonly RecordMark[], at: Date) => Promise<void>;
 }
 
 const sidsOf = (statements: readonly StoredStatement[]): string[] =>
@@ -319,7 +406,11 @@ const sidsOf = (statements: readonly StoredStatement[]): string[] =>
 export async function cleanupGrants(client: IAMClient, options: CleanupOptions): Promise<CleanupReport> {
   const removedExpired: CleanedPolicy[] = [];
   const unused: CleanedPolicy[] = [];
+  const marks: RecordMark[] = [];
+  let activeStatements = 0;
   const { now } = options;
+  const recordsOf = (statements: readonly StoredStatement[]) =>
+    new Set(statements.map((s) => recordIdOfSid(s.Sid)).filter((id): id is string => id !== undefined));
   for (const grant of await listGrants(client, options)) {
     const expired = grant.statements.filter((s) => isExpired(s, now));
     let current = grant.statements;
@@ -327,18 +418,40 @@ export async function cleanupGrants(client: IAMClient, options: CleanupOptions):
       const next = current.filter((s) => !isExpired(s, now));
       await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
       removedExpired.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(expired) });
+      const left = recordsOf(next);
+      for (const recordId of recordsOf(expired))
+        if (!left.has(recordId)) marks.push({ recordId, unused: false, removed: true });
       current = next;
     }
-    if (options.reviewUnusedDays === undefined || !options.lastAccessed || current.length === 0) continue;
+    if (options.reviewUnusedDays === undefined || !options.lastAccessed || current.length === 0) {
+      activeStatements += current.length;
+      continue;
+    }
     const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
     const seen = await options.lastAccessed(grant.roleArn);
     const idle = current.filter((s) => isUnused(s, seen, since));
-    if (idle.length === 0) continue;
-    unused.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(idle) });
-    if (options.removeUnusedGrants) {
+    const removing = idle.length > 0 && options.removeUnusedGrants === true;
+    // A record is unused when every one of its statements is.
+    const used = recordsOf(current.filter((s) => !idle.includes(s)));
+    for (const recordId of recordsOf(current)) {
+      const isIdle = !used.has(recordId);
+      marks.push({ recordId, unused: isIdle, removed: isIdle && removing });
+    }
+    if (idle.length > 0) {
+      unused.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(idle) });
+    }
+    if (removing) {
       const next = current.filter((s) => !idle.includes(s));
       await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
+      current = next;
     }
+    activeStatements += current.length;
   }
-  return { removedExpired, unused, removedUnused: options.removeUnusedGrants === true };
+  await options.markRecords?.(marks, now);
+  return {
+    removedExpired,
+    unused,
+    removedUnused: options.removeUnusedGrants === true,
+    activeStatements,
+  };
 }

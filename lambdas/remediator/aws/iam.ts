@@ -193,22 +193,15 @@ export async function writeCheckedPolicy(
   const refusals = grantWriteRefusals(write);
   if (refusals.length > 0) throw new ApplyError(`not written to ${roleName}: ${refusalText(refusals)}`);
   const document = JSON.stringify({ Version: '2012-10-17', Statement: write.next });
-  if (write.next.length === 0) {
-    await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: write.policyName }));
-    return document;
-  }
+  const target = { RoleName: roleName, PolicyName: write.policyName };
   try {
-    await client.send(
-      new PutRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: write.policyName,
-        PolicyDocument: document,
-      }),
-    );
+    // Nothing left: the policy goes, by the same refusal handling as a write.
+    await (write.next.length === 0
+      ? client.send(new DeleteRolePolicyCommand(target))
+      : client.send(new PutRolePolicyCommand({ ...target, PolicyDocument: document })));
   } catch (error) {
     // The call may have taken effect before it failed (a timeout after the write): put back what
     // was there, or remove it when nothing was.
-    const target = { RoleName: roleName, PolicyName: write.policyName };
     const previous = JSON.stringify({ Version: '2012-10-17', Statement: write.current });
     await (
       write.current.length === 0
@@ -219,7 +212,7 @@ export async function writeCheckedPolicy(
     // idempotency store does not keep it as the event's result; a refusal is the result.
     if (isTransient(error)) throw error;
     throw new ApplyError(
-      `PutRolePolicy ${write.policyName} on ${roleName} failed: ${(error as Error).message}`,
+      `${write.next.length === 0 ? 'DeleteRolePolicy' : 'PutRolePolicy'} ${write.policyName} on ${roleName} failed: ${(error as Error).message}`,
       { cause: error },
     );
   }
