@@ -265,7 +265,7 @@ describe('grants on the real server', () => {
     const document = JSON.parse(decodeURIComponent(held.PolicyDocument ?? '')) as {
       Statement: { Resource: string[] }[];
     };
-    document.Statement[0]!.Resource = ['*'];
+    document.Statement = document.Statement.map((statement) => ({ ...statement, Resource: ['*'] }));
     await iam().send(
       new PutRolePolicyCommand({
         RoleName: 'Edited-SageMaker',
