@@ -266,12 +266,6 @@ export function earliestExpiryOf(statements: readonly StoredStatement[]): string
   return [...(expiries as string[])].sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
 }
 
-/** The one line a notification says about expiry. */
-export const expiryText = (expiresAt: string | undefined): string =>
-  expiresAt
-    ? `Expires at ${expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`
-    : 'Does not expire (grantTtlDays=0 was chosen).';
-
 /** The IAM actions a statement names, as strings. */
 export const actionsOfStatement = (statement: StoredStatement): string[] => {
   const action = statement.Action;

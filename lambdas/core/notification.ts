@@ -4,10 +4,9 @@
  */
 import type { ApprovalRecord } from './approval.js';
 import type { CleanedPolicy, CleanupReport } from './grants.js';
-import { expiryText } from './grants.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
-import { shellQuote } from './propose.js';
+import { expiryText, shellQuote } from './propose.js';
 import { plainLine } from './neutralise.js';
 import type { ChatbotContext, Line, Message, Outcome, RenderOptions } from './render.js';
 import {

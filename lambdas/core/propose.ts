@@ -77,6 +77,12 @@ export interface FixProposal {
 }
 
 /** The statements with IAM's own expiry: `DateLessThan aws:CurrentTime`, their conditions kept. */
+/** The one line every rendering says about a grant's expiry. */
+export const expiryText = (expiresAt: string | undefined): string =>
+  expiresAt
+    ? `Expires at ${expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`
+    : 'Does not expire (grantTtlDays=0 was chosen): the grant stays until it is revoked.';
+
 export const expiringAt = (policy: PolicyDocument, expiresAt: string | undefined): PolicyDocument =>
   expiresAt
     ? {
@@ -317,11 +323,7 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     proposal.policy.Statement.forEach((s) =>
       lines.push(`  ${s.Action.join(', ')} on ${s.Resource.join(', ')}`),
     );
-    lines.push(
-      proposal.expiresAt
-        ? `Expires at ${proposal.expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`
-        : 'No expiry was set (grantTtlDays=0 or none given): the grant stays until it is revoked.',
-    );
+    lines.push(expiryText(proposal.expiresAt));
   }
   proposal.advice.forEach((line) => lines.push(line));
   for (const fix of proposal.resourcePolicies) {

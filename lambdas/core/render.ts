@@ -10,6 +10,7 @@
 import { certaintyOf, certaintyOfAll } from './certainty.js';
 import { plainBlock, plainLine, slackCode, slackCodeBlock, slackText, slackValue } from './neutralise.js';
 import type { FixProposal } from './propose.js';
+import { expiryText } from './propose.js';
 import { JOB_TYPES } from './job-types.js';
 import type {
   Certainty,
@@ -403,6 +404,8 @@ function permissionMessage(
     ...(proposal.withinInlinePolicyLimit
       ? []
       : [['The policy exceeds the inline policy size limit: use a managed policy.']]),
+    // The proposal says when what it proposes stops working; a write names its own expiry.
+    ...(proposal.policy && proposal.expiresAt && !options.applied ? [[expiryText(proposal.expiresAt)]] : []),
   ];
   const services = actionsOfFindings(proposal.findings).map((action) => action.split(':')[0] ?? action);
   return {
