@@ -366,10 +366,19 @@ export interface CleanedPolicy {
   readonly sids: readonly string[];
 }
 
+/** A policy the cleanup could not change, and IAM's or the guard's reason. */
+export interface FailedCleanup {
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly reason: string;
+}
+
 /** What one scheduled cleanup did. */
 export interface CleanupReport {
   readonly removedExpired: readonly CleanedPolicy[];
   readonly unused: readonly CleanedPolicy[];
+  /** Policies left as they were because the change was refused; the others were cleaned. */
+  readonly failed: readonly FailedCleanup[];
   readonly removedUnused: boolean;
   /** The service's statements left in force on the roles read. */
   readonly activeStatements: number;

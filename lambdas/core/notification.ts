@@ -3,7 +3,7 @@
  * attributes that subscription filter policies select on. Publishing it is the adapter's job.
  */
 import type { ApprovalRecord } from './approval.js';
-import type { CleanedPolicy, CleanupReport } from './grants.js';
+import type { CleanedPolicy, CleanupReport, FailedCleanup } from './grants.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
 import { expiryText, shellQuote } from './propose.js';
@@ -255,13 +255,13 @@ export function notificationOf(
   );
 }
 
-const cleanedLine = (policy: CleanedPolicy): Line => [
-  { code: policy.roleName },
-  ' / ',
-  { code: policy.policyName },
-  ': ',
-  { code: policy.sids.join(', ') },
-];
+/** One policy of a cleanup digest: role, policy and what of it, each a value from IAM (a code span). */
+const policyLine = (
+  policy: { readonly roleName: string; readonly policyName: string },
+  what: string,
+): Line => [{ code: policy.roleName }, ' / ', { code: policy.policyName }, ': ', { code: what }];
+const cleanedLine = (policy: CleanedPolicy): Line => policyLine(policy, policy.sids.join(', '));
+const failedLine = (policy: FailedCleanup): Line => policyLine(policy, policy.reason);
 
 /**
  * The one digest of a scheduled grant cleanup, or undefined when it found nothing. Role, policy and
@@ -271,10 +271,10 @@ export function grantsCleanupNotificationOf(
   report: CleanupReport,
   options: { readonly reviewUnusedDays?: number; readonly accountId?: string },
 ): SnsNotification | undefined {
-  const { removedExpired, unused } = report;
-  if (removedExpired.length === 0 && unused.length === 0) return undefined;
+  const { removedExpired, unused, failed } = report;
+  if (removedExpired.length === 0 && unused.length === 0 && failed.length === 0) return undefined;
   const headline: Line = [
-    `Grant cleanup: ${removedExpired.length} expired grant(s) removed, ${unused.length} unused grant(s) ${report.removedUnused ? 'removed' : 'found'}.`,
+    `Grant cleanup: ${removedExpired.length} expired grant(s) removed, ${unused.length} unused grant(s) ${report.removedUnused ? 'removed' : 'found'}${failed.length > 0 ? `, ${failed.length} polic(ies) left unchanged: refused` : ''}.`,
   ];
   const unusedCaption = `Grants unused for ${options.reviewUnusedDays ?? '?'} day(s), ${report.removedUnused ? 'removed' : 'proposed for removal (set removeUnusedGrants=true to remove them)'}:`;
   const message: Message = {
@@ -298,6 +298,14 @@ export function grantsCleanupNotificationOf(
         : []),
       ...(unused.length > 0
         ? [{ kind: 'lines' as const, lines: [[unusedCaption], ...unused.map(cleanedLine)] }]
+        : []),
+      ...(failed.length > 0
+        ? [
+            {
+              kind: 'lines' as const,
+              lines: [['Left unchanged, the change refused:'], ...failed.map(failedLine)],
+            },
+          ]
         : []),
     ],
     keywords: ['grants', 'cleanup'],

@@ -226,6 +226,7 @@ describe('cleanupPointsOf', () => {
     const points = cleanupPointsOf({
       removedExpired: [removed, { ...removed, sids: ['c'] }],
       unused: [],
+      failed: [],
       removedUnused: false,
       activeStatements: 4,
     });

@@ -297,4 +297,39 @@ describe('grants on the real server', () => {
       ['Idle-SageMaker', 'unused', written.idle.recordId],
     ]);
   });
+
+  it('the cleanup goes on past a role IAM will not let it change, and says which', async () => {
+    // Prepare: two roles with an expired grant; IAM refuses every write of the first.
+    await createRole('Locked-SageMaker');
+    await createRole('Open-SageMaker');
+    const expiredAt = { now: new Date('2026-10-31T10:00:00Z') };
+    await grantTo('Locked-SageMaker', readPolicy(BUCKET), expiredAt);
+    await grantTo('Open-SageMaker', readPolicy(BUCKET), expiredAt);
+    const refusing = iam();
+    refusing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const { RoleName } = args.input as { RoleName?: string };
+        if (
+          /^(Put|Delete)RolePolicyCommand$/.test(context.commandName ?? '') &&
+          RoleName === 'Locked-SageMaker'
+        )
+          throw Object.assign(new Error('not authorized'), { name: 'AccessDenied', $fault: 'client' });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    // Act
+    const report = await cleanupGrants(refusing, { rolePatterns: [], now: NOW });
+    // Assess
+    expect(report.removedExpired.map((p) => p.roleName)).toEqual(['Open-SageMaker']);
+    expect(report.failed).toEqual([
+      {
+        roleName: 'Locked-SageMaker',
+        policyName: 'sagemaker-iam-remediator-grants',
+        reason: expect.stringContaining('not authorized') as string,
+      },
+    ]);
+    expect(await inlinePolicyNamesOf('Open-SageMaker')).toEqual([]);
+    expect(await inlinePolicyNamesOf('Locked-SageMaker')).toEqual(['sagemaker-iam-remediator-grants']);
+  });
 });

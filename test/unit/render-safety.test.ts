@@ -446,7 +446,13 @@ function everyNotification(hostile: string): [string, SnsNotification][] {
     // Role, policy and Sid names read back from IAM: anything a hand put there.
     ...[false, true].map((removedUnused): [string, SnsNotification] => {
       const cleaned = { roleName: `r${hostile}`, policyName: `p${hostile}`, sids: [hostile, 'S'] };
-      const report = { removedExpired: [cleaned], unused: [cleaned], removedUnused, activeStatements: 1 };
+      const report = {
+        removedExpired: [cleaned],
+        unused: [cleaned],
+        failed: [{ ...cleaned, reason: hostile }],
+        removedUnused,
+        activeStatements: 1,
+      };
       const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: 30, accountId: hostile });
       if (!digest) throw new Error('expected a cleanup digest');
       return [`grant cleanup (remove unused: ${removedUnused})`, digest];

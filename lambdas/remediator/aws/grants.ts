@@ -21,6 +21,7 @@ import {
 import type {
   CleanedPolicy,
   CleanupReport,
+  FailedCleanup,
   GrantApproval,
   GrantRecord,
   GrantState,
@@ -404,54 +405,74 @@ const sidsOf = (statements: readonly StoredStatement[]): string[] =>
  * `removeUnusedGrants`.
  */
 export async function cleanupGrants(client: IAMClient, options: CleanupOptions): Promise<CleanupReport> {
-  const removedExpired: CleanedPolicy[] = [];
-  const unused: CleanedPolicy[] = [];
+  const report = {
+    removedExpired: [] as CleanedPolicy[],
+    unused: [] as CleanedPolicy[],
+    failed: [] as FailedCleanup[],
+    activeStatements: 0,
+  };
   const marks: RecordMark[] = [];
-  let activeStatements = 0;
-  const { now } = options;
-  const recordsOf = (statements: readonly StoredStatement[]) =>
-    new Set(statements.map((s) => recordIdOfSid(s.Sid)).filter((id): id is string => id !== undefined));
   for (const grant of await listGrants(client, options)) {
-    const expired = grant.statements.filter((s) => isExpired(s, now));
-    let current = grant.statements;
-    if (expired.length > 0) {
-      const next = current.filter((s) => !isExpired(s, now));
-      await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
-      removedExpired.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(expired) });
-      const left = recordsOf(next);
-      for (const recordId of recordsOf(expired))
-        if (!left.has(recordId)) marks.push({ recordId, unused: false, removed: true });
-      current = next;
+    try {
+      const cleaned = await cleanPolicy(client, grant, options);
+      if (cleaned.expired) report.removedExpired.push(cleaned.expired);
+      if (cleaned.unused) report.unused.push(cleaned.unused);
+      marks.push(...cleaned.marks);
+      report.activeStatements += cleaned.left;
+    } catch (error) {
+      // One role IAM will not let the service change (its tag removed, say) never stops the others.
+      if (!(error instanceof ApplyError)) throw error;
+      report.failed.push({ roleName: grant.roleName, policyName: grant.policyName, reason: error.message });
+      report.activeStatements += grant.statements.length;
     }
-    if (options.reviewUnusedDays === undefined || !options.lastAccessed || current.length === 0) {
-      activeStatements += current.length;
-      continue;
-    }
-    const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
-    const seen = await options.lastAccessed(grant.roleArn);
-    const idle = current.filter((s) => isUnused(s, seen, since));
-    const removing = idle.length > 0 && options.removeUnusedGrants === true;
-    // A record is unused when every one of its statements is.
-    const used = recordsOf(current.filter((s) => !idle.includes(s)));
-    for (const recordId of recordsOf(current)) {
-      const isIdle = !used.has(recordId);
-      marks.push({ recordId, unused: isIdle, removed: isIdle && removing });
-    }
-    if (idle.length > 0) {
-      unused.push({ roleName: grant.roleName, policyName: grant.policyName, sids: sidsOf(idle) });
-    }
-    if (removing) {
-      const next = current.filter((s) => !idle.includes(s));
-      await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
-      current = next;
-    }
-    activeStatements += current.length;
   }
-  await options.markRecords?.(marks, now);
+  await options.markRecords?.(marks, options.now);
+  return { ...report, removedUnused: options.removeUnusedGrants === true };
+}
+
+const recordsOf = (statements: readonly StoredStatement[]): Set<string> =>
+  new Set(statements.map((s) => recordIdOfSid(s.Sid)).filter((id): id is string => id !== undefined));
+
+/** One policy's cleanup: what it removed or found unused, the records' marks, the statements left. */
+async function cleanPolicy(
+  client: IAMClient,
+  grant: GrantListing,
+  options: CleanupOptions,
+): Promise<{ expired?: CleanedPolicy; unused?: CleanedPolicy; marks: RecordMark[]; left: number }> {
+  const { now } = options;
+  const where = { roleName: grant.roleName, policyName: grant.policyName };
+  const marks: RecordMark[] = [];
+  const expired = grant.statements.filter((s) => isExpired(s, now));
+  let current = grant.statements;
+  if (expired.length > 0) {
+    const next = current.filter((s) => !isExpired(s, now));
+    await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
+    const left = recordsOf(next);
+    for (const recordId of recordsOf(expired))
+      if (!left.has(recordId)) marks.push({ recordId, unused: false, removed: true });
+    current = next;
+  }
+  const removedExpired = expired.length > 0 ? { ...where, sids: sidsOf(expired) } : undefined;
+  if (options.reviewUnusedDays === undefined || !options.lastAccessed || current.length === 0)
+    return { expired: removedExpired, marks, left: current.length };
+  const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
+  const seen = await options.lastAccessed(grant.roleArn);
+  const idle = current.filter((s) => isUnused(s, seen, since));
+  const removing = idle.length > 0 && options.removeUnusedGrants === true;
+  if (removing) {
+    const next = current.filter((s) => !idle.includes(s));
+    await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
+  }
+  // A record is unused when every one of its statements is.
+  const used = recordsOf(current.filter((s) => !idle.includes(s)));
+  for (const recordId of recordsOf(current)) {
+    const isIdle = !used.has(recordId);
+    marks.push({ recordId, unused: isIdle, removed: isIdle && removing });
+  }
   return {
-    removedExpired,
-    unused,
-    removedUnused: options.removeUnusedGrants === true,
-    activeStatements,
+    expired: removedExpired,
+    unused: idle.length > 0 ? { ...where, sids: sidsOf(idle) } : undefined,
+    marks,
+    left: current.length - (removing ? idle.length : 0),
   };
 }
