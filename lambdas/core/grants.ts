@@ -176,6 +176,8 @@ export interface RecordFacts {
   readonly roleName: string;
   readonly roleArn: string | null;
   readonly policyName: string;
+  readonly accountId: string | null;
+  readonly region: string | null;
   /** Exactly the statements written. */
   readonly statements: readonly StoredStatement[];
   readonly expiresAt: string | null;
@@ -194,29 +196,37 @@ export function recordFactsOf(stored: {
 }): RecordFacts | undefined {
   const { record } = stored;
   if (!isRecord(record)) return undefined;
-  const { recordId, roleName, roleArn, policyName, statements, expiresAt } = record;
-  if (
-    typeof recordId !== 'string' ||
-    typeof roleName !== 'string' ||
-    typeof policyName !== 'string' ||
-    !Array.isArray(statements) ||
-    !statements.every(isRecord)
-  )
+  const { recordId, roleName, roleArn, policyName, accountId, region, statements, expiresAt } = record;
+  if (typeof recordId !== 'string' || typeof roleName !== 'string' || typeof policyName !== 'string')
     return undefined;
+  const optional = (value: unknown): string | null => (typeof value === 'string' ? value : null);
   return {
     recordId,
     roleName,
-    roleArn: typeof roleArn === 'string' ? roleArn : null,
+    roleArn: optional(roleArn),
     policyName,
-    statements,
-    expiresAt: typeof expiresAt === 'string' ? expiresAt : null,
+    accountId: optional(accountId),
+    region: optional(region),
+    // What is not a statement is dropped: the record then differs from IAM, and shows as edited.
+    statements: Array.isArray(statements) ? statements.filter(isRecord) : [],
+    expiresAt: optional(expiresAt),
     closed: stored.undoneAt !== undefined || stored.removedAt !== undefined,
     unused: stored.unused === true,
   };
 }
 
-const sameStatement = (a: StoredStatement, b: StoredStatement): boolean =>
-  JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+/** JSON with every object's keys sorted, at every depth: IAM may give keys back in another order. */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : isRecord(value)
+      ? `{${Object.keys(value)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+const sameStatement = (a: StoredStatement, b: StoredStatement): boolean => canonical(a) === canonical(b);
 
 /**
  * The state of one of the service's policies as IAM holds it, against the records when there are
@@ -399,18 +409,10 @@ export interface UndoTarget {
 }
 
 export function undoTargetOf(stored: unknown): UndoTarget | undefined {
-  if (!isRecord(stored)) return undefined;
-  const { recordId, roleName, roleArn, policyName, accountId, region } = stored;
-  if (
-    typeof recordId !== 'string' ||
-    typeof roleName !== 'string' ||
-    typeof roleArn !== 'string' ||
-    typeof policyName !== 'string' ||
-    typeof accountId !== 'string' ||
-    typeof region !== 'string'
-  )
-    return undefined;
-  const arn = parseArn(roleArn);
-  if (!arn || roleNameOf(roleArn) !== roleName) return undefined;
+  const facts = recordFactsOf({ record: stored });
+  if (!facts?.roleArn || !facts.accountId || !facts.region) return undefined;
+  const arn = parseArn(facts.roleArn);
+  if (!arn || roleNameOf(facts.roleArn) !== facts.roleName) return undefined;
+  const { recordId, roleName, roleArn, policyName, accountId, region } = facts;
   return { recordId, roleName, roleArn, policyName, accountId, region, partition: arn.partition };
 }

@@ -222,6 +222,18 @@ describe('the state grants shows, IAM against the records', () => {
     ['as written, found unused by the last review', written, facts({ unused: true }), 'unused'],
     ['a statement changed by hand', [{ ...written[0], Resource: ['*'] }], facts(), 'edited'],
     [
+      'its expiry moved by hand',
+      [{ ...written[0], Condition: { DateLessThan: { 'aws:CurrentTime': ['2099-01-01T00:00:00Z'] } } }],
+      facts(),
+      'edited',
+    ],
+    [
+      'its keys in another order',
+      [Object.fromEntries(Object.entries(written[0] ?? {}).reverse())],
+      facts(),
+      'active',
+    ],
+    [
       'a statement no record wrote',
       [...written, { Sid: 'Mine', Effect: 'Allow', Action: 's3:*', Resource: '*' }],
       facts(),

@@ -49,6 +49,7 @@ import { ApplyError } from '../../core/errors.js';
 import type { Diagnosis, JobContext, PolicyDocument } from '../../core/index.js';
 import type { ApplyResult } from './iam.js';
 import { applyPolicy, inlinePolicyNames, storedStatements, writeCheckedPolicy } from './iam.js';
+import { storedJsonOf } from './proposals.js';
 
 /** Where a write goes and where its record is kept. */
 export interface GrantTarget {
@@ -134,13 +135,7 @@ export async function readGrantRecord(
     new GetItemCommand({ TableName: tableName, Key: { id: { S: recordId } }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(Item.record?.S ?? 'null');
-  } catch {
-    record = undefined;
-  }
-  return { record, undoneAt: Item.undoneAt?.S, undoneBy: Item.undoneBy?.S };
+  return { record: storedJsonOf(Item), undoneAt: Item.undoneAt?.S, undoneBy: Item.undoneBy?.S };
 }
 
 /** Claims the one undo of a record (who, when): false when another undo claimed it first. */
@@ -269,14 +264,8 @@ export async function readGrantRecords(
   const records = new Map<string, RecordFacts>();
   for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) {
     for (const item of page.Items ?? []) {
-      let record: unknown;
-      try {
-        record = JSON.parse(item.record?.S ?? 'null');
-      } catch {
-        continue;
-      }
       const facts = recordFactsOf({
-        record,
+        record: storedJsonOf(item),
         undoneAt: item.undoneAt?.S,
         removedAt: item.removedAt?.S,
         unused: item.unused?.BOOL,
