@@ -28,9 +28,11 @@ import { remediate } from './remediate.js';
 export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metrics) {
   const failures = failureHandler(deps, logger, metrics);
   const { incidents } = deps;
-  const scheduled = (body: () => Promise<unknown>) =>
+  const scheduled = (body: (_event: unknown, context: Context) => Promise<unknown>) =>
     middy(body).use(injectLambdaContext(logger, { resetKeys: true }));
-  const flush = incidents ? scheduled(async () => incidents.flushDue()) : undefined;
+  const flush = incidents
+    ? scheduled(async (_event, context) => incidents.flushDue(() => context.getRemainingTimeInMillis()))
+    : undefined;
   const { homeIam } = deps;
   const cleanup = homeIam
     ? scheduled(async () => {

@@ -3,8 +3,7 @@
  * each run by the real Lambda entry module as its own role from the synthesized template, with
  * moto's IAM enforcement on. A call the template does not allow fails here.
  */
-import { CreateRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FLUSH_INCIDENTS_EVENT } from '../../lambdas/core/incident.js';
 import { submittedTrainingJob } from '../helpers/fixtures.js';
@@ -16,6 +15,7 @@ import {
   consoleRoleEvent,
   useDeployedWorld,
 } from '../support/deployed-world.js';
+import { createLambdaOnlyRole, submitTrainingJob } from '../support/untrusting-role.js';
 
 const REMEDIATOR = '../../lambdas/remediator/handler.js';
 const PREFLIGHT = '../../lambdas/preflight/handler.js';
@@ -88,34 +88,12 @@ describe('the remediator as deployed, by role-name pattern', () => {
 describe('pre-flight as deployed', () => {
   it('stops a submitted job whose role SageMaker cannot assume, under its own permissions', async () => {
     // Prepare: a job whose execution role trusts Lambda only.
-    const { Role } = await deployed.world.iam.send(
-      new CreateRoleCommand({
-        RoleName: 'LambdaOnlyRole',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
+    const roleArn = await createLambdaOnlyRole(deployed.world);
     const jobName = 'xgb-submitted-stop';
-    await deployed.world.sagemaker.send(
-      new CreateTrainingJobCommand({
-        TrainingJobName: jobName,
-        RoleArn: Role?.Arn,
-        AlgorithmSpecification: {
-          TrainingImage: `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`,
-          TrainingInputMode: 'File',
-        },
-        OutputDataConfig: { S3OutputPath: 's3://my-output-bucket/model_artifacts' },
-        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
-        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-      }),
-    );
+    await submitTrainingJob(deployed.world, jobName, roleArn);
     // Act
     const [result] = await deployed.invoke('RemediatorPreflightFunction', PREFLIGHT, [
-      submittedTrainingJob(jobName, Role?.Arn ?? '', MOTO_ACCOUNT),
+      submittedTrainingJob(jobName, roleArn, MOTO_ACCOUNT),
     ]);
     // Assess: the template allowed the stop (moto has no StopTrainingJob: the attempt is reported).
     expect(result).toMatchObject({ status: 'checked', stopped: false });

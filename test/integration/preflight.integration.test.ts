@@ -6,14 +6,12 @@
 import { readFileSync } from 'node:fs';
 import {
   CreatePolicyCommand,
-  CreateRoleCommand,
   IAMClient,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateRepositoryCommand, ECRClient, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import { CreateBucketCommand, PutBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +27,11 @@ import {
 import { policyFromGrants } from '../../lambdas/core/propose.js';
 import { checkJob } from '../../lambdas/preflight/check.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
+import {
+  createLambdaOnlyRole,
+  LAMBDA_ONLY_ROLE_NAME,
+  submitTrainingJob,
+} from '../support/untrusting-role.js';
 import { useMotoWorld } from '../support/moto-world.js';
 import type { SimulateAnswerer } from '../support/simulate-answerer.js';
 import { startSimulateAnswerer } from '../support/simulate-answerer.js';
@@ -191,22 +194,10 @@ describe('pre-flight on the local server', () => {
 
   it('a trust policy that does not let SageMaker assume the role is a definite failure', async () => {
     // Prepare
-    const roleName = 'LambdaOnlyRole';
-    await env.world.iam.send(
-      new CreateRoleCommand({
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    const other = { ...job, roleArn: ROLE_ARN.replace(ROLE_NAME, roleName) };
+    const other = { ...job, roleArn: await createLambdaOnlyRole(env.world) };
     await env.world.iam.send(
       new PutRolePolicyCommand({
-        RoleName: roleName,
+        RoleName: LAMBDA_ONLY_ROLE_NAME,
         PolicyName: 'all',
         PolicyDocument: policyFor(requiredPermissions(other)),
       }),
@@ -270,34 +261,11 @@ describe('pre-flight on submission (the stack function)', () => {
 
   it('with stopOnPreflightFailure, tries to stop a job whose role SageMaker cannot assume, and says what happened', async () => {
     // Prepare: a role that trusts Lambda only, and the submitted job on the server.
-    const roleName = 'LambdaOnlyRole';
-    const { Role } = await env.world.iam.send(
-      new CreateRoleCommand({
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
+    const roleArn = await createLambdaOnlyRole(env.world);
     const jobName = 'xgb-submitted-2';
-    await env.world.sagemaker.send(
-      new CreateTrainingJobCommand({
-        TrainingJobName: jobName,
-        RoleArn: Role?.Arn,
-        AlgorithmSpecification: {
-          TrainingImage: `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/trainer:1`,
-          TrainingInputMode: 'File',
-        },
-        OutputDataConfig: { S3OutputPath: 's3://my-output-bucket/model_artifacts' },
-        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
-        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-      }),
-    );
+    await submitTrainingJob(env.world, jobName, roleArn);
     // Act
-    const result = await preflightOnSubmission(submitted(jobName, Role?.Arn ?? ''), deps(true));
+    const result = await preflightOnSubmission(submitted(jobName, roleArn), deps(true));
     // Assess
     // moto does not implement StopTrainingJob: the attempt is made, and its failure is reported.
     expect(result).toMatchObject({ prediction: PREDICTIONS.willFail, stopped: false });

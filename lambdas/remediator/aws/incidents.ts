@@ -55,6 +55,12 @@ const MAX_CLOSING_ROUNDS = 3;
 const MAX_RECORD_ROUNDS = 3;
 /** Due incidents flushed at the same time by one flush. */
 const FLUSH_CONCURRENCY = 8;
+/**
+ * A flush starts no incident with less than this left of its invocation: a digest published but not
+ * yet taken out of its incident when the function times out would be published again by the next
+ * flush. What is left waits for the next scheduled flush, a minute later.
+ */
+export const FLUSH_RESERVE_MS = 15_000;
 
 export interface IncidentStoreOptions extends IncidentOptions {
   readonly dynamodb: DynamoDBClient;
@@ -78,6 +84,8 @@ export interface FlushResult {
   readonly status: 'flushed';
   readonly digests: number;
   readonly closed: number;
+  /** Due incidents left for the next flush because the invocation's time ran short. */
+  readonly deferred: number;
 }
 
 const isConditionFailure = (error: unknown): boolean =>
@@ -216,12 +224,20 @@ export class IncidentStore {
     }
   }
 
-  /** The scheduled flush: a closing digest for every incident with jobs waiting whose window has closed. */
-  public async flushDue(): Promise<FlushResult> {
+  /**
+   * The scheduled flush: a closing digest for every incident with jobs waiting whose window has
+   * closed, as long as `remainingTimeMs` (the invocation's) leaves room for one.
+   */
+  public async flushDue(remainingTimeMs: () => number = () => Infinity): Promise<FlushResult> {
     const failures: DigestError[] = [];
     let digests = 0;
     let closed = 0;
+    let deferred = 0;
     await eachLimited(await this.dueIncidents(), FLUSH_CONCURRENCY, async (incidentId) => {
+      if (remainingTimeMs() < FLUSH_RESERVE_MS) {
+        deferred += 1;
+        return;
+      }
       try {
         const result = await this.flush(incidentId, true);
         digests += result.digests;
@@ -238,7 +254,7 @@ export class IncidentStore {
         failures.map((failure) => failure.incidentId).join(','),
         { cause: failures[0] },
       );
-    return { status: 'flushed', digests, closed };
+    return { status: 'flushed', digests, closed, deferred };
   }
 
   /** The ids of the incidents with jobs waiting whose window has closed, from every index shard. */
