@@ -6,9 +6,9 @@ import type { ApprovalRecord } from './approval.js';
 import type { CleanedPolicy, CleanupReport, FailedCleanup } from './grants.js';
 import { roleNameOf } from './job-context.js';
 import { certaintyOfAll } from './certainty.js';
-import { expiryText, shellQuote } from './propose.js';
+import { shellQuote } from './propose.js';
 import { plainLine } from './neutralise.js';
-import type { ChatbotContext, Line, Message, Outcome, RenderOptions } from './render.js';
+import type { ChatbotContext, Line, Message, Outcome, RenderOptions, WrittenGrant } from './render.js';
 import {
   chatbotContextOf,
   chatbotOfMessage,
@@ -23,6 +23,7 @@ import {
   textOfMessage,
   subjectOfMessage,
   jobNameOf,
+  writtenLines,
 } from './render.js';
 
 /** What a subscriber can filter on. */
@@ -65,11 +66,7 @@ export function approvalNotificationOf(
     readonly applied: boolean;
     readonly detail: string;
     /** Where the approved statements were merged, the record they point to, and their expiry. */
-    readonly written?: {
-      readonly policyName: string;
-      readonly recordId: string;
-      readonly expiresAt?: string;
-    };
+    readonly written?: Omit<WrittenGrant, 'roleName'>;
   },
 ): SnsNotification {
   const { job } = record;
@@ -89,20 +86,14 @@ export function approvalNotificationOf(
     subject: [jobNameOf(job, record.diagnosis), ...approved],
     nextStep: !result.applied
       ? ['Not applied: ', { code: result.detail }]
-      : undoId
-        ? [
-            'Rerun the job. Undo only this fix with the Undo button (record ',
-            { code: undoId },
-            "), or remove all of the service's grants on the role: ",
-            { code: rollBack },
-          ]
-        : ['Rerun the job. Roll back: ', { code: rollBack }],
+      : ['Rerun the job. Roll back: ', { code: rollBack }],
     ...consoleFieldsOf(job),
     evidence: [
-      {
-        kind: 'lines',
-        lines: [[result.detail], ...(result.written ? [[expiryText(result.written.expiresAt)]] : [])],
-      },
+      { kind: 'lines', lines: [[result.detail]] },
+      // Where it went, its record, expiry and undo: the same lines as an auto-applied fix's.
+      ...(result.applied && result.written
+        ? [{ kind: 'lines' as const, lines: writtenLines({ ...result.written, roleName }) }]
+        : []),
       ...(result.applied
         ? [
             {
@@ -232,14 +223,15 @@ export function notificationOf(
     extraText?: string;
     proposalId?: string;
     predicted?: boolean;
-    /** The record of an applied fix: its Undo button takes back that write alone. */
-    undoId?: string;
+    /** Where an applied fix was written: its lines, and the Undo button for that write alone. */
+    written?: WrittenGrant;
   } = {},
 ): SnsNotification {
   const attributes = attributesOf(outcome, options.applied);
   const rendering: RenderOptions = {
     applied: options.applied,
     remediationText: options.extraText,
+    written: options.applied ? options.written : undefined,
     predicted: options.predicted,
   };
   const context = chatbotContextOf(outcome);
@@ -248,7 +240,7 @@ export function notificationOf(
     // Chat approval of a proposal; the undo of an applied fix.
     withActions(context, {
       ...(options.proposalId ? { proposalId: options.proposalId } : {}),
-      ...(options.applied && options.undoId ? { undoId: options.undoId } : {}),
+      ...(options.applied && options.written ? { undoId: options.written.recordId } : {}),
     }),
     { outcome: renderJson(outcome), category: attributes.category },
     attributes,

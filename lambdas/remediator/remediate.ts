@@ -23,9 +23,10 @@ import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import type { SnsNotification } from '../core/notification.js';
 import { notificationOf } from '../core/notification.js';
 import { markedAsTest } from '../core/selftest.js';
+import type { WrittenGrant } from '../core/render.js';
 import { consoleUrlOf } from '../core/render.js';
 import { expiresAtOf, managedPolicyOffer } from '../core/grants.js';
-import { expiryText, INLINE_POLICY_LIMIT, shellQuote } from '../core/propose.js';
+import { INLINE_POLICY_LIMIT } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
 import type { GrantTarget } from './aws/grants.js';
 import { writeGrant } from './aws/grants.js';
@@ -126,8 +127,8 @@ async function autoRemediate(
   applied: boolean;
   outcome: string;
   text: string;
-  /** Where it was written, and the record its statements point to. */
-  written?: { readonly policyName: string; readonly recordId: string };
+  /** Where it was written, the record its statements point to, and their expiry. */
+  written?: WrittenGrant;
 }> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
@@ -165,20 +166,22 @@ async function autoRemediate(
         text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT}). ${managedPolicyOffer(decision.roleName, decision.policy)}${refused}`,
       };
     }
-    const written = { ...target, policyName: result.policyName, recordId: result.recordId };
-    deps.logger.info('auto-remediation applied', { ...written, status: result.status });
+    const written: WrittenGrant = {
+      roleName: decision.roleName,
+      policyName: result.policyName,
+      recordId: result.recordId,
+      expiresAt: result.expiresAt,
+      renewed: result.status === 'renewed',
+    };
+    deps.logger.info('auto-remediation applied', { ...written });
     return {
       applied: true,
       outcome: result.status,
-      written: { policyName: result.policyName, recordId: result.recordId },
+      written,
+      // Where, the record, the expiry and the undo are the message's own lines (writtenLines).
       text:
-        [
-          `Auto-remediation ${result.status === 'applied' ? 'added' : 'renewed'} in inline policy ${result.policyName} of role ${decision.roleName} (record ${result.recordId}):`,
-          policyJson,
-          expiryText(result.expiresAt),
-          `Roll back: sagemaker-iam-remediator grants revoke --role-name ${shellQuote(decision.roleName)} --policy-name ${result.policyName}`,
-          `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`,
-        ].join('\n') + refused,
+        [policyJson, `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`].join('\n') +
+        refused,
     };
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
@@ -281,7 +284,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     applied: remediation?.applied,
     extraText: remediation?.text,
     proposalId,
-    undoId: remediation?.written?.recordId,
+    written: remediation?.written,
   });
   // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
   const messageId = await publishAs(deps, notification);

@@ -112,8 +112,10 @@ describe('approval from chat', () => {
     expect(message?.attributes.category).toBe('auto-remediation-applied');
     expect(message?.message.text).toContain('Approved in chat (approver unknown)');
     expect(message?.message.text).toContain(
-      `Undo only this fix with the Undo button (record ${written[0]?.recordIds[0]})`,
+      `Added in inline policy sagemaker-iam-remediator-grants of role ${ROLE_NAME} (record ${written[0]?.recordIds[0]}).`,
     );
+    expect(message?.message.text).toContain('Expires at 2026-12-27T18:00:00Z');
+    expect(message?.message.text).toContain('Undo only this fix with the Undo button');
     expect(message?.message.text).toContain('aws iam delete-role-policy');
   });
 

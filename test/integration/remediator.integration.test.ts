@@ -202,7 +202,7 @@ describe('auto-remediation', () => {
     const [delivered] = await env.world.delivered();
     expect(delivered?.attributes.category).toBe('auto-remediation-applied');
     expect(delivered?.message.text).toContain(
-      `sagemaker-iam-remediator grants revoke --role-name '${ROLE_NAME}' --policy-name ${name}`,
+      `sagemaker-iam-remediator grants revoke --role-name '${ROLE_NAME}' --policy-name '${name}'`,
     );
     // The oracle, on the policies read back from the server.
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {

@@ -433,7 +433,16 @@ function everyNotification(hostile: string): [string, SnsNotification][] {
     ['digest', digestNotificationOf({ incident, jobs: [hostile, `b${hostile}`], final: true })],
     [
       'auto-applied with undo',
-      notificationOf(trusted, { applied: true, extraText: `Applied ${hostile}`, undoId: hostile }),
+      notificationOf(trusted, {
+        applied: true,
+        extraText: `Applied ${hostile}`,
+        written: {
+          roleName: `r${hostile}`,
+          policyName: `p${hostile}`,
+          recordId: hostile,
+          expiresAt: hostile,
+        },
+      }),
     ],
     [
       'approval applied with undo',
