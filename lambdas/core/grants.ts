@@ -171,21 +171,17 @@ export function mergeGrants(
 }
 
 /** What the record table says of one record, as the listing compares it with IAM. */
-export interface RecordFacts {
-  readonly recordId: string;
-  readonly roleName: string;
-  readonly roleArn: string | null;
-  readonly policyName: string;
-  readonly accountId: string | null;
-  readonly region: string | null;
-  /** Exactly the statements written. */
+export type RecordFacts = Pick<
+  GrantRecord,
+  'recordId' | 'roleName' | 'roleArn' | 'policyName' | 'accountId' | 'region' | 'expiresAt'
+> & {
+  /** Exactly the statements written, as read back (untrusted). */
   readonly statements: readonly StoredStatement[];
-  readonly expiresAt: string | null;
   /** Taken back on purpose (an undo, or the cleanup): its statements are meant to be gone. */
   readonly closed: boolean;
   /** The last cleanup's review found every statement of it unused. */
   readonly unused: boolean;
-}
+};
 
 /** A stored record (untrusted JSON) and its marks, or undefined when it is not one. */
 export function recordFactsOf(stored: {

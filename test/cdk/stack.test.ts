@@ -308,55 +308,43 @@ describe('one-click approval from Slack', () => {
       (a) => (a as { Properties: { Definition: { CommandText: string } } }).Properties.Definition.CommandText,
     );
 
-  it('adds a custom action that invokes the approver by its explicit name, on the given channel', () => {
-    const template = withApprovals();
-    const command = commandTexts(template).find((text) => text.includes('proposalId'));
-    const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
-    expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
-    expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
-    template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}-us-east-1$'),
-      Attachments: [
-        {
-          NotificationType: 'Custom',
-          ButtonText: 'Apply this fix',
-          Variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
-          Criteria: [{ VariableName: 'proposalId', Operator: 'HAS_VALUE' }],
-        },
-      ],
-    });
-    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
-      CustomizationResourceArns: [
-        { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
-        { 'Fn::GetAtt': [Match.stringLikeRegexp('UndoFixAction'), 'CustomActionArn'] },
-      ],
-      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
-    });
-    const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
-    expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
-  });
-
-  it('19-undo: adds an Undo button that invokes the same approver with the record id alone', () => {
-    // Prepare, Act
-    const template = withApprovals();
-    // Assess
-    const command = commandTexts(template).find((text) => !text.includes('proposalId'));
-    const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
-    expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
-    expect(command).toBe(`lambda invoke --function-name ${name} --payload {"undo":"$undoId"}`);
-    template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: Match.stringLikeRegexp('^sir-undo-fix-[0-9a-f]{10}-us-east-1$'),
-      Attachments: [
-        {
-          NotificationType: 'Custom',
-          ButtonText: 'Undo this fix',
-          Variables: { undoId: 'event.metadata.additionalContext.undoId' },
-          Criteria: [{ VariableName: 'undoId', Operator: 'HAS_VALUE' }],
-        },
-      ],
-    });
-  });
+  // Written by hand from the Chatbot custom action schema: one row per button.
+  it.each([
+    ['Apply this fix', 'sir-apply-fix-', '{"proposalId":"$proposalId"}', 'proposalId'],
+    ['19-undo: Undo this fix', 'sir-undo-fix-', '{"undo":"$undoId"}', 'undoId'],
+  ])(
+    'adds the %s button: a custom action that invokes the approver by its explicit name, on the given channel',
+    (title, actionPrefix, payload, variable) => {
+      // Prepare, Act
+      const template = withApprovals();
+      // Assess
+      const command = commandTexts(template).find((text) => text.endsWith(payload));
+      const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
+      expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
+      expect(command).toBe(`lambda invoke --function-name ${name} --payload ${payload}`);
+      template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
+      template.hasResourceProperties('AWS::Chatbot::CustomAction', {
+        ActionName: Match.stringLikeRegexp(`^${actionPrefix}[0-9a-f]{10}-us-east-1$`),
+        Attachments: [
+          {
+            NotificationType: 'Custom',
+            ButtonText: title.replace(/^19-undo: /, ''),
+            Variables: { [variable]: `event.metadata.additionalContext.${variable}` },
+            Criteria: [{ VariableName: variable, Operator: 'HAS_VALUE' }],
+          },
+        ],
+      });
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        CustomizationResourceArns: [
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('UndoFixAction'), 'CustomActionArn'] },
+        ],
+        SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
+      });
+      const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+      expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
+    },
+  );
 
   it.each([
     ['default names', {}],
