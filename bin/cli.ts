@@ -15,6 +15,8 @@ import {
   render,
   renderJson,
 } from '../lambdas/core/index.js';
+import { checkedTtlDays, expiresAtOf } from '../lambdas/core/grants.js';
+import { UsageError } from '../lambdas/core/errors.js';
 import { decideAutoApply } from '../lambdas/core/guard.js';
 import type { DiagnoseFlags } from './commands.js';
 import { MAX_REASON_LENGTH } from './commands.js';
@@ -124,7 +126,9 @@ export async function run(values: DiagnoseFlags): Promise<number> {
       throw new InvalidInputError("--reason is empty: pass the job's FailureReason text, or --event FILE");
     input = { reason: checkedReason(reason) };
   }
-  const outcome = analyse(input.reason, input.job);
+  const outcome = analyse(input.reason, input.job, {
+    expiresAt: expiresAtOf(new Date(), ttlDaysOf(values['grant-ttl-days'])),
+  });
   if (values.format !== 'json' || outcome.kind !== 'permission') {
     process.stdout.write(`${render(outcome, values.format)}\n`);
     return 0;
@@ -146,6 +150,17 @@ export async function run(values: DiagnoseFlags): Promise<number> {
   };
   process.stdout.write(`${JSON.stringify({ ...(renderJson(outcome) as object), autoApply }, null, 2)}\n`);
   return 0;
+}
+
+/** `--grant-ttl-days`: digits only, so an empty value never reads as 0 (no expiry, which must be explicit). */
+function ttlDaysOf(value: string): number {
+  const usage = '--grant-ttl-days takes a whole number of days from 0 (no expiry) to 3650';
+  if (!/^\d{1,4}$/.test(value)) throw new UsageError(usage);
+  try {
+    return checkedTtlDays(Number(value));
+  } catch {
+    throw new UsageError(usage);
+  }
 }
 
 const commaList = (value: string): string[] =>

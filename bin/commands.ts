@@ -4,8 +4,9 @@
  * subcommand is one row here and one module with `run(values)`.
  */
 import { InvalidInputError } from '../lambdas/core/errors.js';
+import { GRANT_DEFAULTS } from '../lambdas/core/grants.js';
 import { OUTPUT_FORMATS } from '../lambdas/core/render.js';
-import type { CommandSpec, FlagSpecs, FlagValues } from './flags.js';
+import type { CommandSpec, FlagSpec, FlagSpecs, FlagValues } from './flags.js';
 import { defaultsOf, HELP, helpOf, parseFlags } from './flags.js';
 import { packageVersion } from './io.js';
 
@@ -85,6 +86,12 @@ const DIAGNOSE_FLAGS = {
     formerly: ['resource-patterns'],
     summary: 'resources a fix may name (context key autoRemediateResources)',
   },
+  'grant-ttl-days': {
+    type: 'string',
+    placeholder: 'N',
+    default: String(GRANT_DEFAULTS.ttlDays),
+    summary: 'days the proposed statements stay valid, 0 no expiry (context key grantTtlDays)',
+  },
 } as const satisfies FlagSpecs;
 
 const PREFLIGHT_FLAGS = {
@@ -128,6 +135,41 @@ const SCORE_FLAGS = {
   format: { type: 'string', choices: ['text', 'json'], default: 'text', summary: 'how to print it' },
 } as const satisfies FlagSpecs;
 
+/** Where the `grants` commands read and write IAM: the standard chain, or this region's endpoint. */
+const IAM_REGION_FLAG = {
+  type: 'string',
+  placeholder: 'REGION',
+  summary: 'the region of the IAM endpoint (default: AWS_REGION)',
+} as const satisfies FlagSpec;
+
+const GRANTS_FLAGS = {
+  'role-name-patterns': {
+    type: 'string',
+    placeholder: 'GLOB[,GLOB]',
+    default: '',
+    formerly: ['role-patterns'],
+    summary: 'only roles whose name matches, under any path (default: every role)',
+  },
+  'records-table': {
+    type: 'string',
+    placeholder: 'TABLE',
+    summary: 'the stack’s grant-records table: adds unused, edited and removed (needs dynamodb:Scan on it)',
+  },
+  format: { type: 'string', choices: ['text', 'json'], default: 'text', summary: 'how to print it' },
+  region: IAM_REGION_FLAG,
+} as const satisfies FlagSpecs;
+
+const GRANTS_REVOKE_FLAGS = {
+  'role-name': { type: 'string', required: true, placeholder: 'ROLE', summary: 'the role, by name' },
+  'policy-name': {
+    type: 'string',
+    required: true,
+    placeholder: 'sagemaker-iam-remediator-…',
+    summary: 'the inline policy to delete: only the service’s own',
+  },
+  region: IAM_REGION_FLAG,
+} as const satisfies FlagSpecs;
+
 const SELFTEST_FLAGS = {
   stack: { type: 'string', required: true, placeholder: 'NAME', summary: 'the deployed stack’s name' },
   region: { type: 'string', placeholder: 'REGION', summary: 'its region (default: AWS_REGION)' },
@@ -141,6 +183,8 @@ export type RecentFlags = FlagValues<typeof RECENT_FLAGS>;
 export type DemoFlags = FlagValues<typeof DEMO_FLAGS>;
 export type ScoreFlags = FlagValues<typeof SCORE_FLAGS>;
 export type SelftestFlags = FlagValues<typeof SELFTEST_FLAGS>;
+export type GrantsFlags = FlagValues<typeof GRANTS_FLAGS>;
+export type GrantsRevokeFlags = FlagValues<typeof GRANTS_REVOKE_FLAGS>;
 
 const COMMANDS = {
   diagnose: command({
@@ -175,6 +219,24 @@ const COMMANDS = {
     ],
     load: () => import('./selftest.js'),
   }),
+  grants: command({
+    summary: "list the service's grants on the account's roles, read from IAM",
+    flags: GRANTS_FLAGS,
+    notes: [
+      'states: active, expired, edited (a statement no record wrote); with --records-table also unused (per the last cleanup), edited (IAM differs from the record) and removed (gone by hand)',
+      'credentials from the standard AWS chain',
+    ],
+    load: () => import('./grants.js'),
+  }),
+  'grants revoke': command({
+    summary: "delete one of the service's policies from a role (never any other policy)",
+    flags: GRANTS_REVOKE_FLAGS,
+    notes: [
+      'exit 0 deleted; 1 refused (nothing changed); 2 bad flags',
+      'credentials from the standard AWS chain',
+    ],
+    load: async () => ({ run: (await import('./grants.js')).revoke }),
+  }),
   demo: command({
     summary: 'diagnose the bundled sample events (offline)',
     flags: DEMO_FLAGS,
@@ -192,12 +254,27 @@ type CommandName = keyof typeof COMMANDS;
 const isCommand = (name: string | undefined): name is CommandName =>
   name !== undefined && Object.hasOwn(COMMANDS, name);
 
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+
+/**
+ * The command a command line names, and the arguments after its name: a command of two words
+ * (`grants revoke`) is tried before the one of its first word.
+ */
+function commandOf(
+  first: string | undefined,
+  rest: readonly string[],
+): { name: CommandName; rest: readonly string[] } | undefined {
+  const pair = `${first} ${rest[0]}`;
+  if (isCommand(pair)) return { name: pair, rest: rest.slice(1) };
+  return isCommand(first) ? { name: first, rest } : undefined;
+}
+
 export const usage = (): string =>
   [
     `usage: ${NAME} <command> [flags]    (${NAME} help <command>, or <command> --help, for its flags)`,
     '',
-    ...Object.entries(COMMANDS).map(([name, { spec }]) => `  ${name.padEnd(10)}${spec.summary}`),
-    `  ${'help'.padEnd(10)}this list, or a command's flags`,
+    ...Object.entries(COMMANDS).map(([name, { spec }]) => `  ${name.padEnd(NAME_WIDTH)}${spec.summary}`),
+    `  ${'help'.padEnd(NAME_WIDTH)}this list, or a command's flags`,
   ].join('\n');
 
 /**
@@ -208,20 +285,21 @@ export async function dispatch([name, ...rest]: readonly string[]): Promise<numb
   if (name === '--version' || name === '-v') return print(packageVersion());
   if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) return print(usage());
   if (name === 'help') {
-    const [topic, ...extra] = rest;
-    if (!isCommand(topic) || extra.length > 0) {
+    const topic = commandOf(rest[0], rest.slice(1));
+    if (!topic || topic.rest.length > 0) {
       process.stderr.write(`${NAME}: help takes one command name\n${usage()}\n`);
       return 2;
     }
-    return print(helpOf(`${NAME} ${topic}`, COMMANDS[topic].spec));
+    return print(helpOf(`${NAME} ${topic.name}`, COMMANDS[topic.name].spec));
   }
-  if (!isCommand(name)) {
+  const named = commandOf(name, rest);
+  if (!named) {
     process.stderr.write(
       `${NAME}: ${name === undefined ? 'no command' : `unknown command ${name}`}\n${usage()}\n`,
     );
     return 2;
   }
-  return exitCodeOf(name, () => COMMANDS[name].main(rest, name));
+  return exitCodeOf(named.name, () => COMMANDS[named.name].main(named.rest, named.name));
 }
 
 /** A command's body to its exit code, errors as one line on stderr. */

@@ -114,6 +114,35 @@ export function checksOf(
         });
     }
   }
+  if (environment.GRANTS_TABLE_NAME) {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
+      checks.push({
+        action,
+        resource: table(environment.GRANTS_TABLE_NAME),
+        why: 'record why each grant was written, and what the daily cleanup found',
+      });
+    checks.push({
+      action: 'iam:ListRoles',
+      resource: '*',
+      why: "find the service's grants for the daily cleanup",
+    });
+  }
+  if (environment.REVIEW_UNUSED_DAYS)
+    checks.push(
+      {
+        action: 'iam:GenerateServiceLastAccessedDetails',
+        resource: executionRole,
+        why: 'ask IAM which grants went unused (reviewUnusedDays)',
+        context: [
+          {
+            ContextKeyName: `iam:ResourceTag/${OPT_IN_TAG.key}`,
+            ContextKeyType: 'string',
+            ContextKeyValues: [OPT_IN_TAG.value],
+          },
+        ],
+      },
+      { action: 'iam:GetServiceLastAccessedDetails', resource: '*', why: 'read the last-accessed report' },
+    );
   if (environment.MEMBER_ROLE_NAME)
     checks.push({
       action: 'sts:AssumeRole',

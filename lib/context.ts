@@ -40,6 +40,9 @@ export const CONTEXT_KEYS = {
   maxConcurrency: 'number',
   preflight: 'boolean',
   stopOnPreflightFailure: 'boolean',
+  grantTtlDays: 'number',
+  reviewUnusedDays: 'number',
+  removeUnusedGrants: 'boolean',
 } as const;
 type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -162,6 +165,9 @@ export function appShapeFromContext(node: Node): AppShape {
     watchApiDenials: values.watchApiDenials,
     incidentWindowMinutes: values.incidentWindowMinutes,
     maxConcurrency: values.maxConcurrency,
+    grantTtlDays: values.grantTtlDays,
+    reviewUnusedDays: values.reviewUnusedDays,
+    removeUnusedGrants: values.removeUnusedGrants,
     central: values.organizationId
       ? { organizationId: values.organizationId, memberRoleName: values.memberRoleName }
       : undefined,

@@ -30,6 +30,8 @@ export const METRIC_WIDGET_TITLES: Readonly<Record<MetricKey, string>> = {
   autoApplied: 'Fixes auto-applied',
   refusals: 'Auto-apply refusals by reason',
   approvals: 'Fixes approved from chat',
+  activeGrants: 'Grants in force (daily cleanup)',
+  expiredGrants: 'Grants expired (daily cleanup)',
   skippedEvents: 'Events skipped (not a failed job)',
 };
 
@@ -99,11 +101,13 @@ function metricOf(key: MetricKey, period: Duration): cloudwatch.IMetric {
       usingMetrics: {},
     });
   }
+  const gauge = 'gauge' in definition;
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: definition.name,
     dimensionsMap: 'fromLog' in definition ? {} : { service: SERVICE_NAME },
-    statistic: cloudwatch.Stats.SUM,
-    period,
+    // A gauge is measured once a day: its level, not a sum of 5-minute counts.
+    statistic: gauge ? cloudwatch.Stats.MAXIMUM : cloudwatch.Stats.SUM,
+    period: gauge ? Duration.days(1) : period,
   });
 }

@@ -29,6 +29,7 @@ import {
 } from '../lambdas/core/job-types.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
+import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS, UNDO_KEY } from '../lambdas/core/grants.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
@@ -143,8 +144,6 @@ export const rolePatternResources = (partition: string, account: string, pattern
 export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly string[]): string[] {
   const { account, partition } = Stack.of(role);
   const roles = `arn:${partition}:iam::${account}:role/*`;
-  const named = roleNamePatterns.flatMap((pattern) => rolePatternResources(partition, account, pattern));
-  const writes = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'ReadRolesBeforeAttaching',
@@ -152,18 +151,32 @@ export function grantAttachFixes(role: iam.Role, roleNamePatterns: readonly stri
       resources: [roles],
     }),
   );
+  return allowOnOptedInRoles(role, ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], roleNamePatterns, {
+    named: 'AttachFixesToRolesMatchingPatterns',
+    tagged: 'AttachFixesToTaggedRoles',
+  });
+}
+
+/**
+ * `actions` on the roles the guard may approve, and no other: those matching a name pattern (under
+ * any path), and those carrying the opt-in tag, which IAM checks itself (`iam:ResourceTag`). Returns
+ * the resources, for cdk-nag.
+ */
+function allowOnOptedInRoles(
+  role: iam.Role,
+  actions: readonly string[],
+  roleNamePatterns: readonly string[],
+  sids: { readonly named: string; readonly tagged: string },
+): string[] {
+  const { account, partition } = Stack.of(role);
+  const roles = `arn:${partition}:iam::${account}:role/*`;
+  const named = roleNamePatterns.flatMap((pattern) => rolePatternResources(partition, account, pattern));
   if (named.length > 0)
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'AttachFixesToRolesMatchingPatterns',
-        actions: writes,
-        resources: named,
-      }),
-    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: sids.named, actions: [...actions], resources: named }));
   role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'AttachFixesToTaggedRoles',
-      actions: writes,
+      sid: sids.tagged,
+      actions: [...actions],
       resources: [roles],
       conditions: { StringEquals: { [`iam:ResourceTag/${OPT_IN_TAG.key}`]: OPT_IN_TAG.value } },
     }),
@@ -212,12 +225,28 @@ export interface CentralRoleNames {
  */
 export const CHATBOT_COMMAND_TEXT_LIMIT = 100;
 
+/**
+ * The chat buttons, one row each: the text, the value a notification carries in
+ * `additionalContext` (the button shows only where it has one), and the payload the approver gets.
+ */
+export const CHAT_BUTTONS = {
+  apply: { id: 'ApplyFixAction', text: 'Apply this fix', variable: 'proposalId', payloadKey: 'proposalId' },
+  undo: { id: 'UndoFixAction', text: 'Undo this fix', variable: 'undoId', payloadKey: UNDO_KEY },
+} as const;
+type ChatButton = (typeof CHAT_BUTTONS)[keyof typeof CHAT_BUTTONS];
+
+/** The chat command of a button: invokes the approver with the button's value. */
+export const buttonCommandText = (functionName: string, button: ChatButton): string =>
+  `lambda invoke --function-name ${functionName} --payload {"${button.payloadKey}":"$${button.variable}"}`;
+
 /** The chat command of the "Apply this fix" button: invokes the approver with the proposal id. */
 export const approveCommandText = (functionName: string): string =>
-  `lambda invoke --function-name ${functionName} --payload {"proposalId":"$proposalId"}`;
+  buttonCommandText(functionName, CHAT_BUTTONS.apply);
 
-/** The longest approver function name whose command fits Chatbot's limit. */
-export const APPROVER_NAME_LIMIT = CHATBOT_COMMAND_TEXT_LIMIT - approveCommandText('').length;
+/** The longest approver function name whose every button command fits Chatbot's limit. */
+export const APPROVER_NAME_LIMIT =
+  CHATBOT_COMMAND_TEXT_LIMIT -
+  Math.max(...Object.values(CHAT_BUTTONS).map((button) => buttonCommandText('', button).length));
 
 /** Properties of {@link SageMakerPermissionRemediator}. */
 export interface SageMakerPermissionRemediatorProps {
@@ -288,8 +317,9 @@ export interface SageMakerPermissionRemediatorProps {
      */
     readonly approverFunctionName?: string;
     /**
-     * Name of the AWS Chatbot custom action (unique in the account across regions).
-     * @default - `sir-apply-fix-`, a hash of this construct's path, and the region
+     * Name of the AWS Chatbot custom action "Apply this fix" (unique in the account across
+     * regions); the "Undo this fix" action is named the same with `-undo` after it.
+     * @default - `sir-apply-fix-` (and `sir-undo-fix-`), a hash of this construct's path, and the region
      */
     readonly customActionName?: string;
   };
@@ -337,6 +367,24 @@ export interface SageMakerPermissionRemediatorProps {
    */
   readonly preflight?: { readonly stopOnPreflightFailure?: boolean };
   /**
+   * Days each statement the service writes stays valid: IAM itself denies it afterwards
+   * (`DateLessThan aws:CurrentTime`), the daily cleanup removes it, and a rerun of the same fix renews
+   * it. 0 means no expiry and must be chosen explicitly.
+   * @default 30
+   */
+  readonly grantTtlDays?: number;
+  /**
+   * The daily cleanup also asks IAM's last-accessed data for grants unused this many days and
+   * proposes their removal in one digest.
+   * @default - no review of unused grants
+   */
+  readonly reviewUnusedDays?: number;
+  /**
+   * The daily cleanup deletes the unused grants it finds instead of only proposing it.
+   * @default false
+   */
+  readonly removeUnusedGrants?: boolean;
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -358,6 +406,8 @@ const DEFAULTS = {
   watchApiDenials: false,
   incidentWindowMinutes: INCIDENT_DEFAULTS.windowMinutes,
   logRetention: logs.RetentionDays.ONE_MONTH,
+  grantTtlDays: GRANT_DEFAULTS.ttlDays,
+  removeUnusedGrants: false,
 } as const;
 
 const isWholeNumber = (value: number, min: number): boolean =>
@@ -404,6 +454,19 @@ export function validateProps(props: SageMakerPermissionRemediatorProps): string
     [
       props.maxConcurrency !== undefined && !isWholeNumber(props.maxConcurrency, 1),
       'maxConcurrency must be a whole number, 1 or more',
+    ],
+    [
+      !isWholeNumber(props.grantTtlDays ?? DEFAULTS.grantTtlDays, 0) ||
+        (props.grantTtlDays ?? DEFAULTS.grantTtlDays) > 3650,
+      'grantTtlDays must be a whole number of days from 0 (no expiry) to 3650',
+    ],
+    [
+      props.reviewUnusedDays !== undefined && !isWholeNumber(props.reviewUnusedDays, 1),
+      'reviewUnusedDays must be a whole number of days, 1 or more',
+    ],
+    [
+      Boolean(props.removeUnusedGrants) && props.reviewUnusedDays === undefined,
+      'removeUnusedGrants needs reviewUnusedDays',
     ],
     [
       props.approvals !== undefined && (props.allowedAccounts ?? []).length === 0,
@@ -471,6 +534,7 @@ export class SageMakerPermissionRemediator extends Construct {
       ...(props.autoRemediateResources
         ? { AUTO_REMEDIATE_RESOURCES: JSON.stringify(props.autoRemediateResources) }
         : {}),
+      GRANT_TTL_DAYS: String(props.grantTtlDays ?? DEFAULTS.grantTtlDays),
     };
     this.function = this.bundledFunction('Function', HANDLER_ENTRY, role, logRetention, {
       retryAttempts: 2,
@@ -516,6 +580,8 @@ export class SageMakerPermissionRemediator extends Construct {
       ? this.wireApprovals(props.approvals, role, logRetention, roleNamePatterns, props.central)
       : undefined;
     const approverRole = this.approver?.role as iam.Role | undefined;
+    if (autoRemediate || approverRole)
+      wildcardResources.push(...this.wireGrantLifecycle(role, approverRole, props, autoRemediate));
     const { account, partition } = Stack.of(this);
     const ownRoles = [
       role.roleArn,
@@ -616,6 +682,78 @@ export class SageMakerPermissionRemediator extends Construct {
     });
   }
 
+  /**
+   * The grant lifecycle: a table of the records of why each write happened (kept when the stack
+   * goes: it is the audit trail), and the daily cleanup of expired (and, opt-in, unused) grants on
+   * the roles the service may write, by the function, in this account. Each call on exact resources
+   * where IAM takes one. Returns the wildcard resources for cdk-nag.
+   */
+  private wireGrantLifecycle(
+    role: iam.Role,
+    approverRole: iam.Role | undefined,
+    props: SageMakerPermissionRemediatorProps,
+    autoRemediate: boolean,
+  ): string[] {
+    const records = new dynamodb.Table(this, 'GrantRecordsTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const recordItems = (actions: readonly string[]) =>
+      new iam.PolicyStatement({
+        sid: 'GrantRecordItems',
+        actions: [...actions],
+        resources: [records.tableArn],
+      });
+    // The function records its writes and the cleanup's review of each record.
+    role.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    this.function.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    if (approverRole && this.approver) {
+      // An approval records its write; an undo reads the record and claims it, once.
+      approverRole.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
+      this.approver.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    }
+    const roleNamePatterns = props.roleNamePatterns ?? [];
+    // The cleanup removes statements from the roles the service may write, through the guard.
+    const writable = autoRemediate ? [] : grantAttachFixes(role, roleNamePatterns);
+    // The cleanup finds the roles with ListRoles. The IAM service reference lists no resource type for
+    // iam:ListRoles (nor for iam:GetServiceLastAccessedDetails, which takes a report's job id): `*` is
+    // the only resource IAM accepts for them.
+    const unscoped = ['iam:ListRoles'];
+    if (props.reviewUnusedDays !== undefined) {
+      // iam:GenerateServiceLastAccessedDetails takes the role's ARN (resource type `role`).
+      writable.push(
+        ...allowOnOptedInRoles(role, ['iam:GenerateServiceLastAccessedDetails'], roleNamePatterns, {
+          named: 'ReviewRolesMatchingPatterns',
+          tagged: 'ReviewTaggedRoles',
+        }),
+      );
+      unscoped.push('iam:GetServiceLastAccessedDetails');
+      this.function.addEnvironment('REVIEW_UNUSED_DAYS', String(props.reviewUnusedDays));
+    }
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FindRolesAndReadReports', actions: unscoped, resources: ['*'] }),
+    );
+    this.function.addEnvironment(
+      'REMOVE_UNUSED_GRANTS',
+      String(props.removeUnusedGrants ?? DEFAULTS.removeUnusedGrants),
+    );
+    new events.Rule(this, 'CleanGrantsRule', {
+      description: 'sagemaker-iam-remediator: removes expired grants and reviews unused ones, daily',
+      schedule: events.Schedule.rate(Duration.days(1)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject(CLEAN_GRANTS_EVENT),
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+        }),
+      ],
+    });
+    return ['*', ...writable];
+  }
+
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */
   private bundledFunction(
     id: string,
@@ -682,26 +820,36 @@ export class SageMakerPermissionRemediator extends Construct {
       },
     });
 
-    const action = new chatbot.CfnCustomAction(this, 'ApplyFixAction', {
-      // Action names are unique in the account across regions: the same stack in two regions needs two.
-      actionName:
-        approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`,
-      definition: { commandText: approveCommandText(functionName) },
-      attachments: [
-        {
-          notificationType: 'Custom',
-          buttonText: 'Apply this fix',
-          variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
-          criteria: [{ variableName: 'proposalId', operator: 'HAS_VALUE' }],
-        },
-      ],
-    });
+    // Action names are unique in the account across regions: the same stack in two regions needs two.
+    const applyName =
+      approvals.customActionName ?? `${shortUniqueName(this, 'sir-apply-fix-')}-${Stack.of(this).region}`;
+    const actionNames = {
+      apply: applyName,
+      undo: approvals.customActionName
+        ? `${approvals.customActionName}-undo`
+        : `${shortUniqueName(this, 'sir-undo-fix-')}-${Stack.of(this).region}`,
+    };
+    const actions = Object.entries(CHAT_BUTTONS).map(
+      ([key, button]) =>
+        new chatbot.CfnCustomAction(this, button.id, {
+          actionName: actionNames[key as keyof typeof CHAT_BUTTONS],
+          definition: { commandText: buttonCommandText(functionName, button) },
+          attachments: [
+            {
+              notificationType: 'Custom',
+              buttonText: button.text,
+              variables: { [button.variable]: `event.metadata.additionalContext.${button.variable}` },
+              criteria: [{ variableName: button.variable, operator: 'HAS_VALUE' }],
+            },
+          ],
+        }),
+    );
     const { slackChannel } = approvals;
     slackChannel.addNotificationTopic(this.topic);
     const channel = slackChannel.node.defaultChild as chatbot.CfnSlackChannelConfiguration;
     channel.customizationResourceArns = [
       ...(channel.customizationResourceArns ?? []),
-      action.attrCustomActionArn,
+      ...actions.map((action) => action.attrCustomActionArn),
     ];
     // Only the function itself, not its versions (grantInvoke would add `ARN:*`).
     const invokeApprover = new iam.PolicyStatement({

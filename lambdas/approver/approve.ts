@@ -17,25 +17,30 @@ import {
 } from '../core/approval.js';
 import { ApplyError } from '../core/errors.js';
 import { refusalText } from '../core/guard.js';
-import type { JobContext } from '../core/index.js';
 import { roleNameOf } from '../core/job-context.js';
 import { approvalNotificationOf } from '../core/notification.js';
 import { INLINE_POLICY_LIMIT } from '../core/propose.js';
-import { applyPolicy, optInTags } from '../remediator/aws/iam.js';
+import { GRANT_DEFAULTS, managedPolicyOffer } from '../core/grants.js';
+import { writeGrant } from '../remediator/aws/grants.js';
+import { optInTags } from '../remediator/aws/iam.js';
 import { loadProposal, moveProposal } from '../remediator/aws/proposals.js';
 import { publish } from '../remediator/aws/sns.js';
-import type { AccountAccess, RemediationLogger } from '../remediator/remediate.js';
+import type { AccountAccess, AccountRegion, RemediationLogger } from '../remediator/remediate.js';
 
 export interface ApproverConfig extends ApprovalConfig {
   readonly proposalsTableName: string;
   readonly topicArn: string;
+  /** Days an approved grant stays valid; 0 is no expiry. @default GRANT_DEFAULTS.ttlDays */
+  readonly grantTtlDays?: number;
+  /** Where the record of each write is kept; none keeps no record. */
+  readonly grantsTableName?: string;
 }
 
 export interface ApprovalDependencies {
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
   /** Clients in the job's own account: this account's, or the member role's in central mode. */
-  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: AccountRegion) => Promise<AccountAccess>;
   readonly config: ApproverConfig;
   readonly logger: RemediationLogger;
   readonly now?: () => Date;
@@ -134,11 +139,12 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
     state: ApprovalState,
     reasons: readonly ApprovalRefusal[],
     alreadyAttached = false,
+    written?: { readonly policyName: string; readonly recordId: string },
   ) => {
     const detail = approvalDetailOf({
       state,
       approver: approverOf(request),
-      policyName: record.policyName,
+      policyName: written?.policyName ?? record.policyName,
       untrustedOrigin: decision.diagnosis.untrustedText || record.job.origin === 'api-call',
       reasons,
       alreadyAttached,
@@ -148,10 +154,10 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
       config.topicArn,
       approvalNotificationOf(
         { ...record, diagnosis: decision.diagnosis },
-        { applied: state === APPROVAL_STATES.applied, detail },
+        { applied: state === APPROVAL_STATES.applied, detail, written },
       ),
     );
-    return answer(state, reasons, { policyName: record.policyName });
+    return answer(state, reasons, { policyName: written?.policyName ?? record.policyName });
   };
 
   if (!clients || !decision.eligible || refusals.length > 0) {
@@ -163,17 +169,28 @@ export async function approve(event: unknown, deps: ApprovalDependencies): Promi
   const applying = APPROVAL_STATES.applying;
   try {
     // Exactly the stored policy: the guard has just derived the same one itself.
-    const applied = await applyPolicy(clients.iam, roleName, record.policyName, record.policy);
+    const applied = await writeGrant(
+      { iam: clients.iam, dynamodb: deps.dynamodb, grantsTableName: config.grantsTableName },
+      {
+        roleName,
+        policy: record.policy,
+        job: record.job,
+        diagnosis: decision.diagnosis,
+        approvedBy: { kind: 'approval', proposalId, approver: approverOf(request) },
+        ttlDays: config.grantTtlDays ?? GRANT_DEFAULTS.ttlDays,
+        now,
+      },
+    );
     if (applied.status === 'too-large') {
       const reasons = because(
         CODES.tooLarge,
-        `the role's inline policies would total ${applied.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT})`,
+        `the role's inline policies would total ${applied.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT}). ${managedPolicyOffer(roleName, record.policy)}`,
       );
       await settle(APPROVAL_STATES.refused, reasons, applying);
       return await report(APPROVAL_STATES.refused, reasons);
     }
     await settle(APPROVAL_STATES.applied, [], applying);
-    return await report(APPROVAL_STATES.applied, [], applied.status === 'already-applied');
+    return await report(APPROVAL_STATES.applied, [], applied.status === 'renewed', applied);
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
     const reasons = because(CODES.applyFailed, error.message);

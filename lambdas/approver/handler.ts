@@ -1,6 +1,6 @@
 /**
- * Entry point of the approval Lambda that the AWS Chatbot custom action invokes with
- * `{"proposalId": "..."}`. It reads the remediator's own gates from the same environment variables
+ * Entry point of the approval Lambda that the AWS Chatbot custom actions invoke: "Apply this fix"
+ * with `{"proposalId": "..."}`, "Undo this fix" with `{"undo": "<record id>"}`. It reads the remediator's own gates from the same environment variables
  * (ALLOWED_ACCOUNTS, ROLE_NAME_PATTERNS, ...) and, in central mode, MEMBER_ROLE_NAME and
  * HOME_ACCOUNT_ID. Clients are created once per container.
  */
@@ -11,6 +11,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { isUndoEvent } from '../core/grants.js';
 import { parseArn } from '../core/job-context.js';
 import { accountAccessOf } from '../remediator/aws/accounts.js';
 import { CHAT_CLIENT } from '../remediator/aws/retry.js';
@@ -19,6 +20,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../remediator/metric-names.js';
 import { countApprovals } from '../remediator/metrics.js';
 import type { ApprovalDependencies } from './approve.js';
 import { approve } from './approve.js';
+import { undo } from './undo.js';
 
 const logger = new Logger({ serviceName: 'sagemaker-iam-remediator-approver' });
 // The remediator's service name, so the dashboard finds approvals beside the other counts.
@@ -47,8 +49,9 @@ async function dependencies(context: Context): Promise<ApprovalDependencies> {
   };
 }
 
-export const handler = middy(async (event: unknown, context: Context) =>
-  approve(event, await (deps ??= dependencies(context))),
-)
+export const handler = middy(async (event: unknown, context: Context) => {
+  const ready = await (deps ??= dependencies(context));
+  return isUndoEvent(event) ? undo(event, ready) : approve(event, ready);
+})
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(countApprovals(metrics));

@@ -24,6 +24,8 @@ import {
   S3_CHANNEL_ROLES,
 } from './actions.js';
 import { assumedRoleNameOf, parseArn, roleNameOf } from './job-context.js';
+import type { StoredStatement, UndoTarget } from './grants.js';
+import { expiryOf, isServicePolicyName } from './grants.js';
 import type { PolicyDocument } from './propose.js';
 import { grantsToPropose, policyFromGrants, policyNameOf } from './propose.js';
 import {
@@ -104,6 +106,14 @@ export const REFUSAL_CODES = {
   nothingMissing: 'nothing-missing',
   /** Approval: the stored policy is not what the guard derives from the stored failure. */
   storedPolicyDiffers: 'stored-policy-differs',
+  /** Undo: the record stored under the id asked for names another id. */
+  recordMismatch: 'record-mismatch',
+  /** A write or deletion names a policy outside the service's `sagemaker-iam-remediator-` prefix. */
+  notServicePolicy: 'not-service-policy',
+  /** A merged write carries a statement that is neither on the role already nor approved now. */
+  statementNotApproved: 'statement-not-approved',
+  /** A statement written now does not expire although the operator set a time to live. */
+  expiryMissing: 'expiry-missing',
 } as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
 
@@ -636,4 +646,87 @@ export function decideAutoApply(
   }
   const policy = policyFromGrants(grants);
   return { eligible: gate.length === 0, refusals, policy, policyName: policyNameOf(policy), roleName };
+}
+
+/** A deletion (revoke, undo, cleanup) may touch only a policy of the service's prefix. */
+export const revocationRefusals = (policyName: string): Refusal[] =>
+  isServicePolicyName(policyName)
+    ? []
+    : [
+        refusal(
+          REFUSAL_CODES.notServicePolicy,
+          `${policyName} is not one of the service's policies (sagemaker-iam-remediator-*): never changed`,
+        ),
+      ];
+
+/**
+ * The gate of an undo from chat, on the record as stored (the click carries only its id): the record
+ * is the one asked for, in an allowed account, its role in that account, and its policy the
+ * service's. The removal itself then passes {@link grantWriteRefusals}: it only removes.
+ */
+export function undoRefusals(
+  target: UndoTarget,
+  askedFor: string,
+  config: Pick<GuardConfig, 'allowedAccounts'>,
+): Refusal[] {
+  return [
+    ...(target.recordId === askedFor
+      ? []
+      : [refusal(REFUSAL_CODES.recordMismatch, `the stored record is not record ${askedFor}`)]),
+    ...(config.allowedAccounts.includes(target.accountId)
+      ? []
+      : [refusal(REFUSAL_CODES.accountNotAllowed, `account ${target.accountId} is not in allowedAccounts`)]),
+    ...(parseArn(target.roleArn)?.accountId === target.accountId
+      ? []
+      : [
+          refusal(
+            REFUSAL_CODES.roleOtherAccount,
+            `role ${target.roleArn} is not in account ${target.accountId}`,
+          ),
+        ]),
+    ...revocationRefusals(target.policyName),
+  ];
+}
+
+/** What one write of the service's merged policy on a role would change. */
+export interface GrantWrite {
+  readonly policyName: string;
+  /** The statements on the role now (the same-named policy, as read back). */
+  readonly current: readonly StoredStatement[];
+  /** The statements the write leaves on the role. */
+  readonly next: readonly StoredStatement[];
+  /** What the guard approved for this write, as written (record Sids, expiry); none for a removal. */
+  readonly approved?: PolicyDocument;
+  /** The expiry every approved statement must carry; none for `grantTtlDays` 0. */
+  readonly expiresAt?: string;
+}
+
+/**
+ * The gate of every write of a merged policy: only the service's policy name, nothing but what is
+ * already on the role or approved now (a removal only removes), and every new statement expires.
+ */
+export function grantWriteRefusals(write: GrantWrite): Refusal[] {
+  const refusals = revocationRefusals(write.policyName);
+  const approved = write.approved?.Statement ?? [];
+  const allowed = new Set([...write.current, ...approved].map((s) => JSON.stringify(s)));
+  write.next
+    .filter((s) => !allowed.has(JSON.stringify(s)))
+    .forEach((s) =>
+      refusals.push(
+        refusal(
+          REFUSAL_CODES.statementNotApproved,
+          `statement ${JSON.stringify(s.Sid ?? null)} is neither on the role nor approved`,
+        ),
+      ),
+    );
+  if (write.expiresAt) {
+    approved
+      .filter((s) => expiryOf(s) !== write.expiresAt)
+      .forEach((s) =>
+        refusals.push(
+          refusal(REFUSAL_CODES.expiryMissing, `statement ${s.Sid} does not expire at ${write.expiresAt}`),
+        ),
+      );
+  }
+  return refusals;
 }

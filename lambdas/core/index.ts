@@ -6,11 +6,14 @@ import { propose } from './propose.js';
 import type { Outcome } from './render.js';
 import type { JobContext } from './types.js';
 
-/** Diagnoses a failure text and, for a permission problem, builds the fix proposal. */
-export function analyse(reason: string, job?: JobContext): Outcome {
+/**
+ * Diagnoses a failure text and, for a permission problem, builds the fix proposal; `expiresAt` is
+ * when its statements would expire once written.
+ */
+export function analyse(reason: string, job?: JobContext, options: { expiresAt?: string } = {}): Outcome {
   const diagnosis = diagnose(reason, job);
   return diagnosis.kind === 'permission'
-    ? { kind: 'permission', diagnosis, proposal: propose(diagnosis), job }
+    ? { kind: 'permission', diagnosis, proposal: propose(diagnosis, undefined, options), job }
     : { kind: 'not-permission', diagnosis, job };
 }
 

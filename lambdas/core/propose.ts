@@ -24,7 +24,8 @@ import type { Line } from './render.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;
-const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
+/** Every policy the service writes is named with this prefix; it never writes or deletes any other. */
+export const POLICY_NAME_PREFIX = 'sagemaker-iam-remediator-';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -63,6 +64,8 @@ export interface FixProposal {
   readonly verification: Verification;
   /** One line per block that an Allow on the role does not lift, saying where it lives. */
   readonly advice: readonly string[];
+  /** When the statements, once written, expire (ISO); absent for no expiry (`grantTtlDays` 0). */
+  readonly expiresAt?: string;
   /** The statements resources' own policies need (another account's, or the text says so), with commands. */
   readonly resourcePolicies: readonly ResourcePolicyFix[];
   /**
@@ -72,6 +75,24 @@ export interface FixProposal {
   readonly adviceLines: readonly Line[];
   readonly explanation: string;
 }
+
+/** The statements with IAM's own expiry: `DateLessThan aws:CurrentTime`, their conditions kept. */
+/** The one line every rendering says about a grant's expiry. */
+export const expiryText = (expiresAt: string | undefined): string =>
+  expiresAt
+    ? `Expires at ${expiresAt} (IAM enforces it: DateLessThan aws:CurrentTime); a rerun of the same fix renews it.`
+    : 'Does not expire (grantTtlDays=0 was chosen): the grant stays until it is revoked.';
+
+export const expiringAt = (policy: PolicyDocument, expiresAt: string | undefined): PolicyDocument =>
+  expiresAt
+    ? {
+        ...policy,
+        Statement: policy.Statement.map((statement) => ({
+          ...statement,
+          Condition: { ...statement.Condition, DateLessThan: { 'aws:CurrentTime': [expiresAt] } },
+        })),
+      }
+    : policy;
 
 /** Findings fixed by an Allow on the principal: implicit denies in its identity policy, or unknown. */
 const isIdentityFix = (finding: Finding): boolean =>
@@ -218,6 +239,7 @@ export function grantsToPropose(
 export function propose(
   diagnosis: PermissionDiagnosis,
   verification: Verification = NOT_VERIFIED,
+  options: { readonly expiresAt?: string } = {},
 ): FixProposal {
   const { findings } = diagnosis;
   const identityFindings = findings.filter(isIdentityFix);
@@ -235,6 +257,8 @@ export function propose(
   const roleArn = roleName === jobRoleName ? diagnosis.roleArn : undefined;
   const policyJson = policy ? JSON.stringify(policy) : '';
   const policyName = policy ? policyNameOf(policyJson) : undefined;
+  // The command writes what the service would: the same statements, expiring.
+  const commandJson = policy ? JSON.stringify(expiringAt(policy, options.expiresAt)) : '';
   const certainty = certaintyOfAll(findings);
   const fixLocation = overallLocation(findings);
   const alreadyAllowed =
@@ -270,9 +294,10 @@ export function propose(
     policy,
     policyName,
     command: policy
-      ? `aws iam put-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName} --policy-document ${shellQuote(policyJson)}`
+      ? `aws iam put-role-policy --role-name ${shellQuote(roleName)} --policy-name ${policyName} --policy-document ${shellQuote(commandJson)}`
       : undefined,
-    withinInlinePolicyLimit: policyJson.length <= INLINE_POLICY_LIMIT,
+    withinInlinePolicyLimit: commandJson.length <= INLINE_POLICY_LIMIT,
+    ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
     hasPlaceholders,
     verification,
     advice: adviceLines.map(textOfLine),
@@ -298,6 +323,7 @@ function explain(proposal: Omit<FixProposal, 'explanation'>): string {
     proposal.policy.Statement.forEach((s) =>
       lines.push(`  ${s.Action.join(', ')} on ${s.Resource.join(', ')}`),
     );
+    lines.push(expiryText(proposal.expiresAt));
   }
   proposal.advice.forEach((line) => lines.push(line));
   for (const fix of proposal.resourcePolicies) {

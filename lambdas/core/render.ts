@@ -10,6 +10,7 @@
 import { certaintyOf, certaintyOfAll } from './certainty.js';
 import { plainBlock, plainLine, slackCode, slackCodeBlock, slackText, slackValue } from './neutralise.js';
 import type { FixProposal } from './propose.js';
+import { expiryText, shellQuote } from './propose.js';
 import { JOB_TYPES } from './job-types.js';
 import type {
   Certainty,
@@ -41,12 +42,45 @@ export type Outcome =
 export const OUTPUT_FORMATS = ['text', 'json', 'slack'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** One write of the service: where it went, the record it points to, and when it expires. */
+export interface WrittenGrant {
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly recordId: string;
+  /** None for grantTtlDays 0. */
+  readonly expiresAt?: string;
+  /** `renewed`: every statement was on the role already; its expiry moved. */
+  readonly renewed?: boolean;
+}
+
+/** The lines a message says of a write: where, its record, its expiry, and how to take it back. */
+export const writtenLines = (written: WrittenGrant): Line[] => [
+  [
+    `${written.renewed ? 'Renewed' : 'Added'} in inline policy `,
+    { code: written.policyName },
+    ' of role ',
+    { code: written.roleName },
+    ' (record ',
+    { code: written.recordId },
+    ').',
+  ],
+  [expiryText(written.expiresAt)],
+  [
+    "Undo only this fix with the Undo button, or remove all of the service's grants on the role: ",
+    {
+      code: `sagemaker-iam-remediator grants revoke --role-name ${shellQuote(written.roleName)} --policy-name ${shellQuote(written.policyName)}`,
+    },
+  ],
+];
+
 /** What happened after the proposal, when the handler acted on it. */
 export interface RenderOptions {
   /** True when auto-remediation attached the policy: nothing is left to run. */
   readonly applied?: boolean;
-  /** What auto-remediation did or why it did not (policy, roll-back command, refusals). */
+  /** What auto-remediation did or why it did not (the policy, where to rerun, refusals). */
   readonly remediationText?: string;
+  /** Where auto-remediation wrote the fix: the policy, the record its Sids name, its expiry. */
+  readonly written?: WrittenGrant;
   /** True for a pre-flight prediction: the job has not failed yet, it will. */
   readonly predicted?: boolean;
 }
@@ -403,6 +437,8 @@ function permissionMessage(
     ...(proposal.withinInlinePolicyLimit
       ? []
       : [['The policy exceeds the inline policy size limit: use a managed policy.']]),
+    // The proposal says when what it proposes stops working; a write names its own expiry.
+    ...(proposal.policy && proposal.expiresAt && !options.applied ? [[expiryText(proposal.expiresAt)]] : []),
   ];
   const services = actionsOfFindings(proposal.findings).map((action) => action.split(':')[0] ?? action);
   return {
@@ -417,6 +453,7 @@ function permissionMessage(
     evidence: [
       ...proposal.findings.map(findingBlock),
       ...(afterwards.length > 0 ? [{ kind: 'lines' as const, lines: afterwards }] : []),
+      ...(options.written ? [{ kind: 'lines' as const, lines: writtenLines(options.written) }] : []),
       ...(options.remediationText
         ? [{ kind: 'code' as const, caption: ['Auto-remediation:'], code: options.remediationText }]
         : []),

@@ -3,6 +3,7 @@
  * these variables; every default is written once, here.
  */
 import type { GuardConfig } from '../core/guard.js';
+import { checkedTtlDays, GRANT_DEFAULTS } from '../core/grants.js';
 import { INCIDENT_DEFAULTS } from '../core/incident.js';
 import type { HomeEnvironment } from './aws/accounts.js';
 
@@ -22,6 +23,14 @@ export interface RemediatorConfig extends GuardConfig {
    * 0, or no idempotency table, publishes every failure.
    */
   readonly incidentWindowMinutes?: number;
+  /** Days each written statement stays valid (IAM enforces it); 0 is no expiry. @default 30 */
+  readonly grantTtlDays: number;
+  /** DynamoDB table of the records of why each write happened; none keeps no record. */
+  readonly grantsTableName?: string;
+  /** The scheduled cleanup reports grants unused for this many days; none skips the review. */
+  readonly reviewUnusedDays?: number;
+  /** The scheduled cleanup deletes unused grants, not only reports them. @default false */
+  readonly removeUnusedGrants: boolean;
   /**
    * A self-test invocation (never read from the environment): the message is marked as a test, and
    * the handler writes nothing. See lambdas/core/selftest.ts.
@@ -41,6 +50,8 @@ export const DEFAULTS = {
   notifyNonPermission: false,
   dryRun: false,
   autoRemediate: false,
+  grantTtlDays: GRANT_DEFAULTS.ttlDays,
+  removeUnusedGrants: false,
 } as const;
 
 const flag = (value: string | undefined, fallback: boolean): boolean =>
@@ -81,6 +92,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RemediatorC
     incidentWindowMinutes: env.INCIDENT_WINDOW_MINUTES
       ? Number(env.INCIDENT_WINDOW_MINUTES)
       : DEFAULTS.incidentWindowMinutes,
+    grantTtlDays: checkedTtlDays(env.GRANT_TTL_DAYS ? Number(env.GRANT_TTL_DAYS) : DEFAULTS.grantTtlDays),
+    grantsTableName: env.GRANTS_TABLE_NAME || undefined,
+    reviewUnusedDays: env.REVIEW_UNUSED_DAYS ? Number(env.REVIEW_UNUSED_DAYS) : undefined,
+    removeUnusedGrants: flag(env.REMOVE_UNUSED_GRANTS, DEFAULTS.removeUnusedGrants),
     central:
       env.MEMBER_ROLE_NAME && env.HOME_ACCOUNT_ID
         ? { memberRoleName: env.MEMBER_ROLE_NAME, homeAccountId: env.HOME_ACCOUNT_ID }

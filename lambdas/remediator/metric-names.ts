@@ -12,6 +12,8 @@ interface MetricDefinition {
   readonly dimension: string | undefined;
   /** Counted by a log metric filter (no dimensions at all) rather than emitted by the handler. */
   readonly fromLog?: boolean;
+  /** A level measured once a run (the daily cleanup), graphed by its maximum, not a count of events. */
+  readonly gauge?: boolean;
 }
 
 export const METRICS_NAMESPACE = 'SageMakerIamRemediator';
@@ -30,6 +32,10 @@ export const METRICS = {
   refusals: { name: 'AutoApplyRefusals', dimension: 'Reason' },
   /** A fix a human approved from chat and the approver attached. */
   approvals: { name: 'FixesApproved', dimension: undefined },
+  /** The service's statements in force on the account's roles after the daily cleanup. */
+  activeGrants: { name: 'GrantsActive', dimension: undefined, gauge: true },
+  /** The service's statements the daily cleanup found expired (and removed). */
+  expiredGrants: { name: 'GrantsExpired', dimension: undefined, gauge: true },
   /** An event that was not a failed job: counted from the log by the construct's metric filter. */
   skippedEvents: { name: 'SkippedEvents', dimension: undefined, fromLog: true },
 } as const satisfies Record<string, MetricDefinition>;

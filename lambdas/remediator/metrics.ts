@@ -8,11 +8,14 @@ import type { MiddlewareObj } from '@middy/core';
 import type { MetricKey } from './metric-names.js';
 import { METRICS } from './metric-names.js';
 import type { RemediationResult } from './remediate.js';
+import type { CleanupReport } from '../core/grants.js';
 
 /** One data point: a count of 1 of a metric, with its dimension's value. */
 export interface MetricPoint {
   readonly metric: MetricKey;
   readonly value?: string;
+  /** How many: 1 for an event, the level for a gauge. @default 1 */
+  readonly count?: number;
 }
 
 /** What one processed failure counts (pure): the breakdowns of the failure and what came of it. */
@@ -37,13 +40,19 @@ export function metricPointsOf(result: RemediationResult): MetricPoint[] {
   ];
 }
 
+/** What one daily cleanup measures: the grants in force after it, and those it found expired. */
+export const cleanupPointsOf = (report: CleanupReport): MetricPoint[] => [
+  { metric: 'activeGrants', count: report.activeStatements },
+  { metric: 'expiredGrants', count: report.removedExpired.reduce((n, policy) => n + policy.sids.length, 0) },
+];
+
 /** Writes each point as its own EMF record, so each carries only its own dimension. */
 export function emit(metrics: Metrics, points: readonly MetricPoint[]): void {
   for (const point of points) {
     const { name, dimension } = METRICS[point.metric];
     const single = metrics.singleMetric();
     if (dimension) single.addDimension(dimension, point.value ?? 'none');
-    single.addMetric(name, MetricUnit.Count, 1);
+    single.addMetric(name, MetricUnit.Count, point.count ?? 1);
   }
 }
 

@@ -13,21 +13,34 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision, Refusal } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
 import { decideAutoApply, refusalText } from '../core/guard.js';
-import type { FixLocation, JobContext, JobType, Outcome, Verification } from '../core/index.js';
+import type {
+  FixLocation,
+  JobContext,
+  JobType,
+  Outcome,
+  PermissionDiagnosis,
+  Verification,
+} from '../core/index.js';
 import { diagnose, failedJobFromInput, propose } from '../core/index.js';
 import type { SnsNotification } from '../core/notification.js';
 import { notificationOf } from '../core/notification.js';
 import { markedAsTest } from '../core/selftest.js';
+import type { WrittenGrant } from '../core/render.js';
 import { consoleUrlOf } from '../core/render.js';
-import { shellQuote } from '../core/propose.js';
+import { expiresAtOf, managedPolicyOffer } from '../core/grants.js';
+import { INLINE_POLICY_LIMIT } from '../core/propose.js';
 import { ApplyError } from '../core/errors.js';
+import type { GrantTarget } from './aws/grants.js';
 import type { Incidents } from './aws/incident-recorder.js';
 import { publish } from './aws/sns.js';
 import type { RemediatorConfig } from './config.js';
 import type { Lazy } from './lazy.js';
 
-/** IAM reads (verification, opt-in tags) and the one write: loaded by the first permission failure. */
+/** IAM reads (verification, opt-in tags): loaded by the first permission failure. */
 const iamAdapters = () => import('./aws/iam.js');
+
+/** Where clients act: a job's account and region, or a grant record's. */
+export type AccountRegion = Pick<JobContext, 'partition' | 'accountId' | 'region'>;
 
 /** Clients acting in a job's account, or why there are none. */
 export type AccountAccess =
@@ -45,11 +58,15 @@ export interface Dependencies {
    * for this account's jobs, a member role in central mode. Required: no job is read or changed
    * through clients of another account.
    */
-  readonly accountAccess: (job: JobContext) => Promise<AccountAccess>;
+  readonly accountAccess: (job: AccountRegion) => Promise<AccountAccess>;
   readonly config: RemediatorConfig;
   readonly logger: RemediationLogger;
   /** Groups failures of one cause into one incident; without it, every failure is published. */
   readonly incidents?: Incidents;
+  /** The clock, for grant expiry (tests set it). */
+  readonly now?: () => Date;
+  /** This account's IAM client, made on first use, for the daily grant cleanup; without it there is none. */
+  readonly homeIam?: Lazy<IAMClient>;
 }
 
 /**
@@ -86,7 +103,10 @@ export type RemediationResult =
         readonly eligible: boolean;
         readonly outcome: string | null;
         readonly refusals: readonly Refusal[];
+        /** The policy written (the service's one per role), else the one proposed. */
         readonly policyName: string | null;
+        /** The record of the write, which its Sids and the Undo button name. */
+        readonly recordId: string | null;
       };
     };
 
@@ -102,9 +122,16 @@ const needsDescribe = (job: JobContext): boolean =>
 async function autoRemediate(
   decision: AutoApplyDecision,
   job: JobContext,
+  diagnosis: PermissionDiagnosis,
   iam: IAMClient,
   deps: Dependencies,
-): Promise<{ applied: boolean; outcome: string; text: string }> {
+): Promise<{
+  applied: boolean;
+  outcome: string;
+  text: string;
+  /** Where it was written, the record its statements point to, and their expiry. */
+  written?: WrittenGrant;
+}> {
   const refused = decision.refusals.length > 0 ? `\nNot applied: ${refusalText(decision.refusals)}.` : '';
   if (!decision.eligible || !decision.policy || !decision.policyName || !decision.roleName) {
     return { applied: false, outcome: 'refused', text: `Auto-remediation refused.${refused}` };
@@ -120,26 +147,45 @@ async function autoRemediate(
     };
   }
   try {
-    const { applyPolicy } = await iamAdapters();
-    const result = await applyPolicy(iam, decision.roleName, decision.policyName, decision.policy);
+    // The write and its record: loaded by the first fix the guard lets through.
+    const { writeGrant } = await import('./aws/grants.js');
+    const grantTarget: GrantTarget = {
+      iam,
+      dynamodb: await deps.dynamodb?.(),
+      grantsTableName: deps.config.grantsTableName,
+    };
+    const result = await writeGrant(grantTarget, {
+      roleName: decision.roleName,
+      policy: decision.policy,
+      job,
+      diagnosis,
+      approvedBy: { kind: 'guard', refusals: decision.refusals.map((r) => r.code) },
+      ttlDays: deps.config.grantTtlDays,
+      now: deps.now?.() ?? new Date(),
+    });
     if (result.status === 'too-large') {
       return {
         applied: false,
         outcome: 'too-large',
-        text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit 10240).${refused}`,
+        text: `Not applied: the role's inline policies would total ${result.aggregateSize} characters (limit ${INLINE_POLICY_LIMIT}). ${managedPolicyOffer(decision.roleName, decision.policy)}${refused}`,
       };
     }
-    deps.logger.info('auto-remediation applied', { ...target, status: result.status });
+    const written: WrittenGrant = {
+      roleName: decision.roleName,
+      policyName: result.policyName,
+      recordId: result.recordId,
+      expiresAt: result.expiresAt,
+      renewed: result.status === 'renewed',
+    };
+    deps.logger.info('auto-remediation applied', { ...written });
     return {
       applied: true,
       outcome: result.status,
+      written,
+      // Where, the record, the expiry and the undo are the message's own lines (writtenLines).
       text:
-        [
-          `Auto-remediation ${result.status === 'applied' ? 'attached' : 'had already attached'} inline policy ${decision.policyName} to role ${decision.roleName}:`,
-          policyJson,
-          `Roll back: aws iam delete-role-policy --role-name ${shellQuote(decision.roleName)} --policy-name ${decision.policyName}`,
-          `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`,
-        ].join('\n') + refused,
+        [policyJson, `Rerun the job: ${consoleUrlOf(job) ?? 'from the SageMaker console'}`].join('\n') +
+        refused,
     };
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
@@ -225,7 +271,9 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
         };
   if (verification.status === 'unverified')
     deps.logger.warn('proposal not verified', { reason: verification.reason });
-  const outcome: Outcome = { kind: 'permission', diagnosis, proposal: propose(diagnosis, verification), job };
+  const expiresAt = expiresAtOf(deps.now?.() ?? new Date(), deps.config.grantTtlDays);
+  const proposal = propose(diagnosis, verification, { expiresAt });
+  const outcome: Outcome = { kind: 'permission', diagnosis, proposal, job };
 
   // No human is involved here: container-written text and CloudTrail-recorded calls are refused by the guard.
   const decision = decideAutoApply(diagnosis, job, deps.config, {
@@ -240,7 +288,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
   const remediation = !deps.config.autoRemediate
     ? undefined
     : local
-      ? await autoRemediate(decision, job, local.iam, deps)
+      ? await autoRemediate(decision, job, diagnosis, local.iam, deps)
       : {
           applied: false,
           outcome: 'refused',
@@ -253,6 +301,7 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
     applied: remediation?.applied,
     extraText: remediation?.text,
     proposalId,
+    written: remediation?.written,
   });
   // A publish failure throws: the invocation fails, Lambda retries, and the event ends in the DLQ.
   const messageId = await publishAs(deps, notification);
@@ -273,7 +322,8 @@ export async function remediate(event: unknown, deps: Dependencies): Promise<Rem
       eligible: decision.eligible,
       outcome: remediation?.outcome ?? null,
       refusals: decision.refusals,
-      policyName: decision.policyName ?? null,
+      policyName: remediation?.written?.policyName ?? decision.policyName ?? null,
+      recordId: remediation?.written?.recordId ?? null,
     },
   };
 }

@@ -85,7 +85,7 @@ describe('context validation', () => {
       SlackChannelId: 'C0123456789',
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
     });
-    expect(Object.keys(template.findResources('AWS::Chatbot::CustomAction'))).toHaveLength(1);
+    expect(Object.keys(template.findResources('AWS::Chatbot::CustomAction'))).toHaveLength(2);
     expect(Stack.of(app.node.findChild('Slack')).stackName).toBe('Slack');
   });
 

@@ -59,7 +59,11 @@ describe('the dashboard', { timeout: 120_000 }, () => {
               METRICS_NAMESPACE,
               name,
               ...('fromLog' in METRICS[key as keyof typeof METRICS] ? [] : ['service', SERVICE_NAME]),
-              expect.objectContaining({ stat: 'Sum' }),
+              expect.objectContaining(
+                'gauge' in METRICS[key as keyof typeof METRICS]
+                  ? { stat: 'Maximum', period: 86_400 }
+                  : { stat: 'Sum' },
+              ),
             ],
       })),
     );

@@ -140,19 +140,27 @@ describe('16-least-privilege: each role holds what its function calls, and nothi
       .flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]))
       .sort();
 
-  it('without auto-remediation, the function reads no role and its policies, and writes none', () => {
-    const actions = actionsOf(templateOf({}), 'FunctionRole');
+  it('without auto-remediation or approvals, the function reads no role and its policies, and writes none', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'NoWrites', { env: ENV });
+    new SageMakerPermissionRemediator(stack, 'Remediator', {});
+    const template = Template.fromStack(stack);
+    const actions = actionsOf(template, 'FunctionRole');
     expect(actions.filter((action) => action.startsWith('iam:'))).toEqual(['iam:SimulatePrincipalPolicy']);
   });
 
-  it('with auto-remediation, the function reads a role only to attach to it', () => {
-    const actions = actionsOf(templateOf({ autoRemediate: true }), 'FunctionRole');
-    expect(actions.filter((action) => action.startsWith('iam:'))).toEqual(
+  it.each([
+    ['approvals only: it writes for the daily cleanup of expired grants', {}],
+    ['with auto-remediation', { autoRemediate: true }],
+  ] as const)('%s, the function reads a role only to attach to it or clean it', (_name, props) => {
+    const actions = actionsOf(templateOf(props), 'FunctionRole');
+    expect([...new Set(actions.filter((action) => action.startsWith('iam:')))]).toEqual(
       [
         'iam:DeleteRolePolicy',
         'iam:GetRole',
         'iam:GetRolePolicy',
         'iam:ListRolePolicies',
+        'iam:ListRoles',
         'iam:PutRolePolicy',
         'iam:SimulatePrincipalPolicy',
       ].sort(),
@@ -178,5 +186,60 @@ describe('16-least-privilege: each role holds what its function calls, and nothi
       )
       .find((statement) => statement.Sid === 'QueryWaitingIncidents');
     expect(JSON.stringify(query?.Resource)).toMatch(/\/index\/[^"*]+"/);
+  });
+});
+
+describe('19-least-privilege: the grant lifecycle calls IAM and its table on exact resources', () => {
+  // Prepare: the widest lifecycle: approvals, the review of unused grants, one pattern.
+  const template = templateOf({ roleNamePatterns: ['SageMakerDev*'], reviewUnusedDays: 30 });
+  const functionDocuments = roleDocuments(template, roleId(template, 'FunctionRole'), ENV);
+  const approverDocuments = roleDocuments(template, roleId(template, 'ApproverRole'), ENV);
+  const table = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+    id.includes('GrantRecordsTable'),
+  );
+  // template-iam.ts resolves a GetAtt to this stand-in.
+  const tableArn = `getatt:${table}.Arn`;
+  const matching = `${ROLES}/service-role/SageMakerDev-training`;
+  const other = `${ROLES}/service-role/TeamTrainingRole`;
+
+  it.each([['iam:DeleteRolePolicy'], ['iam:PutRolePolicy'], ['iam:GenerateServiceLastAccessedDetails']])(
+    '%s: a role of the patterns under a path, a tagged role, never another',
+    (action) => {
+      // Act, Assess
+      expect(allows(functionDocuments, ENV, action, matching)).toBe(true);
+      expect(allows(functionDocuments, ENV, action, other, TAGGED)).toBe(true);
+      expect(allows(functionDocuments, ENV, action, other)).toBe(false);
+    },
+  );
+
+  it('the record table: its items only, and no index, scan or batch', () => {
+    // Act, Assess
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
+      expect([action, allows(functionDocuments, ENV, action, tableArn)]).toEqual([action, true]);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      expect([action, allows(approverDocuments, ENV, action, tableArn)]).toEqual([action, true]);
+    for (const documents of [functionDocuments, approverDocuments]) {
+      expect(allows(documents, ENV, 'dynamodb:Query', `${tableArn}/index/any`)).toBe(false);
+      expect(allows(documents, ENV, 'dynamodb:Scan', tableArn)).toBe(false);
+      expect(allows(documents, ENV, 'dynamodb:BatchGetItem', tableArn)).toBe(false);
+    }
+  });
+
+  it('only the calls that take no resource are allowed on any: ListRoles, GetServiceLastAccessedDetails', () => {
+    // Act
+    const anywhere = (
+      functionDocuments as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }[]
+    )
+      .flatMap((document) => document.Statement)
+      .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource) === '"*"')
+      .flatMap((statement) => statement.Action);
+    // Assess
+    expect(anywhere.sort()).toEqual(
+      expect.arrayContaining(['iam:GetServiceLastAccessedDetails', 'iam:ListRoles']),
+    );
+    expect(anywhere.filter((action) => String(action).startsWith('iam:')).sort()).toEqual([
+      'iam:GetServiceLastAccessedDetails',
+      'iam:ListRoles',
+    ]);
   });
 });

@@ -308,33 +308,43 @@ describe('one-click approval from Slack', () => {
       (a) => (a as { Properties: { Definition: { CommandText: string } } }).Properties.Definition.CommandText,
     );
 
-  it('adds a custom action that invokes the approver by its explicit name, on the given channel', () => {
-    const template = withApprovals();
-    const [command] = commandTexts(template);
-    const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
-    expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
-    expect(command).toBe(`lambda invoke --function-name ${name} --payload {"proposalId":"$proposalId"}`);
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
-    template.hasResourceProperties('AWS::Chatbot::CustomAction', {
-      ActionName: Match.stringLikeRegexp('^sir-apply-fix-[0-9a-f]{10}-us-east-1$'),
-      Attachments: [
-        {
-          NotificationType: 'Custom',
-          ButtonText: 'Apply this fix',
-          Variables: { proposalId: 'event.metadata.additionalContext.proposalId' },
-          Criteria: [{ VariableName: 'proposalId', Operator: 'HAS_VALUE' }],
-        },
-      ],
-    });
-    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
-      CustomizationResourceArns: [
-        { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
-      ],
-      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
-    });
-    const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
-    expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
-  });
+  // Written by hand from the Chatbot custom action schema: one row per button.
+  it.each([
+    ['Apply this fix', 'sir-apply-fix-', '{"proposalId":"$proposalId"}', 'proposalId'],
+    ['19-undo: Undo this fix', 'sir-undo-fix-', '{"undo":"$undoId"}', 'undoId'],
+  ])(
+    'adds the %s button: a custom action that invokes the approver by its explicit name, on the given channel',
+    (title, actionPrefix, payload, variable) => {
+      // Prepare, Act
+      const template = withApprovals();
+      // Assess
+      const command = commandTexts(template).find((text) => text.endsWith(payload));
+      const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
+      expect(name).toMatch(/^sir-approve-[0-9a-f]{10}$/);
+      expect(command).toBe(`lambda invoke --function-name ${name} --payload ${payload}`);
+      template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name });
+      template.hasResourceProperties('AWS::Chatbot::CustomAction', {
+        ActionName: Match.stringLikeRegexp(`^${actionPrefix}[0-9a-f]{10}-us-east-1$`),
+        Attachments: [
+          {
+            NotificationType: 'Custom',
+            ButtonText: title.replace(/^19-undo: /, ''),
+            Variables: { [variable]: `event.metadata.additionalContext.${variable}` },
+            Criteria: [{ VariableName: variable, Operator: 'HAS_VALUE' }],
+          },
+        ],
+      });
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        CustomizationResourceArns: [
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('ApplyFixAction'), 'CustomActionArn'] },
+          { 'Fn::GetAtt': [Match.stringLikeRegexp('UndoFixAction'), 'CustomActionArn'] },
+        ],
+        SnsTopicArns: [{ Ref: Match.stringLikeRegexp('Topic') }],
+      });
+      const invoke = roleStatements(template).find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+      expect(JSON.stringify(invoke?.Resource)).toMatch(/Approver/);
+    },
+  );
 
   it.each([
     ['default names', {}],
@@ -342,38 +352,37 @@ describe('one-click approval from Slack', () => {
     ['a name at the limit', { approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT) } }],
   ] as const)('keeps the chat command within Chatbot API limit of 100 characters: %s', (_name, props) => {
     const texts = commandTexts(withApprovals(props as SageMakerPermissionRemediatorProps));
-    expect(texts).toHaveLength(1);
+    expect(texts).toHaveLength(2);
     for (const text of texts) expect(text.length).toBeLessThanOrEqual(100);
   });
 
   it('gives each stack its own approver and action names, and refuses a name too long for the command', () => {
-    const names = ['One', 'Two'].map((stack) => commandTexts(withApprovals({}, stack))[0]);
-    expect(new Set(names).size).toBe(2);
+    const names = ['One', 'Two'].flatMap((stack) => commandTexts(withApprovals({}, stack)));
+    expect(new Set(names).size).toBe(4);
     expect(() =>
       withApprovals({ approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT + 1) } } as never),
     ).toThrow(`approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters`);
   });
 
-  it('lets the approver write exactly the roles the remediator may, and the remediator only store proposals', () => {
+  it('lets the approver write exactly the roles the remediator may; the remediator writes them for the daily cleanup only', () => {
     const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
     const attach = statements.filter((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns').map(resolved);
-    expect(attach).toEqual([
-      {
-        Sid: 'AttachFixesToRolesMatchingPatterns',
-        Effect: 'Allow',
-        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-        Resource: [
-          'arn:aws:iam::111122223333:role/SageMakerDev*',
-          'arn:aws:iam::111122223333:role/*/SageMakerDev*',
-        ],
-      },
-    ]);
-    // The approver's pattern and tag statements; the remediator (no autoRemediate) writes nothing.
+    // The approver's, and the function's for removing expired grants (the guard lets it only remove).
+    const writeMatching = {
+      Sid: 'AttachFixesToRolesMatchingPatterns',
+      Effect: 'Allow',
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      Resource: [
+        'arn:aws:iam::111122223333:role/SageMakerDev*',
+        'arn:aws:iam::111122223333:role/*/SageMakerDev*',
+      ],
+    };
+    expect(attach).toEqual([writeMatching, writeMatching]);
     expect(
       statements.filter(
         (s) => actionsOf([s]).includes('iam:PutRolePolicy') && s.Sid !== 'NeverWriteTheServicesOwnRoles',
       ),
-    ).toHaveLength(2);
+    ).toHaveLength(4);
     const dynamo = statements.filter((s) =>
       actionsOf([s]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );

@@ -1,16 +1,25 @@
-import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  DeleteRolePolicyCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLEAN_GRANTS_EVENT } from '../../lambdas/core/grants.js';
 import { buildHandler } from '../../lambdas/remediator/app.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/remediator/metric-names.js';
-import { countApprovals, metricPointsOf } from '../../lambdas/remediator/metrics.js';
-import type { RemediationResult } from '../../lambdas/remediator/remediate.js';
+import { cleanupPointsOf, countApprovals, metricPointsOf } from '../../lambdas/remediator/metrics.js';
+import type { Dependencies, RemediationResult } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { homeClients, lambdaContext } from '../helpers/lambda.js';
 
@@ -25,7 +34,11 @@ interface Emf {
 }
 
 /** The EMF records the handler writes to standard output for one event: name and dimensions. */
-async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}) {
+async function emittedFor(
+  event: unknown,
+  config: Partial<RemediatorConfig> = {},
+  extra: Partial<Pick<Dependencies, 'homeIam'>> = {},
+) {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
@@ -41,6 +54,7 @@ async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}
         sns: new SNSClient({}),
         config: { ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' }), ...config },
         logger,
+        ...extra,
       },
       logger,
       metrics,
@@ -119,6 +133,50 @@ describe('the handler counts what it does', () => {
     expect(emitted).toEqual(expected.map((point) => ({ ...common, ...point })));
   });
 
+  it('19-dashboard: the daily cleanup measures the grants in force and those it found expired', async () => {
+    // Prepare: one role whose service policy holds one expired and two live statements.
+    const expiring = (sid: string, at: string) => ({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [`arn:aws:s3:::b/${sid}`],
+      Condition: { DateLessThan: { 'aws:CurrentTime': [at] } },
+    });
+    iam.on(ListRolesCommand).resolves({
+      Roles: [
+        {
+          RoleName: 'SageMakerDev',
+          Arn: 'arn:aws:iam::111122223333:role/SageMakerDev',
+          Path: '/',
+          RoleId: 'AROAEXAMPLE',
+          CreateDate: new Date(),
+        },
+      ],
+    });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['sagemaker-iam-remediator-grants'] });
+    iam.on(GetRolePolicyCommand).resolves({
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          expiring('OldR0000000000000001', '2020-01-01T00:00:00Z'),
+          expiring('LiveR0000000000000002', '2999-01-01T00:00:00Z'),
+          expiring('LiveR0000000000000003', '2999-01-01T00:00:00Z'),
+        ],
+      }),
+    });
+    iam.on(PutRolePolicyCommand).resolves({});
+    iam.on(DeleteRolePolicyCommand).resolves({});
+    // Act
+    const emitted = await emittedFor(
+      CLEAN_GRANTS_EVENT,
+      {},
+      { homeIam: () => Promise.resolve(new IAMClient({})) },
+    );
+    // Assess
+    expect(emitted.map(({ name }) => name)).toEqual(['GrantsActive', 'GrantsExpired']);
+    expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+  });
+
   it('counts nothing for an event it skips', async () => {
     expect(await emittedFor({ source: 'aws.ec2', 'detail-type': 'x', detail: {} })).toEqual([]);
   });
@@ -152,7 +210,7 @@ describe('metricPointsOf', () => {
       category: 'permission',
       fixLocation: 'identity-policy',
       verification: 'verified',
-      autoApply: { eligible: true, outcome: 'applied', refusals: [], policyName: 'p' },
+      autoApply: { eligible: true, outcome: 'applied', refusals: [], policyName: 'p', recordId: 'r' },
     };
     expect(metricPointsOf(applied)).toEqual([
       { metric: 'failuresByJobType', value: 'processing' },
@@ -160,6 +218,26 @@ describe('metricPointsOf', () => {
       { metric: 'failuresByFixLocation', value: 'identity-policy' },
       { metric: 'proposals' },
       { metric: 'autoApplied' },
+    ]);
+  });
+});
+
+describe('cleanupPointsOf', () => {
+  it('measures the statements left in force and the expired statements removed', () => {
+    // Prepare
+    const removed = { roleName: 'r', policyName: 'sagemaker-iam-remediator-grants', sids: ['a', 'b'] };
+    // Act
+    const points = cleanupPointsOf({
+      removedExpired: [removed, { ...removed, sids: ['c'] }],
+      unused: [],
+      failed: [],
+      removedUnused: false,
+      activeStatements: 4,
+    });
+    // Assess
+    expect(points).toEqual([
+      { metric: 'activeGrants', count: 4 },
+      { metric: 'expiredGrants', count: 3 },
     ]);
   });
 });

@@ -15,6 +15,7 @@ import type { PolicyDocument } from '../../lambdas/core/index.js';
 import { failedJobFromInput } from '../../lambdas/core/index.js';
 import { policyNameOf } from '../../lambdas/core/propose.js';
 import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
+import { lifecycleOf } from '../support/grant-oracle.js';
 import { MOTO_ACCOUNT, MOTO_HOME } from '../support/moto.js';
 import { useMotoWorld } from '../support/moto-world.js';
 import { motoEvent, ROLE_NAME, TRUST_POLICY, World } from '../support/world.js';
@@ -83,11 +84,14 @@ describe('approval from chat', () => {
       status: 'applied',
       proposalId,
       refusals: [],
-      policyName: expect.stringMatching(/^sagemaker-iam-remediator-[0-9a-f]{12}$/) as string,
+      policyName: 'sagemaker-iam-remediator-grants',
       decidedAt: now.toISOString(),
       approvedBy: null,
     });
-    expect(Object.values(await env.world.inlinePolicies())).toEqual([
+    const written = Object.values(await env.world.inlinePolicies()).map(lifecycleOf);
+    // Approved at `now`: it expires grantTtlDays (30 by default) later.
+    expect(written.flatMap((w) => w.expiries)).toEqual(['2026-12-27T18:00:00Z']);
+    expect(written.map((w) => w.untimed)).toEqual([
       {
         Version: '2012-10-17',
         Statement: [
@@ -107,7 +111,12 @@ describe('approval from chat', () => {
     const [message] = await approvalMessages();
     expect(message?.attributes.category).toBe('auto-remediation-applied');
     expect(message?.message.text).toContain('Approved in chat (approver unknown)');
-    expect(message?.message.text).toContain('Roll back: aws iam delete-role-policy');
+    expect(message?.message.text).toContain(
+      `Added in inline policy sagemaker-iam-remediator-grants of role ${ROLE_NAME} (record ${written[0]?.recordIds[0]}).`,
+    );
+    expect(message?.message.text).toContain('Expires at 2026-12-27T18:00:00Z');
+    expect(message?.message.text).toContain('Undo only this fix with the Undo button');
+    expect(message?.message.text).toContain('aws iam delete-role-policy');
   });
 
   it('reproduction 6: single-use: a second click after a human deleted the policy does nothing', async () => {

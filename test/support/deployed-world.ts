@@ -23,7 +23,7 @@ import { ADMINISTRATOR, deployOnMoto, HOME, logicalId, synthesize } from './depl
 import type { IamEnforcer } from './iam-enforcer.js';
 import { startIamEnforcer } from './iam-enforcer.js';
 import { MOTO_ACCOUNT } from './moto.js';
-import type { SimulateAnswerer } from './simulate-answerer.js';
+import type { LastUse, SimulateAnswerer } from './simulate-answerer.js';
 import { startSimulateAnswerer } from './simulate-answerer.js';
 import { useMotoWorld } from './moto-world.js';
 import { motoEvent, World } from './world.js';
@@ -38,6 +38,8 @@ export interface DeployedWorld {
   readonly stack: DeployedStack;
   /** Answers SimulatePrincipalPolicy from the roles on moto; passes the rest to moto. */
   readonly answererEndpoint: string;
+  /** What IAM's last-accessed report says of each role (by ARN); reset before each test. */
+  lastAccessed: Record<string, readonly LastUse[]>;
   /** Decides every call of the functions' credentials; see {@link DeployedWorld.invoke}. */
   readonly enforcer: IamEnforcer;
   /**
@@ -85,6 +87,7 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
   });
   beforeEach(async () => {
     await moto.moto.reset();
+    if (answerer) answerer.lastAccessed = {};
     state.enforcer.principals.clear();
     state.enforcer.roles.clear();
     for (const list of [state.enforcer.denials, state.enforcer.unmapped, state.enforcer.decided])
@@ -134,6 +137,12 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
     },
     get answererEndpoint() {
       return answerer?.endpoint ?? '';
+    },
+    get lastAccessed() {
+      return answerer?.lastAccessed ?? {};
+    },
+    set lastAccessed(uses) {
+      if (answerer) answerer.lastAccessed = uses;
     },
     get enforcer() {
       return state.enforcer;

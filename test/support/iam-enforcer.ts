@@ -94,6 +94,8 @@ const ROLE_ACTIONS = new Set([
   'ListAttachedRolePolicies',
 ]);
 
+const UNSCOPED_IAM_ACTIONS = new Set(['ListRoles', 'GetServiceLastAccessedDetails']);
+
 const tagContext = (tags: Record<string, string>) =>
   Object.fromEntries(
     Object.entries(tags).flatMap(([key, value]) => [
@@ -139,6 +141,13 @@ const MAPPERS: Record<string, Mapper> = {
         resource: params.get('PolicySourceArn') ?? '',
         context: {},
       };
+    // The IAM service reference lists no resource type for these: IAM decides them on `*`.
+    if (UNSCOPED_IAM_ACTIONS.has(operation))
+      return { action: `iam:${operation}`, resource: '*', context: {} };
+    if (operation === 'GenerateServiceLastAccessedDetails') {
+      const role = await roleArnOf(/:role\/(?:.*\/)?([^/]+)$/.exec(params.get('Arn') ?? '')?.[1] ?? '');
+      return { action: `iam:${operation}`, resource: role.arn, context: tagContext(role.tags) };
+    }
     if (!ROLE_ACTIONS.has(operation)) return undefined;
     const role = await roleArnOf(params.get('RoleName') ?? '');
     return { action: `iam:${operation}`, resource: role.arn, context: tagContext(role.tags) };

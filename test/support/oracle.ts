@@ -28,7 +28,8 @@ export async function identityDecision(
         principal: principalArn,
         action: request.action,
         resource: { accountId, resource: request.resource },
-        contextVariables: request.context ?? {},
+        // IAM always knows the time; a request may pin it (expiry tests).
+        contextVariables: { 'aws:CurrentTime': new Date().toISOString(), ...request.context },
       },
     },
     {},

@@ -35,12 +35,60 @@ export interface SimulateAnswerer {
   serviceControlPolicies: Record<string, unknown>[];
   /** The owner of each bucket that is not in moto's default account, for `ExpectedBucketOwner`. */
   bucketOwners: Record<string, string>;
+  /**
+   * What IAM's last-accessed report says of each role (by ARN), which moto does not implement: the
+   * services and actions used, and when. A role not listed used nothing.
+   */
+  lastAccessed: Record<string, readonly LastUse[]>;
   /** How many SimulatePrincipalPolicy calls were answered. */
   readonly answered: () => number;
   stop(): Promise<void>;
 }
 
 const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
+
+/** One service a role used, and the actions of it IAM tracks, with when (ISO). */
+export interface LastUse {
+  readonly namespace: string;
+  readonly at: string;
+  readonly actions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The answers moto lacks for the last-accessed report: the job id is the role's ARN (base64url), and
+ * the report is complete at once, in the query protocol's XML.
+ */
+function lastAccessedXml(params: URLSearchParams, uses: Record<string, readonly LastUse[]>): string {
+  const action = params.get('Action') ?? '';
+  const wrap = (inner: string) =>
+    `<${action}Response xmlns="${IAM_NAMESPACE}"><${action}Result>${inner}</${action}Result>` +
+    `<ResponseMetadata><RequestId>last-accessed</RequestId></ResponseMetadata></${action}Response>`;
+  if (action === 'GenerateServiceLastAccessedDetails')
+    return wrap(`<JobId>${Buffer.from(params.get('Arn') ?? '').toString('base64url')}</JobId>`);
+  const roleArn = Buffer.from(params.get('JobId') ?? '', 'base64url').toString('utf8');
+  const services = (uses[roleArn] ?? []).map(
+    (use) =>
+      `<member><ServiceName>${xmlEscape(use.namespace)}</ServiceName><ServiceNamespace>${xmlEscape(use.namespace)}</ServiceNamespace>` +
+      `<LastAuthenticated>${use.at}</LastAuthenticated><TotalAuthenticatedEntities>1</TotalAuthenticatedEntities>` +
+      `<TrackedActionsLastAccessed>${Object.entries(use.actions ?? {})
+        .map(
+          ([name, at]) =>
+            `<member><ActionName>${xmlEscape(name)}</ActionName><LastAccessedTime>${at}</LastAccessedTime></member>`,
+        )
+        .join('')}</TrackedActionsLastAccessed></member>`,
+  );
+  const now = new Date().toISOString();
+  return wrap(
+    `<JobStatus>COMPLETED</JobStatus><JobType>ACTION_LEVEL</JobType><JobCreationDate>${now}</JobCreationDate>` +
+      `<JobCompletionDate>${now}</JobCompletionDate><IsTruncated>false</IsTruncated>` +
+      `<ServicesLastAccessed>${services.join('')}</ServicesLastAccessed>`,
+  );
+}
+
+const LAST_ACCESSED_ACTIONS = new Set([
+  'GenerateServiceLastAccessedDetails',
+  'GetServiceLastAccessedDetails',
+]);
 
 const xmlEscape = (text: string): string =>
   text.replace(
@@ -320,6 +368,7 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
   const state = {
     serviceControlPolicies: [] as Record<string, unknown>[],
     bucketOwners: {} as Record<string, string>,
+    lastAccessed: {} as Record<string, readonly LastUse[]>,
   };
   const server: Server = createServer((request, response) => {
     void (async () => {
@@ -330,6 +379,11 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
         const xml = await simulateXml(motoEndpoint, params, state.serviceControlPolicies);
         response.writeHead(200, { 'content-type': 'text/xml' });
         response.end(xml);
+        return;
+      }
+      if (request.method === 'POST' && LAST_ACCESSED_ACTIONS.has(params.get('Action') ?? '')) {
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        response.end(lastAccessedXml(params, state.lastAccessed));
         return;
       }
       if (refuseOtherOwner(request, state.bucketOwners, response)) return;
@@ -363,6 +417,12 @@ export async function startSimulateAnswerer(motoEndpoint: string): Promise<Simul
     },
     get bucketOwners() {
       return state.bucketOwners;
+    },
+    get lastAccessed() {
+      return state.lastAccessed;
+    },
+    set lastAccessed(uses) {
+      state.lastAccessed = uses;
     },
     set bucketOwners(owners) {
       state.bucketOwners = owners;

@@ -79,6 +79,8 @@ export class World {
   public queueUrl = '';
   public readonly tableName = 'remediator-idempotency';
   public readonly proposalsTableName = 'remediator-proposals';
+  /** The records of why each write happened, as the stack's GrantRecordsTable. */
+  public readonly grantsTableName = 'remediator-grant-records';
 
   public async create(options: { roleTags?: Tag[] } = {}): Promise<this> {
     await this.iam.send(
@@ -130,14 +132,15 @@ export class World {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    await this.dynamodb.send(
-      new CreateTableCommand({
-        TableName: this.proposalsTableName,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    for (const TableName of [this.proposalsTableName, this.grantsTableName])
+      await this.dynamodb.send(
+        new CreateTableCommand({
+          TableName,
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
     return this;
   }
 
@@ -150,6 +153,8 @@ export class World {
       allowedAccounts: [],
       roleNamePatterns: [],
       idempotencyTableName: this.tableName,
+      grantTtlDays: 30,
+      removeUnusedGrants: false,
       ...overrides,
     };
   }

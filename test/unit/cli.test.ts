@@ -243,6 +243,47 @@ describe('recent without an AWS setup', () => {
   it('refuses a --days that is not a whole number of days', () => {
     expect(command(process.env, 'recent', '--days', 'many').stderr).toMatch(/--days takes a whole number/);
   });
+  it('grants revoke refuses a policy outside the prefix before calling IAM: exit 1, one line', () => {
+    // Act: no endpoint, no credentials: a call to IAM would fail otherwise.
+    const { code, stderr } = command(
+      { ...process.env, ...nowhere, AWS_REGION: 'us-east-1' },
+      'grants',
+      'revoke',
+      '--role-name',
+      'TeamRole',
+      '--policy-name',
+      'team-own-policy',
+    );
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/is not one of the service's policies/),
+    ]);
+  });
+});
+
+describe('diagnose --grant-ttl-days', () => {
+  const event = `${EVENTS_DIR}training-kms-output-denied.json`;
+
+  it('says when the proposed statements expire; 0, chosen explicitly, proposes ones that do not', () => {
+    // Act
+    const days = cli('--event', event, '--grant-ttl-days', '7');
+    const none = cli('--event', event, '--grant-ttl-days', '0');
+    // Assess
+    expect([days.code, none.code]).toEqual([0, 0]);
+    const expiry = /Expires at (\S+) \(IAM enforces it/.exec(days.stdout)?.[1] ?? '';
+    expect(Date.parse(expiry) - Date.now()).toBeGreaterThan(6.9 * 24 * 60 * 60 * 1000);
+    expect(days.stdout).toContain(`"DateLessThan":{"aws:CurrentTime":["${expiry}"]}`);
+    expect(none.stdout).not.toMatch(/DateLessThan|Expires at/);
+  });
+
+  it('an empty value is refused, never read as 0', () => {
+    // Act
+    const { code, stderr } = cli('--event', event, '--grant-ttl-days', '');
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--grant-ttl-days takes a whole number of days/);
+  });
 });
 
 describe('diagnose CLI auto-remediation preview', () => {

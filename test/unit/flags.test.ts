@@ -15,16 +15,17 @@ async function inProcess(...argv: string[]) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-const COMMANDS = ['diagnose', 'recent', 'preflight', 'demo', 'score'];
+const COMMANDS = ['diagnose', 'recent', 'preflight', 'demo', 'score', 'grants', 'grants revoke'];
 
 describe('help', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it.each(COMMANDS)('%s --help prints its flags, and help %s the same', async (name) => {
     // Act
-    const viaFlag = await inProcess(name, '--help');
-    const viaShort = await inProcess(name, '-h');
-    const viaHelp = await inProcess('help', name);
+    const words = name.split(' ');
+    const viaFlag = await inProcess(...words, '--help');
+    const viaShort = await inProcess(...words, '-h');
+    const viaHelp = await inProcess('help', ...words);
     // Assess
     expect(viaFlag.code).toBe(0);
     expect(viaFlag.stdout).toMatch(new RegExp(`^usage: sagemaker-iam-remediator ${name} `));
@@ -102,6 +103,7 @@ describe('names and versions agree', () => {
       'allowed-accounts',
       'role-name-patterns',
       'auto-remediate-resources',
+      'grant-ttl-days',
     ]);
     for (const [, flag, key] of named)
       expect(flag).toBe(key?.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`));

@@ -10,7 +10,12 @@ import type { ChatbotNotification, Outcome } from '../../lambdas/core/index.js';
 import type { IncidentRecord } from '../../lambdas/core/incident.js';
 import { causeOf, digestNotificationOf, firstMessageOf } from '../../lambdas/core/incident.js';
 import type { SnsNotification } from '../../lambdas/core/notification.js';
-import { approvalNotificationOf, notificationOf } from '../../lambdas/core/notification.js';
+import {
+  approvalNotificationOf,
+  grantsCleanupNotificationOf,
+  notificationOf,
+  undoNotificationOf,
+} from '../../lambdas/core/notification.js';
 import { CHATBOT_DESCRIPTION_LIMIT, renderChatbot, renderText } from '../../lambdas/core/render.js';
 import { readEvent } from '../helpers/fixtures.js';
 
@@ -426,6 +431,52 @@ function everyNotification(hostile: string): [string, SnsNotification][] {
     ['approval applied', approvalNotificationOf(record, { applied: true, detail: hostile })],
     ['approval refused', approvalNotificationOf(record, { applied: false, detail: hostile })],
     ['digest', digestNotificationOf({ incident, jobs: [hostile, `b${hostile}`], final: true })],
+    [
+      'auto-applied with undo',
+      notificationOf(trusted, {
+        applied: true,
+        extraText: `Applied ${hostile}`,
+        written: {
+          roleName: `r${hostile}`,
+          policyName: `p${hostile}`,
+          recordId: hostile,
+          expiresAt: hostile,
+        },
+      }),
+    ],
+    [
+      'approval applied with undo',
+      approvalNotificationOf(record, {
+        applied: true,
+        detail: hostile,
+        written: { policyName: `p${hostile}`, recordId: hostile, expiresAt: hostile },
+      }),
+    ],
+    // Role, policy and Sid names read back from IAM: anything a hand put there.
+    ...[false, true].map((removedUnused): [string, SnsNotification] => {
+      const cleaned = { roleName: `r${hostile}`, policyName: `p${hostile}`, sids: [hostile, 'S'] };
+      const report = {
+        removedExpired: [cleaned],
+        unused: [cleaned],
+        failed: [{ ...cleaned, reason: hostile }],
+        removedUnused,
+        activeStatements: 1,
+      };
+      const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: 30, accountId: hostile });
+      if (!digest) throw new Error('expected a cleanup digest');
+      return [`grant cleanup (remove unused: ${removedUnused})`, digest];
+    }),
+    ...[true, false].map((undone): [string, SnsNotification] => [
+      `undo ${undone ? 'done' : 'refused'}`,
+      undoNotificationOf(
+        {
+          recordId: hostile,
+          by: hostile,
+          target: { roleName: `r${hostile}`, policyName: `p${hostile}`, accountId: hostile },
+        },
+        { undone, detail: hostile },
+      ),
+    ]),
   ];
 }
 

@@ -9,9 +9,8 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { JobContext } from '../../core/index.js';
 import type { RemediatorConfig } from '../config.js';
-import type { AccountAccess } from '../remediate.js';
+import type { AccountAccess, AccountRegion } from '../remediate.js';
 import type { ClientConfig } from './retry.js';
 import { CLIENT_RETRY } from './retry.js';
 
@@ -25,7 +24,7 @@ export interface HomeEnvironment {
 }
 
 /** Why the home clients cannot act for the job: another account or region. Undefined when they can. */
-function elsewhere(job: JobContext, home: HomeEnvironment, mode: string): string | undefined {
+function elsewhere(job: AccountRegion, home: HomeEnvironment, mode: string): string | undefined {
   if (job.accountId !== home.accountId)
     return `the job is in account ${job.accountId ?? 'unknown'}, not in this account ${home.accountId || 'unknown'}, and ${mode}`;
   if (job.region !== home.region)
@@ -51,7 +50,7 @@ export interface MemberAccountOptions {
 export function homeAccountAccess(
   environment: HomeEnvironment,
   home: MemberAccountOptions['home'],
-): (job: JobContext) => Promise<AccountAccess> {
+): (job: AccountRegion) => Promise<AccountAccess> {
   return (job) => {
     const unavailable = elsewhere(job, environment, 'central mode is off');
     return Promise.resolve(unavailable ? { unavailable } : home);
@@ -61,7 +60,7 @@ export function homeAccountAccess(
 /** Central mode: the home clients for the home account, the member role for any other account. */
 export function memberAccountAccess(
   options: MemberAccountOptions,
-): (job: JobContext) => Promise<AccountAccess> {
+): (job: AccountRegion) => Promise<AccountAccess> {
   const cache = new Map<string, { access: AccountAccess; expires: number }>();
   const now = options.now ?? Date.now;
   const homeAccess = homeAccountAccess(
@@ -115,7 +114,7 @@ export async function accountAccessOf(
   environment: HomeEnvironment,
   central: RemediatorConfig['central'],
   clientConfig: ClientConfig,
-): Promise<(job: JobContext) => Promise<AccountAccess>> {
+): Promise<(job: AccountRegion) => Promise<AccountAccess>> {
   const home = { sagemaker: new SageMakerClient(clientConfig), iam: new IAMClient(clientConfig) };
   if (!central) return homeAccountAccess(environment, home);
   const { STSClient } = await import('@aws-sdk/client-sts');

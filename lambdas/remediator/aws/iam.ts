@@ -1,6 +1,6 @@
 /**
  * IAM adapters: check a proposal against the role's live policies, read the role's opt-in tag, and
- * attach an approved policy without leaving anything partial behind.
+ * merge an approved policy into the role's one policy of the service, through the guard.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -14,7 +14,16 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AllowedPair, PolicyDocument, Verification } from '../../core/index.js';
 import { ApplyError } from '../../core/errors.js';
-import { rolePatternMatches } from '../../core/guard.js';
+import type { StoredStatement } from '../../core/grants.js';
+import {
+  GRANT_POLICY_NAME,
+  isExpired,
+  mergeGrants,
+  parseStoredPolicy,
+  timeBound,
+} from '../../core/grants.js';
+import type { GrantWrite } from '../../core/guard.js';
+import { grantWriteRefusals, refusalText, rolePatternMatches } from '../../core/guard.js';
 import { roleNameOf } from '../../core/job-context.js';
 import { INLINE_POLICY_LIMIT } from '../../core/propose.js';
 
@@ -95,7 +104,7 @@ export async function optInTags(
   });
 }
 
-async function inlinePolicyNames(client: IAMClient, roleName: string): Promise<string[]> {
+export async function inlinePolicyNames(client: IAMClient, roleName: string): Promise<string[]> {
   const names: string[] = [];
   let marker: string | undefined;
   do {
@@ -107,7 +116,7 @@ async function inlinePolicyNames(client: IAMClient, roleName: string): Promise<s
 }
 
 /** IAM counts inline policy size without white space; GetRolePolicy returns documents URL-encoded. */
-const policySize = (document: string): number => document.replace(/\s+/g, '').length;
+export const policySize = (document: string): number => document.replace(/\s+/g, '').length;
 
 /** Throttling answers are client faults in the SDK's terms, but they pass. */
 const THROTTLING = new Set([
@@ -134,48 +143,111 @@ export function isTransient(error: unknown): boolean {
 }
 
 export type ApplyResult =
-  | { readonly status: 'applied' | 'already-applied'; readonly policyName: string }
+  | {
+      /** `renewed`: every approved statement was on the role already; its expiry moved. */
+      readonly status: 'applied' | 'renewed';
+      readonly policyName: string;
+      /** The merged document now on the role. */
+      readonly document: string;
+    }
   | { readonly status: 'too-large'; readonly policyName: string; readonly aggregateSize: number };
 
-/**
- * Attaches one inline policy named after its content. A name already present means a duplicate
- * event: nothing to do. Checks the role's aggregate inline size first.
- */
-export async function applyPolicy(
+/** One guard-approved write: the policy, the record it comes from, and when it expires. */
+export interface GrantToWrite {
+  readonly roleName: string;
+  /** Exactly what the guard approved. */
+  readonly policy: PolicyDocument;
+  readonly recordId: string;
+  /** None for `grantTtlDays` 0. */
+  readonly expiresAt?: string;
+  readonly now: Date;
+}
+
+/** The statements of one of the role's inline policies, or none when it is absent. */
+export async function storedStatements(
   client: IAMClient,
   roleName: string,
   policyName: string,
-  policy: PolicyDocument,
-): Promise<ApplyResult> {
+): Promise<readonly StoredStatement[] | undefined> {
+  try {
+    const { PolicyDocument: document = '' } = await client.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+    );
+    return parseStoredPolicy(document) ?? [];
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity')
+      return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes a merged policy the guard has checked, or deletes it when nothing is left; a guard refusal
+ * is an {@link ApplyError} and nothing is written.
+ */
+export async function writeCheckedPolicy(
+  client: IAMClient,
+  roleName: string,
+  write: GrantWrite,
+): Promise<string> {
+  const refusals = grantWriteRefusals(write);
+  if (refusals.length > 0) throw new ApplyError(`not written to ${roleName}: ${refusalText(refusals)}`);
+  const document = JSON.stringify({ Version: '2012-10-17', Statement: write.next });
+  const target = { RoleName: roleName, PolicyName: write.policyName };
+  try {
+    // Nothing left: the policy goes, by the same refusal handling as a write.
+    await (write.next.length === 0
+      ? client.send(new DeleteRolePolicyCommand(target))
+      : client.send(new PutRolePolicyCommand({ ...target, PolicyDocument: document })));
+  } catch (error) {
+    // The call may have taken effect before it failed (a timeout after the write): put back what
+    // was there, or remove it when nothing was.
+    const previous = JSON.stringify({ Version: '2012-10-17', Statement: write.current });
+    await (
+      write.current.length === 0
+        ? client.send(new DeleteRolePolicyCommand(target))
+        : client.send(new PutRolePolicyCommand({ ...target, PolicyDocument: previous }))
+    ).catch(() => undefined);
+    // A transient failure fails the invocation, so that Lambda retries it (then the DLQ) and the
+    // idempotency store does not keep it as the event's result; a refusal is the result.
+    if (isTransient(error)) throw error;
+    throw new ApplyError(
+      `${write.next.length === 0 ? 'DeleteRolePolicy' : 'PutRolePolicy'} ${write.policyName} on ${roleName} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return document;
+}
+
+/**
+ * Merges a guard-approved policy into the role's one policy of the service, time-bound and pointing
+ * at its record; expired statements are dropped and a rerun renews. Checks the role's aggregate
+ * inline size first: past IAM's limit nothing is written.
+ */
+export async function applyPolicy(client: IAMClient, grant: GrantToWrite): Promise<ApplyResult> {
+  const { roleName, now } = grant;
+  const policyName = GRANT_POLICY_NAME;
   const existing = await inlinePolicyNames(client, roleName);
-  if (existing.includes(policyName)) return { status: 'already-applied', policyName };
-  let aggregateSize = policySize(JSON.stringify(policy));
-  for (const name of existing) {
+  const current = existing.includes(policyName)
+    ? ((await storedStatements(client, roleName, policyName)) ?? [])
+    : [];
+  const approved = timeBound(grant.policy, grant);
+  const merged = mergeGrants(current, approved, now);
+  let aggregateSize = policySize(JSON.stringify(merged));
+  for (const name of existing.filter((n) => n !== policyName)) {
     const { PolicyDocument: document = '' } = await client.send(
       new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
     );
     aggregateSize += policySize(decodeURIComponent(document));
   }
   if (aggregateSize > INLINE_POLICY_LIMIT) return { status: 'too-large', policyName, aggregateSize };
-  try {
-    await client.send(
-      new PutRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: policyName,
-        PolicyDocument: JSON.stringify(policy),
-      }),
-    );
-  } catch (error) {
-    // The call may have taken effect before it failed (a timeout after the write): remove it.
-    await client
-      .send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }))
-      .catch(() => undefined);
-    // A transient failure fails the invocation, so that Lambda retries it (then the DLQ) and the
-    // idempotency store does not keep it as the event's result; a refusal is the result.
-    if (isTransient(error)) throw error;
-    throw new ApplyError(`PutRolePolicy ${policyName} on ${roleName} failed: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return { status: 'applied', policyName };
+  const document = await writeCheckedPolicy(client, roleName, {
+    policyName,
+    current,
+    next: merged.Statement,
+    approved,
+    expiresAt: grant.expiresAt,
+  });
+  const renewed = merged.Statement.length === current.filter((s) => !isExpired(s, now)).length;
+  return { status: renewed ? 'renewed' : 'applied', policyName, document };
 }

@@ -56,6 +56,15 @@ export interface StoredProposal {
 
 const STATES: ReadonlySet<string> = new Set(Object.values(APPROVAL_STATES));
 
+/** An item's `record` attribute: JSON written by the service, read back as untrusted (undefined if not JSON). */
+export function storedJsonOf(item: Readonly<Record<string, { readonly S?: string }>>): unknown {
+  try {
+    return JSON.parse(item.record?.S ?? 'null');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The stored proposal, or undefined when none has this id (DynamoDB deletes expired items lazily). */
 export async function loadProposal(
   client: DynamoDBClient,
@@ -66,12 +75,7 @@ export async function loadProposal(
     new GetItemCommand({ TableName: tableName, Key: { id: { S: proposalId } }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(Item.record?.S ?? 'null');
-  } catch {
-    record = undefined;
-  }
+  const record = storedJsonOf(Item);
   const state = Item.state?.S;
   return {
     record,
