@@ -240,10 +240,6 @@ type ChatButton = (typeof CHAT_BUTTONS)[keyof typeof CHAT_BUTTONS];
 export const buttonCommandText = (functionName: string, button: ChatButton): string =>
   `lambda invoke --function-name ${functionName} --payload {"${button.payloadKey}":"$${button.variable}"}`;
 
-/** The chat command of the "Apply this fix" button: invokes the approver with the proposal id. */
-export const approveCommandText = (functionName: string): string =>
-  buttonCommandText(functionName, CHAT_BUTTONS.apply);
-
 /** The longest approver function name whose every button command fits Chatbot's limit. */
 export const APPROVER_NAME_LIMIT =
   CHATBOT_COMMAND_TEXT_LIMIT -
