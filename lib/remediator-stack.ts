@@ -41,5 +41,11 @@ export class RemediatorStack extends Stack {
       value: this.remediator.deadLetterQueue.queueUrl,
       description: 'Failed-job events that could not be processed wait here',
     });
+    const records = this.remediator.grantRecordsTable;
+    if (records)
+      new CfnOutput(this, 'GrantRecordsTableName', {
+        value: records.tableName,
+        description: 'Why each grant was written: sagemaker-iam-remediator grants --records-table <this>',
+      });
   }
 }

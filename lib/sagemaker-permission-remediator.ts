@@ -239,10 +239,6 @@ type ChatButton = (typeof CHAT_BUTTONS)[keyof typeof CHAT_BUTTONS];
 export const buttonCommandText = (functionName: string, button: ChatButton): string =>
   `lambda invoke --function-name ${functionName} --payload {"${button.payloadKey}":"$${button.variable}"}`;
 
-/** The chat command of the "Apply this fix" button: invokes the approver with the proposal id. */
-export const approveCommandText = (functionName: string): string =>
-  buttonCommandText(functionName, CHAT_BUTTONS.apply);
-
 /** The longest approver function name whose every button command fits Chatbot's limit. */
 export const APPROVER_NAME_LIMIT =
   CHATBOT_COMMAND_TEXT_LIMIT -
@@ -496,6 +492,8 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly approver?: lambda.Function;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly idempotencyTable: dynamodb.Table;
+  /** The records of why each grant was written (`grants --records-table`); none when nothing writes. */
+  public readonly grantRecordsTable?: dynamodb.Table;
   public readonly rules: readonly events.Rule[];
   /** The dashboard, when `dashboard` is true. */
   public readonly dashboard?: RemediatorDashboard;
@@ -580,8 +578,11 @@ export class SageMakerPermissionRemediator extends Construct {
       ? this.wireApprovals(props.approvals, role, logRetention, roleNamePatterns, props.central)
       : undefined;
     const approverRole = this.approver?.role as iam.Role | undefined;
-    if (autoRemediate || approverRole)
-      wildcardResources.push(...this.wireGrantLifecycle(role, approverRole, props, autoRemediate));
+    if (autoRemediate || approverRole) {
+      const lifecycle = this.wireGrantLifecycle(role, approverRole, props, autoRemediate);
+      this.grantRecordsTable = lifecycle.records;
+      wildcardResources.push(...lifecycle.wildcards);
+    }
     const { account, partition } = Stack.of(this);
     const ownRoles = [
       role.roleArn,
@@ -686,14 +687,14 @@ export class SageMakerPermissionRemediator extends Construct {
    * The grant lifecycle: a table of the records of why each write happened (kept when the stack
    * goes: it is the audit trail), and the daily cleanup of expired (and, opt-in, unused) grants on
    * the roles the service may write, by the function, in this account. Each call on exact resources
-   * where IAM takes one. Returns the wildcard resources for cdk-nag.
+   * where IAM takes one. Returns the table and the wildcard resources for cdk-nag.
    */
   private wireGrantLifecycle(
     role: iam.Role,
     approverRole: iam.Role | undefined,
     props: SageMakerPermissionRemediatorProps,
     autoRemediate: boolean,
-  ): string[] {
+  ): { readonly records: dynamodb.Table; readonly wildcards: string[] } {
     const records = new dynamodb.Table(this, 'GrantRecordsTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -751,7 +752,7 @@ export class SageMakerPermissionRemediator extends Construct {
         }),
       ],
     });
-    return ['*', ...writable];
+    return { records, wildcards: ['*', ...writable] };
   }
 
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */

@@ -87,8 +87,10 @@ export async function undo(event: unknown, deps: ApprovalDependencies): Promise<
       target,
     );
   } catch (error) {
+    // Whatever stopped the removal (a refusal, or a call that timed out), the claim goes back: a
+    // click that changed nothing must not use up the record's one undo.
+    await releaseUndo(deps.dynamodb, table, recordId, { at: now, reason: (error as Error).message });
     if (!(error instanceof ApplyError)) throw error;
-    await releaseUndo(deps.dynamodb, table, recordId, { at: now, reason: error.message });
     return say(answer('failed', error.message), target);
   }
 }

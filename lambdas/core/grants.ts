@@ -226,16 +226,26 @@ const sameStatement = (a: StoredStatement, b: StoredStatement): boolean => canon
 
 /**
  * The state of one of the service's policies as IAM holds it, against the records when there are
- * some (`records` undefined: no record table was read, so only what IAM shows is judged).
+ * some (`records` undefined: no record table was read, so only what IAM shows is judged). A policy of
+ * another name whose statements name no record was written before records existed (0.1, named after
+ * its content): it is judged by its expiry alone.
  */
 export function grantStateOf(
   statements: readonly StoredStatement[],
   now: Date,
-  records?: ReadonlyMap<string, RecordFacts>,
+  context: { readonly policyName?: string; readonly records?: ReadonlyMap<string, RecordFacts> } = {},
 ): GrantState {
+  const { records } = context;
   if (statements.length > 0 && statements.every((s) => isExpired(s, now))) return GRANT_STATES.expired;
   const ids = statements.map((s) => recordIdOfSid(s.Sid));
-  if (ids.some((id) => id === undefined)) return GRANT_STATES.edited;
+  const unrecorded = ids.filter((id) => id === undefined).length;
+  if (
+    unrecorded === ids.length &&
+    context.policyName !== undefined &&
+    context.policyName !== GRANT_POLICY_NAME
+  )
+    return GRANT_STATES.active;
+  if (unrecorded > 0) return GRANT_STATES.edited;
   if (!records) return GRANT_STATES.active;
   const facts = [...new Set(ids as string[])].map((id) => records.get(id));
   const edited = facts.some(

@@ -55,6 +55,16 @@ const actionsOf = (statements: Statement[]): string[] =>
 describe('the stack template', () => {
   const template = templateOf();
 
+  it('names the grant-records table in an output once something writes grants, and has none otherwise', () => {
+    // Prepare, Act
+    const writing = templateOf({ autoRemediate: true, allowedAccounts: [ENV.account] });
+    // Assess
+    expect(Object.keys(template.findOutputs('GrantRecordsTableName'))).toEqual([]);
+    writing.hasOutput('GrantRecordsTableName', {
+      Value: { Ref: Match.stringLikeRegexp('GrantRecordsTable') },
+    });
+  });
+
   it('routes exactly failed training jobs from the default bus', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {

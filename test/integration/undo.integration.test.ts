@@ -192,4 +192,21 @@ describe('the Undo button', () => {
     expect(onRole).not.toEqual({});
     expect(await env.world.inlinePolicies()).toEqual({});
   });
+
+  it('gives the claim back when the removal does not answer, and lets the error through', async () => {
+    // Prepare: IAM times out on the read of the role's policy.
+    const undoId = await approvedFix();
+    const silent = {
+      send: () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })),
+    } as unknown as IAMClient;
+    const deps = approver();
+    // Act
+    const timedOut = undo(
+      { undo: undoId },
+      { ...deps, accountAccess: async () => ({ sagemaker: env.world.sagemaker, iam: silent }) },
+    );
+    // Assess
+    await expect(timedOut).rejects.toThrow('socket hang up');
+    expect(await undo({ undo: undoId }, deps)).toMatchObject({ status: 'undone', removed: 1 });
+  });
 });

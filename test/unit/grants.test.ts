@@ -242,7 +242,15 @@ describe('the state grants shows, IAM against the records', () => {
     ['a record the table does not have', written, new Map<string, RecordFacts>(), 'edited'],
   ])('%s: %s', (_name, statements, records, state) => {
     // Prepare // Act // Assess
-    expect(grantStateOf(statements, NOW, records)).toBe(state);
+    expect(grantStateOf(statements, NOW, { policyName: GRANT_POLICY_NAME, records })).toBe(state);
+  });
+
+  it('a policy of 0.1 (named after its content, no record ids) is judged by its expiry alone', () => {
+    // Prepare
+    const legacy = [{ Sid: 'S3Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [OBJECTS] }];
+    // Act // Assess
+    expect(grantStateOf(legacy, NOW, { policyName: 'sagemaker-iam-remediator-33e38df2b7c7' })).toBe('active');
+    expect(grantStateOf(legacy, NOW, { policyName: GRANT_POLICY_NAME })).toBe('edited');
   });
 
   it('a record gone from IAM is removed unless taken back on purpose or expired', () => {

@@ -230,7 +230,7 @@ export async function listGrants(
           policyName,
           statements,
           expiresAt: earliestExpiryOf(statements),
-          state: grantStateOf(statements, now, records),
+          state: grantStateOf(statements, now, { policyName, records }),
           recordId: recordIdOfSid(statements.at(-1)?.Sid) ?? null,
         });
       }
