@@ -1,8 +1,8 @@
 /**
  * `sagemaker-iam-remediator selftest --stack NAME [--region R]`: run a minute after `cdk deploy`, in
- * the account it deployed to. It finds the stack's remediator function, checks with IAM's policy
- * simulator (SimulatePrincipalPolicy on the function's own role) each call the features enabled in
- * its environment need, then invokes it with a bundled sample failure as a self-test: the function
+ * the account it deployed to. It finds the stack's remediator function (and its grant cleanup), checks
+ * with IAM's policy simulator (SimulatePrincipalPolicy on each function's own role) each call the
+ * features enabled in its environment need, then invokes the remediator it with a bundled sample failure as a self-test: the function
  * publishes one message marked as a test and writes nothing. One line per check; it stops at the
  * first that would fail. Credentials and region come from the standard AWS chain.
  */
@@ -12,7 +12,7 @@ import type { ContextEntry } from '@aws-sdk/client-iam';
 import { UsageError } from '../lambdas/core/errors.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { selftestEventOf } from '../lambdas/core/selftest.js';
-import { SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
+import { CLEANUP_SERVICE_NAME, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
 import type { SelftestFlags } from './commands.js';
 import { packageRoot } from './io.js';
 
@@ -35,6 +35,15 @@ interface Where {
   readonly account: string;
   readonly region: string;
 }
+
+/** The context of a request on a role that carries the opt-in tag. */
+const OPTED_IN: readonly ContextEntry[] = [
+  {
+    ContextKeyName: `iam:ResourceTag/${OPT_IN_TAG.key}`,
+    ContextKeyType: 'string',
+    ContextKeyValues: [OPT_IN_TAG.value],
+  },
+];
 
 /** A role-name glob's sample name: what a role it opts in could be called. */
 const sampleNameOf = (pattern: string): string => pattern.replaceAll('*', 'selftest').replaceAll('?', 'x');
@@ -81,68 +90,21 @@ export function checksOf(
       resource: table(environment.PROPOSALS_TABLE_NAME),
       why: 'keep proposals for approval from chat',
     });
-  if (environment.AUTO_REMEDIATE?.toLowerCase() === 'true') {
-    const patterns = (environment.ROLE_NAME_PATTERNS ?? '')
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-    const writes = ['iam:ListRolePolicies', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
-    if (patterns.length > 0) {
-      for (const pattern of patterns)
-        for (const resource of [role(sampleNameOf(pattern)), role(sampleNameOf(pattern), 'service-role/')])
-          for (const action of writes)
-            checks.push({
-              action,
-              resource,
-              why: `attach fixes to roles matching ${pattern}, under any path`,
-            });
-    } else {
-      const tagged: ContextEntry[] = [
-        {
-          ContextKeyName: `iam:ResourceTag/${OPT_IN_TAG.key}`,
-          ContextKeyType: 'string',
-          ContextKeyValues: [OPT_IN_TAG.value],
-        },
-      ];
-      checks.push({ action: 'iam:GetRole', resource: executionRole, why: `read the ${OPT_IN_TAG.key} tag` });
-      for (const action of writes)
-        checks.push({
-          action,
-          resource: executionRole,
-          why: `attach fixes to roles tagged ${OPT_IN_TAG.key}=${OPT_IN_TAG.value}`,
-          context: tagged,
-        });
-    }
-  }
-  if (environment.GRANTS_TABLE_NAME) {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
-      checks.push({
-        action,
-        resource: table(environment.GRANTS_TABLE_NAME),
-        why: 'record why each grant was written, and what the daily cleanup found',
-      });
-    checks.push({
-      action: 'iam:ListRoles',
-      resource: '*',
-      why: "find the service's grants for the daily cleanup",
-    });
-  }
-  if (environment.REVIEW_UNUSED_DAYS)
+  if (environment.AUTO_REMEDIATE?.toLowerCase() === 'true')
     checks.push(
-      {
-        action: 'iam:GenerateServiceLastAccessedDetails',
-        resource: executionRole,
-        why: 'ask IAM which grants went unused (reviewUnusedDays)',
-        context: [
-          {
-            ContextKeyName: `iam:ResourceTag/${OPT_IN_TAG.key}`,
-            ContextKeyType: 'string',
-            ContextKeyValues: [OPT_IN_TAG.value],
-          },
-        ],
-      },
-      { action: 'iam:GetServiceLastAccessedDetails', resource: '*', why: 'read the last-accessed report' },
+      ...roleWriteChecks(
+        environment,
+        { role, executionRole },
+        ['iam:ListRolePolicies', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        'attach fixes to',
+      ),
     );
+  if (environment.GRANTS_TABLE_NAME)
+    checks.push({
+      action: 'dynamodb:PutItem',
+      resource: table(environment.GRANTS_TABLE_NAME),
+      why: 'record why each grant was written',
+    });
   if (environment.MEMBER_ROLE_NAME)
     checks.push({
       action: 'sts:AssumeRole',
@@ -150,6 +112,83 @@ export function checksOf(
       why: 'act in member accounts through their role',
     });
   return checks;
+}
+
+/**
+ * `writes` on the roles the service may write: a role of each name pattern, at the root and under a
+ * path, or, without patterns, a role carrying the opt-in tag (read with GetRole first).
+ */
+function roleWriteChecks(
+  environment: Readonly<Record<string, string>>,
+  {
+    role,
+    executionRole,
+  }: { readonly role: (name: string, path?: string) => string; readonly executionRole: string },
+  writes: readonly string[],
+  purpose: string,
+): Check[] {
+  const patterns = (environment.ROLE_NAME_PATTERNS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (patterns.length > 0)
+    return patterns.flatMap((pattern) =>
+      [role(sampleNameOf(pattern)), role(sampleNameOf(pattern), 'service-role/')].flatMap((resource) =>
+        writes.map((action) => ({
+          action,
+          resource,
+          why: `${purpose} roles matching ${pattern}, under any path`,
+        })),
+      ),
+    );
+  return [
+    { action: 'iam:GetRole', resource: executionRole, why: `read the ${OPT_IN_TAG.key} tag` },
+    ...writes.map((action) => ({
+      action,
+      resource: executionRole,
+      why: `${purpose} roles tagged ${OPT_IN_TAG.key}=${OPT_IN_TAG.value}`,
+      context: OPTED_IN,
+    })),
+  ];
+}
+
+/** The calls of the daily grant cleanup, read from its function's environment. */
+export function cleanupChecksOf(
+  environment: Readonly<Record<string, string>>,
+  { partition, account, region }: Where,
+): Check[] {
+  const role = (name: string, path = '') => `arn:${partition}:iam::${account}:role/${path}${name}`;
+  const executionRole = role(SAMPLE_ROLE, 'service-role/');
+  return [
+    { action: 'sns:Publish', resource: environment.TOPIC_ARN ?? '', why: 'publish the cleanup digest' },
+    {
+      action: 'dynamodb:UpdateItem',
+      resource: `arn:${partition}:dynamodb:${region}:${account}:table/${environment.GRANTS_TABLE_NAME ?? ''}`,
+      why: 'mark what the cleanup found on each record',
+    },
+    { action: 'iam:ListRoles', resource: '*', why: "find the service's grants" },
+    ...roleWriteChecks(
+      environment,
+      { role, executionRole },
+      ['iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      'remove expired grants from',
+    ),
+    ...(environment.REVIEW_UNUSED_DAYS
+      ? [
+          {
+            action: 'iam:GenerateServiceLastAccessedDetails',
+            resource: executionRole,
+            why: 'ask IAM which grants went unused (reviewUnusedDays)',
+            context: OPTED_IN,
+          },
+          {
+            action: 'iam:GetServiceLastAccessedDetails',
+            resource: '*',
+            why: 'read the last-accessed report',
+          },
+        ]
+      : []),
+  ];
 }
 
 /** Checks the stack's function, printing one line per check with `write`; returns the exit code. */
@@ -182,30 +221,38 @@ export async function selftest(
         lambdaClient.send(new lambda.GetFunctionConfigurationCommand({ FunctionName: r.PhysicalResourceId })),
       ),
   );
-  const fn = functions.find((f) => f.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === SERVICE_NAME);
+  const serviceOf = (f: (typeof functions)[number]) => f.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+  const fn = functions.find((f) => serviceOf(f) === SERVICE_NAME);
   if (!fn?.FunctionName || !fn.Role)
     throw new UsageError(`stack ${values.stack} holds no sagemaker-iam-remediator function`);
   const [, partition = 'aws', , region = '', account = ''] = (fn.FunctionArn ?? '').split(':');
-  write(`function ${fn.FunctionName}, role ${fn.Role}`);
+  const where = { partition, account, region };
+  const cleanup = functions.find((f) => serviceOf(f) === CLEANUP_SERVICE_NAME);
 
   const iamClient = new iam.IAMClient(options);
-  for (const check of checksOf(fn.Environment?.Variables ?? {}, { partition, account, region })) {
-    const { EvaluationResults = [] } = await iamClient.send(
-      new iam.SimulatePrincipalPolicyCommand({
-        PolicySourceArn: fn.Role,
-        ActionNames: [check.action],
-        ResourceArns: [check.resource],
-        ContextEntries: check.context ? [...check.context] : undefined,
-      }),
-    );
-    const decision = EvaluationResults[0]?.EvalDecision ?? 'no answer';
-    if (decision !== 'allowed') {
-      write(
-        `FAIL  ${check.action} on ${check.resource}: ${decision}; the function's role needs it to ${check.why}`,
+  for (const [label, { FunctionName, Role, Environment }, checksFor] of [
+    ['function', fn, checksOf],
+    ...(cleanup ? [['grant cleanup', cleanup, cleanupChecksOf] as const] : []),
+  ] as const) {
+    write(`${label} ${FunctionName ?? ''}, role ${Role ?? ''}`);
+    for (const check of checksFor(Environment?.Variables ?? {}, where)) {
+      const { EvaluationResults = [] } = await iamClient.send(
+        new iam.SimulatePrincipalPolicyCommand({
+          PolicySourceArn: Role,
+          ActionNames: [check.action],
+          ResourceArns: [check.resource],
+          ContextEntries: check.context ? [...check.context] : undefined,
+        }),
       );
-      return 1;
+      const decision = EvaluationResults[0]?.EvalDecision ?? 'no answer';
+      if (decision !== 'allowed') {
+        write(
+          `FAIL  ${check.action} on ${check.resource}: ${decision}; the ${label}'s role needs it to ${check.why}`,
+        );
+        return 1;
+      }
+      write(`ok    ${check.action} on ${check.resource} (${check.why})`);
     }
-    write(`ok    ${check.action} on ${check.resource} (${check.why})`);
   }
 
   const sample = readFileSync(join(packageRoot(), SAMPLE_EVENT), 'utf8').replaceAll(SAMPLE_ACCOUNT, account);

@@ -27,9 +27,14 @@ import {
   SAGEMAKER_EVENT_SOURCE,
   SAGEMAKER_SERVICE,
 } from '../lambdas/core/job-types.js';
-import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
+import {
+  CLEANUP_SERVICE_NAME,
+  METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../lambdas/remediator/metric-names.js';
 import { SKIPPED_EVENT_MESSAGE } from '../lambdas/remediator/middleware.js';
-import { CLEAN_GRANTS_EVENT, GRANT_DEFAULTS, UNDO_KEY } from '../lambdas/core/grants.js';
+import { GRANT_DEFAULTS, UNDO_KEY } from '../lambdas/core/grants.js';
 import { INCIDENT_DEFAULTS } from '../lambdas/core/incident.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { RemediatorDashboard } from './dashboard.js';
@@ -478,6 +483,7 @@ const shortUniqueName = (scope: Construct, prefix: string): string =>
 
 const HANDLER_ENTRY = lambdaEntry('remediator/handler');
 const APPROVER_ENTRY = lambdaEntry('approver/handler');
+const CLEANUP_ENTRY = lambdaEntry('remediator/cleanup-handler');
 
 /**
  * Diagnoses failed SageMaker jobs and publishes least-privilege fix proposals (and, opt-in, applies
@@ -494,6 +500,8 @@ export class SageMakerPermissionRemediator extends Construct {
   public readonly idempotencyTable: dynamodb.Table;
   /** The records of why each grant was written (`grants --records-table`); none when nothing writes. */
   public readonly grantRecordsTable?: dynamodb.Table;
+  /** The daily cleanup of expired (and, opt-in, unused) grants; present whenever the service writes. */
+  public readonly grantCleanup?: lambda.Function;
   public readonly rules: readonly events.Rule[];
   /** The dashboard, when `dashboard` is true. */
   public readonly dashboard?: RemediatorDashboard;
@@ -578,20 +586,22 @@ export class SageMakerPermissionRemediator extends Construct {
       ? this.wireApprovals(props.approvals, role, logRetention, roleNamePatterns, props.central)
       : undefined;
     const approverRole = this.approver?.role as iam.Role | undefined;
-    if (autoRemediate || approverRole) {
-      const lifecycle = this.wireGrantLifecycle(role, approverRole, props, autoRemediate);
-      this.grantRecordsTable = lifecycle.records;
-      wildcardResources.push(...lifecycle.wildcards);
-    }
+    const lifecycle =
+      autoRemediate || approverRole
+        ? this.wireGrantLifecycle(role, approverRole, props, autoRemediate, logRetention)
+        : undefined;
+    this.grantRecordsTable = lifecycle?.records;
+    this.grantCleanup = lifecycle?.cleanup;
+    const cleanupRole = lifecycle?.cleanup.role as iam.Role | undefined;
     const { account, partition } = Stack.of(this);
     const ownRoles = [
       role.roleArn,
-      ...(approverRole ? [approverRole.roleArn] : []),
+      ...[approverRole, cleanupRole].flatMap((writer) => (writer ? [writer.roleArn] : [])),
       // Roles CloudFormation names after this stack, and the member role if this account has one.
       `arn:${partition}:iam::${account}:role/${Stack.of(this).stackName}-*`,
       `arn:${partition}:iam::${account}:role/${memberRoleName}`,
     ];
-    for (const writer of [role, approverRole]) if (writer) denyWritingOwnRoles(writer, ownRoles);
+    for (const writer of [role, approverRole, cleanupRole]) if (writer) denyWritingOwnRoles(writer, ownRoles);
     if (props.central) {
       const detailTypes = [
         ...jobTypes.map((type) => JOB_TYPES[type].detailType),
@@ -686,15 +696,17 @@ export class SageMakerPermissionRemediator extends Construct {
   /**
    * The grant lifecycle: a table of the records of why each write happened (kept when the stack
    * goes: it is the audit trail), and the daily cleanup of expired (and, opt-in, unused) grants on
-   * the roles the service may write, by the function, in this account. Each call on exact resources
-   * where IAM takes one. Returns the table and the wildcard resources for cdk-nag.
+   * the roles the service may write, in this account. The cleanup is a function of its own, so that
+   * the remediator, which reads untrusted failures, holds no IAM write it does not make itself (none
+   * with approvals alone), and only the cleanup lists roles and reads last-accessed reports.
    */
   private wireGrantLifecycle(
-    role: iam.Role,
+    remediatorRole: iam.Role,
     approverRole: iam.Role | undefined,
     props: SageMakerPermissionRemediatorProps,
     autoRemediate: boolean,
-  ): { readonly records: dynamodb.Table; readonly wildcards: string[] } {
+    logRetention: logs.RetentionDays,
+  ): { readonly records: dynamodb.Table; readonly cleanup: lambda.Function } {
     const records = new dynamodb.Table(this, 'GrantRecordsTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -708,51 +720,73 @@ export class SageMakerPermissionRemediator extends Construct {
         actions: [...actions],
         resources: [records.tableArn],
       });
-    // The function records its writes and the cleanup's review of each record.
-    role.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
-    this.function.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    if (autoRemediate) {
+      // An auto-fix records its write.
+      remediatorRole.addToPolicy(recordItems(['dynamodb:PutItem']));
+      this.function.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
+    }
     if (approverRole && this.approver) {
       // An approval records its write; an undo reads the record and claims it, once.
       approverRole.addToPolicy(recordItems(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
       this.approver.addEnvironment('GRANTS_TABLE_NAME', records.tableName);
     }
+
+    const cleanupRole = new iam.Role(this, 'GrantCleanupRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'sagemaker-iam-remediator: removes expired grants from the roles it may write, daily',
+    });
     const roleNamePatterns = props.roleNamePatterns ?? [];
-    // The cleanup removes statements from the roles the service may write, through the guard.
-    const writable = autoRemediate ? [] : grantAttachFixes(role, roleNamePatterns);
-    // The cleanup finds the roles with ListRoles. The IAM service reference lists no resource type for
+    // The cleanup rewrites or deletes the service's policies on the roles the service may write.
+    const writable = grantAttachFixes(cleanupRole, roleNamePatterns);
+    // It marks what it found on each record.
+    cleanupRole.addToPolicy(recordItems(['dynamodb:UpdateItem']));
+    this.grantPublish(cleanupRole);
+    // It finds the roles with ListRoles. The IAM service reference lists no resource type for
     // iam:ListRoles (nor for iam:GetServiceLastAccessedDetails, which takes a report's job id): `*` is
     // the only resource IAM accepts for them.
     const unscoped = ['iam:ListRoles'];
+    const environment: Record<string, string> = {
+      TOPIC_ARN: this.topic.topicArn,
+      ...this.guardEnvironment,
+      GRANTS_TABLE_NAME: records.tableName,
+      REMOVE_UNUSED_GRANTS: String(props.removeUnusedGrants ?? DEFAULTS.removeUnusedGrants),
+      POWERTOOLS_SERVICE_NAME: CLEANUP_SERVICE_NAME,
+    };
     if (props.reviewUnusedDays !== undefined) {
       // iam:GenerateServiceLastAccessedDetails takes the role's ARN (resource type `role`).
       writable.push(
-        ...allowOnOptedInRoles(role, ['iam:GenerateServiceLastAccessedDetails'], roleNamePatterns, {
+        ...allowOnOptedInRoles(cleanupRole, ['iam:GenerateServiceLastAccessedDetails'], roleNamePatterns, {
           named: 'ReviewRolesMatchingPatterns',
           tagged: 'ReviewTaggedRoles',
         }),
       );
       unscoped.push('iam:GetServiceLastAccessedDetails');
-      this.function.addEnvironment('REVIEW_UNUSED_DAYS', String(props.reviewUnusedDays));
+      environment.REVIEW_UNUSED_DAYS = String(props.reviewUnusedDays);
     }
-    role.addToPolicy(
+    cleanupRole.addToPolicy(
       new iam.PolicyStatement({ sid: 'FindRolesAndReadReports', actions: unscoped, resources: ['*'] }),
     );
-    this.function.addEnvironment(
-      'REMOVE_UNUSED_GRANTS',
-      String(props.removeUnusedGrants ?? DEFAULTS.removeUnusedGrants),
-    );
+    for (const resource of new Set(['*', ...writable]))
+      Validations.of(cleanupRole).acknowledge({
+        id: iam5Finding(`Resource::${resource}`),
+        reason:
+          "The service's grants may be on any role it may write: reads cover any role of this account, " +
+          'writes only the roles the remediator may write (name patterns or the opt-in tag); ListRoles and ' +
+          'GetServiceLastAccessedDetails take no resource.',
+      });
+    const cleanup = this.bundledFunction('GrantCleanup', CLEANUP_ENTRY, cleanupRole, logRetention, {
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      environment,
+    });
     new events.Rule(this, 'CleanGrantsRule', {
       description: 'sagemaker-iam-remediator: removes expired grants and reviews unused ones, daily',
       schedule: events.Schedule.rate(Duration.days(1)),
       targets: [
-        new targets.LambdaFunction(this.function, {
-          event: events.RuleTargetInput.fromObject(CLEAN_GRANTS_EVENT),
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 2,
-        }),
+        new targets.LambdaFunction(cleanup, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2 }),
       ],
     });
-    return { records, wildcards: ['*', ...writable] };
+    return { records, cleanup };
   }
 
   /** A Lambda built like every function of this construct: bundled ESM on the latest runtime, own logs. */

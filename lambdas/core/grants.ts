@@ -17,14 +17,6 @@ export const GRANT_DEFAULTS = {
   ttlDays: 30,
 } as const;
 
-/** The input of the daily rule that runs the grant cleanup: recognised as a scheduled invocation. */
-export const CLEAN_GRANTS_EVENT = { action: 'clean-grants' } as const;
-
-export const isCleanGrantsEvent = (event: unknown): boolean =>
-  typeof event === 'object' &&
-  event !== null &&
-  (event as { action?: unknown }).action === CLEAN_GRANTS_EVENT.action;
-
 /**
  * The states `grants` reports for a policy of the service: `expired` every statement has; `edited`
  * IAM holds a statement no record wrote, or not what its record wrote; `unused` the last cleanup

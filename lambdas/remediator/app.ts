@@ -5,17 +5,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isFlushIncidentsEvent } from '../core/incident.js';
-import { isCleanGrantsEvent } from '../core/grants.js';
 import type { SelftestEvent } from '../core/selftest.js';
 import { isSelftestEvent, SELFTEST_KEY } from '../core/selftest.js';
-import { cleanupPointsOf, countRemediations, emit } from './metrics.js';
+import { countRemediations } from './metrics.js';
 import { deferredMiddleware, skipUnlessFailedJob } from './middleware.js';
 import type { Dependencies } from './remediate.js';
 import { remediate } from './remediate.js';
 
 /**
- * The function's handler: failed-job events; the scheduled flush of due incidents and the daily
- * grant cleanup, which go around event validation and idempotency (every run is a new one); and the
+ * The function's handler: failed-job events; the scheduled flush of due incidents, which goes around
+ * event validation and idempotency (every flush is a new one); and the
  * post-deploy self-test, which diagnoses its sample and publishes it marked as a test, writing
  * nothing: no fix, no stored proposal, no idempotency or incident record. `metrics` counts each
  * processed failure (tests may leave it out).
@@ -27,16 +26,6 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
     middy(body).use(injectLambdaContext(logger, { resetKeys: true }));
   const flush = incidents
     ? scheduled(async (_event, context) => incidents.flushDue(() => context.getRemainingTimeInMillis()))
-    : undefined;
-  const { homeIam } = deps;
-  const cleanup = homeIam
-    ? scheduled(async () => {
-        // The daily cleanup's IAM and DynamoDB adapters: a chunk its first run loads.
-        const { cleanUpGrants } = await import('./cleanup.js');
-        const report = await cleanUpGrants(await homeIam(), deps);
-        if (metrics) emit(metrics, cleanupPointsOf(report));
-        return report;
-      })
     : undefined;
   const selftestDeps: Dependencies = {
     ...deps,
@@ -55,7 +44,6 @@ export function buildHandler(deps: Dependencies, logger: Logger, metrics?: Metri
   ).use(injectLambdaContext(logger, { resetKeys: true }));
   return (event: unknown, context: Context) => {
     if (flush && isFlushIncidentsEvent(event)) return flush(event, context);
-    if (cleanup && isCleanGrantsEvent(event)) return cleanup(event, context);
     if (isSelftestEvent(event)) return selftest(event, context);
     return failures(event, context);
   };

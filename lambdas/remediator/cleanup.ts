@@ -1,12 +1,19 @@
 /**
  * The scheduled grant cleanup: expired grants removed; with `reviewUnusedDays`, grants unused that
- * long proposed for removal (removed with `removeUnusedGrants`); one digest on the topic.
+ * long proposed for removal (removed with `removeUnusedGrants`); one digest on the topic. It runs as a
+ * function of its own (cleanup-handler.ts), so that only its role lists roles and reads IAM's
+ * last-accessed reports, and the remediator holds no IAM write it does not make itself.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import { grantsCleanupNotificationOf } from '../core/notification.js';
 import type { CleanupReport } from '../core/grants.js';
 import { cleanupGrants, iamLastAccessed, markRecords } from './aws/grants.js';
 import { publish } from './aws/sns.js';
+import { cleanupPointsOf, emit } from './metrics.js';
 import type { Dependencies } from './remediate.js';
 
 export async function cleanUpGrants(
@@ -30,4 +37,21 @@ export async function cleanUpGrants(
   const digest = grantsCleanupNotificationOf(report, { reviewUnusedDays: config.reviewUnusedDays });
   if (digest) await publish(deps.sns, config.topicArn, digest);
   return report;
+}
+
+/**
+ * The cleanup function's handler, for its daily schedule: one cleanup in this account with `iam`,
+ * its report logged and counted (`metrics`; tests may leave it out).
+ */
+export function buildCleanupHandler(
+  iam: IAMClient,
+  deps: Pick<Dependencies, 'sns' | 'dynamodb' | 'config' | 'logger' | 'now'>,
+  logger: Logger,
+  metrics?: Metrics,
+) {
+  return middy(async () => {
+    const report = await cleanUpGrants(iam, deps);
+    if (metrics) emit(metrics, cleanupPointsOf(report));
+    return report;
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
 }

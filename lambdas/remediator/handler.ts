@@ -4,8 +4,7 @@
  *
  * A cold start loads what every event needs: the core, the logger, metrics and SNS. The rest is loaded
  * by the first event that needs it: the account's SageMaker and IAM clients (and STS in central
- * mode) by the first failure, DynamoDB by the first idempotency check, incident or stored proposal,
- * the grant cleanup by its first daily run.
+ * mode) by the first failure, DynamoDB by the first idempotency check, incident or stored proposal.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -24,8 +23,6 @@ const sns = new SNSClient(CLIENT_RETRY);
 const dynamodb = lazy(
   async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(CLIENT_RETRY),
 );
-// This account's own, for the daily grant cleanup.
-const homeIam = lazy(async () => new (await import('@aws-sdk/client-iam')).IAMClient(CLIENT_RETRY));
 // Unknown, the home clients act for no job: never for another account's job by a name looked up here.
 const accountAccess = lazy(async () =>
   (await import('./aws/accounts.js')).accountAccessOf(
@@ -37,7 +34,6 @@ const accountAccess = lazy(async () =>
 
 export const handler = buildHandler(
   {
-    homeIam,
     sns,
     dynamodb,
     accountAccess: async (job) => (await accountAccess())(job),

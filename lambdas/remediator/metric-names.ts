@@ -5,6 +5,8 @@
 
 /** The service name: Powertools' `service` dimension on every metric, and the log's service. */
 export const SERVICE_NAME = 'sagemaker-iam-remediator';
+/** The daily grant cleanup's log service, also how `selftest` tells its function in a stack. */
+export const CLEANUP_SERVICE_NAME = `${SERVICE_NAME}-cleanup`;
 
 interface MetricDefinition {
   readonly name: string;

@@ -65,8 +65,6 @@ export interface Dependencies {
   readonly incidents?: Incidents;
   /** The clock, for grant expiry (tests set it). */
   readonly now?: () => Date;
-  /** This account's IAM client, made on first use, for the daily grant cleanup; without it there is none. */
-  readonly homeIam?: Lazy<IAMClient>;
 }
 
 /**

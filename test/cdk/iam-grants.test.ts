@@ -149,12 +149,37 @@ describe('16-least-privilege: each role holds what its function calls, and nothi
     expect(actions.filter((action) => action.startsWith('iam:'))).toEqual(['iam:SimulatePrincipalPolicy']);
   });
 
-  it.each([
-    ['approvals only: it writes for the daily cleanup of expired grants', {}],
-    ['with auto-remediation', { autoRemediate: true }],
-  ] as const)('%s, the function reads a role only to attach to it or clean it', (_name, props) => {
-    const actions = actionsOf(templateOf(props), 'FunctionRole');
-    expect([...new Set(actions.filter((action) => action.startsWith('iam:')))]).toEqual(
+  it('approvals only: the function reads and writes no role; the approver and the cleanup hold the writes', () => {
+    // Act
+    const template = templateOf({});
+    // Assess: the function, which reads untrusted failures, writes nothing it does not itself write.
+    expect(actionsOf(template, 'FunctionRole').filter((action) => action.startsWith('iam:'))).toEqual([
+      'iam:SimulatePrincipalPolicy',
+    ]);
+    for (const writer of ['ApproverRole', 'GrantCleanupRole'])
+      expect([writer, actionsOf(template, writer)]).toEqual([
+        writer,
+        expect.arrayContaining(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']),
+      ]);
+  });
+
+  it('with auto-remediation, the function reads a role only to attach to it; only the cleanup lists roles', () => {
+    // Act
+    const template = templateOf({ autoRemediate: true });
+    const iamActions = (name: string) =>
+      [...new Set(actionsOf(template, name).filter((action) => action.startsWith('iam:')))].sort();
+    // Assess
+    expect(iamActions('FunctionRole')).toEqual(
+      [
+        'iam:DeleteRolePolicy',
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:PutRolePolicy',
+        'iam:SimulatePrincipalPolicy',
+      ].sort(),
+    );
+    expect(iamActions('GrantCleanupRole')).toEqual(
       [
         'iam:DeleteRolePolicy',
         'iam:GetRole',
@@ -162,10 +187,10 @@ describe('16-least-privilege: each role holds what its function calls, and nothi
         'iam:ListRolePolicies',
         'iam:ListRoles',
         'iam:PutRolePolicy',
-        'iam:SimulatePrincipalPolicy',
       ].sort(),
     );
-    expect(actions).not.toContain('iam:ListAttachedRolePolicies');
+    for (const name of ['FunctionRole', 'GrantCleanupRole'])
+      expect(actionsOf(template, name)).not.toContain('iam:ListAttachedRolePolicies');
   });
 
   it('the function may get, put, update and delete items of its tables, query only the waiting-incidents index: no scan or batch', () => {
@@ -193,6 +218,7 @@ describe('19-least-privilege: the grant lifecycle calls IAM and its table on exa
   // Prepare: the widest lifecycle: approvals, the review of unused grants, one pattern.
   const template = templateOf({ roleNamePatterns: ['SageMakerDev*'], reviewUnusedDays: 30 });
   const functionDocuments = roleDocuments(template, roleId(template, 'FunctionRole'), ENV);
+  const cleanupDocuments = roleDocuments(template, roleId(template, 'GrantCleanupRole'), ENV);
   const approverDocuments = roleDocuments(template, roleId(template, 'ApproverRole'), ENV);
   const table = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
     id.includes('GrantRecordsTable'),
@@ -206,19 +232,23 @@ describe('19-least-privilege: the grant lifecycle calls IAM and its table on exa
     '%s: a role of the patterns under a path, a tagged role, never another',
     (action) => {
       // Act, Assess
-      expect(allows(functionDocuments, ENV, action, matching)).toBe(true);
-      expect(allows(functionDocuments, ENV, action, other, TAGGED)).toBe(true);
-      expect(allows(functionDocuments, ENV, action, other)).toBe(false);
+      expect(allows(cleanupDocuments, ENV, action, matching)).toBe(true);
+      expect(allows(cleanupDocuments, ENV, action, other, TAGGED)).toBe(true);
+      expect(allows(cleanupDocuments, ENV, action, other)).toBe(false);
+      // With approvals alone the function writes nothing.
+      expect(allows(functionDocuments, ENV, action, matching)).toBe(false);
     },
   );
 
   it('the record table: its items only, and no index, scan or batch', () => {
     // Act, Assess
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
-      expect([action, allows(functionDocuments, ENV, action, tableArn)]).toEqual([action, true]);
+    // The cleanup marks what it found; an approval records its write and an undo claims it.
+    expect(allows(cleanupDocuments, ENV, 'dynamodb:UpdateItem', tableArn)).toBe(true);
     for (const action of ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'])
       expect([action, allows(approverDocuments, ENV, action, tableArn)]).toEqual([action, true]);
-    for (const documents of [functionDocuments, approverDocuments]) {
+    // With approvals alone the function writes no grant, so it records none.
+    expect(allows(functionDocuments, ENV, 'dynamodb:PutItem', tableArn)).toBe(false);
+    for (const documents of [functionDocuments, cleanupDocuments, approverDocuments]) {
       expect(allows(documents, ENV, 'dynamodb:Query', `${tableArn}/index/any`)).toBe(false);
       expect(allows(documents, ENV, 'dynamodb:Scan', tableArn)).toBe(false);
       expect(allows(documents, ENV, 'dynamodb:BatchGetItem', tableArn)).toBe(false);
@@ -228,7 +258,9 @@ describe('19-least-privilege: the grant lifecycle calls IAM and its table on exa
   it('only the calls that take no resource are allowed on any: ListRoles, GetServiceLastAccessedDetails', () => {
     // Act
     const anywhere = (
-      functionDocuments as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }[]
+      [...functionDocuments, ...cleanupDocuments, ...approverDocuments] as {
+        Statement: { Effect: string; Action: unknown; Resource: unknown }[];
+      }[]
     )
       .flatMap((document) => document.Statement)
       .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource) === '"*"')

@@ -14,7 +14,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('synthesizing the app', () => {
   it('prints nothing: no bundling progress, no deprecation warning', () => {
-    // Prepare: central mode with approvals in Slack and pre-flight: the remediator, approver and pre-flight functions.
+    // Prepare: central mode with approvals in Slack and pre-flight: the remediator, approver, grant
+    // cleanup and pre-flight functions.
     const { context } = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: object };
     const variant = {
       organizationId: 'o-abc123def4',
@@ -38,6 +39,6 @@ describe('synthesizing the app', () => {
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout + result.stderr).toBe('');
-    expect(readdirSync(outdir).filter((file) => file.startsWith('asset.'))).toHaveLength(3);
+    expect(readdirSync(outdir).filter((file) => file.startsWith('asset.'))).toHaveLength(4);
   }, 60_000);
 });

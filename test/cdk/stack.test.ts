@@ -437,7 +437,7 @@ describe('one-click approval from Slack', () => {
     );
   });
 
-  it('passes the guard settings to the approver as to the function', () => {
+  it('passes the guard settings to the approver and the grant cleanup as to the function', () => {
     const template = withApprovals({
       allowedAccounts: ['111122223333'],
       roleNamePatterns: ['SageMakerDev*'],
@@ -446,7 +446,7 @@ describe('one-click approval from Slack', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties,
     );
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     for (const fn of functions)
       expect(fn.Environment.Variables).toMatchObject({
         ALLOWED_ACCOUNTS: '111122223333',
@@ -457,7 +457,7 @@ describe('one-click approval from Slack', () => {
 });
 
 describe("the service's own roles", () => {
-  it("are never writable, even with roleNamePatterns='*': an explicit Deny on both writers", () => {
+  it("are never writable, even with roleNamePatterns='*': an explicit Deny on every writer", () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Own', { env: ENV });
     const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
@@ -473,12 +473,14 @@ describe("the service's own roles", () => {
     });
     const template = Template.fromStack(stack);
     const denies = roleStatements(template).filter((s) => s.Sid === 'NeverWriteTheServicesOwnRoles');
-    expect(denies).toHaveLength(2);
+    // The function, the approver and the grant cleanup.
+    expect(denies).toHaveLength(3);
     for (const deny of denies) {
       expect(deny).toMatchObject({ Effect: 'Deny', Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'] });
       const resources = JSON.stringify(deny.Resource);
       expect(resources).toMatch(/FunctionRole.*Arn/);
       expect(resources).toMatch(/ApproverRole.*Arn/);
+      expect(resources).toMatch(/GrantCleanupRole.*Arn/);
       expect(resources).toContain(':role/Own-*');
       expect(resources).toContain(':role/sagemaker-iam-remediator-member');
     }

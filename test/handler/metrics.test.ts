@@ -13,13 +13,13 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CLEAN_GRANTS_EVENT } from '../../lambdas/core/grants.js';
 import { buildHandler } from '../../lambdas/remediator/app.js';
+import { buildCleanupHandler } from '../../lambdas/remediator/cleanup.js';
 import type { RemediatorConfig } from '../../lambdas/remediator/config.js';
 import { configFromEnv } from '../../lambdas/remediator/config.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/remediator/metric-names.js';
 import { cleanupPointsOf, countApprovals, metricPointsOf } from '../../lambdas/remediator/metrics.js';
-import type { Dependencies, RemediationResult } from '../../lambdas/remediator/remediate.js';
+import type { RemediationResult } from '../../lambdas/remediator/remediate.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { homeClients, lambdaContext } from '../helpers/lambda.js';
 
@@ -33,12 +33,13 @@ interface Emf {
   readonly [dimension: string]: unknown;
 }
 
-/** The EMF records the handler writes to standard output for one event: name and dimensions. */
-async function emittedFor(
-  event: unknown,
-  config: Partial<RemediatorConfig> = {},
-  extra: Partial<Pick<Dependencies, 'homeIam'>> = {},
-) {
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+/**
+ * The EMF records a handler writes to standard output for one event: name and dimensions. The
+ * remediator's handler unless `cleanup`, then the daily grant cleanup's.
+ */
+async function emittedFor(event: unknown, config: Partial<RemediatorConfig> = {}, { cleanup = false } = {}) {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
@@ -48,17 +49,14 @@ async function emittedFor(
   try {
     const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-    const handler = buildHandler(
-      {
-        accountAccess: homeClients(),
-        sns: new SNSClient({}),
-        config: { ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' }), ...config },
-        logger,
-        ...extra,
-      },
+    const deps = {
+      sns: new SNSClient({}),
+      config: { ...configFromEnv({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:t' }), ...config },
       logger,
-      metrics,
-    );
+    };
+    const handler: Handler = cleanup
+      ? buildCleanupHandler(new IAMClient({}), deps, logger, metrics)
+      : buildHandler({ ...deps, accountAccess: homeClients() }, logger, metrics);
     await handler(event, lambdaContext());
   } finally {
     write.mockRestore();
@@ -167,11 +165,7 @@ describe('the handler counts what it does', () => {
     iam.on(PutRolePolicyCommand).resolves({});
     iam.on(DeleteRolePolicyCommand).resolves({});
     // Act
-    const emitted = await emittedFor(
-      CLEAN_GRANTS_EVENT,
-      {},
-      { homeIam: () => Promise.resolve(new IAMClient({})) },
-    );
+    const emitted = await emittedFor({}, {}, { cleanup: true });
     // Assess
     expect(emitted.map(({ name }) => name)).toEqual(['GrantsActive', 'GrantsExpired']);
     expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(1);

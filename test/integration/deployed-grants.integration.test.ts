@@ -7,7 +7,6 @@
  */
 import { CreateRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import { CLEAN_GRANTS_EVENT } from '../../lambdas/core/grants.js';
 import { lifecycleOf } from '../support/grant-oracle.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import {
@@ -20,6 +19,19 @@ import {
 
 const REMEDIATOR = '../../lambdas/remediator/handler.js';
 const APPROVER = '../../lambdas/approver/handler.js';
+const CLEANUP = '../../lambdas/remediator/cleanup-handler.js';
+/** What the daily rule sends: EventBridge's own scheduled event. */
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: MOTO_ACCOUNT,
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: [`arn:aws:events:us-east-1:${MOTO_ACCOUNT}:rule/clean-grants`],
+  detail: {},
+};
 const GRANTS = 'sagemaker-iam-remediator-grants';
 const KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
 /** A second execution role of the pattern, under the same path. */
@@ -124,7 +136,7 @@ describe('the grant lifecycle as deployed', () => {
       ],
     };
     // Act
-    const [report] = await deployed.invoke('RemediatorFunction', REMEDIATOR, [CLEAN_GRANTS_EVENT]);
+    const [report] = await deployed.invoke('RemediatorGrantCleanup', CLEANUP, [SCHEDULED_EVENT]);
     // Assess
     expect(report).toMatchObject({
       removedExpired: [{ roleName: CONSOLE_ROLE_NAME, sids: ['S3ListR0000000000000003'] }],

@@ -36,24 +36,28 @@ let restore: () => void;
 beforeEach(async () => {
   // Prepare: the remediator function in a CloudFormation stack on moto, with the template's role and
   // environment; its code is never run by moto.
-  const fnId = deployed.functionId('RemediatorFunction');
-  const { roleId, environment } = deployed.stack.functionOf(fnId);
-  const role = deployed.stack.resolve({ 'Fn::GetAtt': [roleId, 'Arn'] });
+  const functionResource = (fnId: string) => {
+    const { roleId, environment } = deployed.stack.functionOf(fnId);
+    return {
+      [fnId]: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Role: deployed.stack.resolve({ 'Fn::GetAtt': [roleId, 'Arn'] }),
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Code: { ZipFile: 'exports.handler = async () => null;' },
+          Environment: { Variables: environment },
+        },
+      },
+    };
+  };
   await new CloudFormationClient({ credentials: deployed.admin }).send(
     new CreateStackCommand({
       StackName: STACK,
       TemplateBody: JSON.stringify({
         Resources: {
-          [fnId]: {
-            Type: 'AWS::Lambda::Function',
-            Properties: {
-              Role: role,
-              Runtime: 'nodejs20.x',
-              Handler: 'index.handler',
-              Code: { ZipFile: 'exports.handler = async () => null;' },
-              Environment: { Variables: environment },
-            },
-          },
+          ...functionResource(deployed.functionId('RemediatorFunction')),
+          ...functionResource(deployed.functionId('RemediatorGrantCleanup')),
         },
       }),
     }),
@@ -85,12 +89,17 @@ describe('selftest', () => {
   it('passes every check of the deployed role, and the function publishes one test message, writing nothing', async () => {
     // Act
     const { code, lines } = await selftest();
-    // Assess: one line for the function, one per check, one for the invoke.
+    // Assess: one line for each function and each of its checks, one for the invoke.
     expect(lines[0]).toMatch(/^function SageMakerIamRemediator-RemediatorFunction\S+, role arn:aws:iam::/);
-    expect(lines.slice(1).every((line) => line.startsWith('ok    '))).toBe(true);
-    expect(lines.join('\n')).toContain(
+    const cleanup = lines.findIndex((line) => line.startsWith('grant cleanup '));
+    expect(lines[cleanup]).toMatch(/^grant cleanup SageMakerIamRemediator-RemediatorGrantCleanup\S+, role /);
+    expect(
+      lines.filter((_, index) => index > 0 && index !== cleanup).every((l) => l.startsWith('ok    ')),
+    ).toBe(true);
+    expect(lines.slice(0, cleanup).join('\n')).toContain(
       `iam:PutRolePolicy on arn:aws:iam::${MOTO_ACCOUNT}:role/service-role/`,
     );
+    expect(lines.slice(cleanup).join('\n')).toContain('iam:GenerateServiceLastAccessedDetails on');
     expect(lines.at(-1)).toMatch(/^ok {4}invoke: /);
     expect(code).toBe(0);
     const delivered = await deployed.world.delivered();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksOf } from '../../bin/selftest.js';
+import { checksOf, cleanupChecksOf } from '../../bin/selftest.js';
 import { notificationOf } from '../../lambdas/core/notification.js';
 import { analyse, failedJobFromInput } from '../../lambdas/core/index.js';
 import {
@@ -81,5 +81,32 @@ describe('the checks selftest makes', () => {
       'iam:SimulatePrincipalPolicy',
       'dynamodb:PutItem',
     ]);
+  });
+
+  it("checks the grant cleanup's own calls: list, rewrite the opted-in roles, mark records, read last access", () => {
+    // Act
+    const checks = cleanupChecksOf(
+      {
+        ...base,
+        GRANTS_TABLE_NAME: 'records',
+        ROLE_NAME_PATTERNS: 'AmazonSageMaker-*',
+        REVIEW_UNUSED_DAYS: '30',
+      },
+      WHERE,
+    );
+    // Assess
+    const actions = checks.map((c) => `${c.action} ${c.resource}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'iam:ListRoles *',
+        'dynamodb:UpdateItem arn:aws:dynamodb:eu-west-1:111122223333:table/records',
+        'iam:DeleteRolePolicy arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-selftest',
+        'iam:GetServiceLastAccessedDetails *',
+      ]),
+    );
+    // The remediator's own checks hold none of these when it writes no role.
+    const remediator = checksOf({ ...base, PROPOSALS_TABLE_NAME: 'proposals' }, WHERE).map((c) => c.action);
+    expect(remediator).not.toContain('iam:ListRoles');
+    expect(remediator).not.toContain('iam:DeleteRolePolicy');
   });
 });
