@@ -18,8 +18,8 @@ import {
 import { checkedTtlDays, expiresAtOf } from '../lambdas/core/grants.js';
 import { UsageError } from '../lambdas/core/errors.js';
 import { decideAutoApply } from '../lambdas/core/guard.js';
-import type { DiagnoseFlags } from './commands.js';
-import { MAX_REASON_LENGTH } from './commands.js';
+import type { DiagnoseFlags } from './command-flags.js';
+import { MAX_REASON_LENGTH } from './command-flags.js';
 import { readBounded, STDIN } from './io.js';
 
 /** Event files and JSONL lines larger than this are refused before parsing. */

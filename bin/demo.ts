@@ -5,8 +5,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as diagnose } from './cli.js';
-import type { DemoFlags } from './commands.js';
-import { DIAGNOSE_DEFAULTS } from './commands.js';
+import type { DemoFlags } from './command-flags.js';
+import { DIAGNOSE_DEFAULTS } from './command-flags.js';
 import { packageRoot } from './io.js';
 
 export async function run({ format }: DemoFlags): Promise<number> {

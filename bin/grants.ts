@@ -8,7 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import type { RecordFacts } from '../lambdas/core/grants.js';
 import { ApplyError } from '../lambdas/core/errors.js';
 import { listGrants, readGrantRecords, revokeGrant } from '../lambdas/remediator/aws/grants.js';
-import type { GrantsFlags, GrantsRevokeFlags } from './commands.js';
+import type { GrantsFlags, GrantsRevokeFlags } from './command-flags.js';
 
 export type GrantsFormat = GrantsFlags['format'];
 

@@ -17,7 +17,7 @@
  */
 import { InvalidInputError } from '../lambdas/core/errors.js';
 import type { PreflightReport } from '../lambdas/core/preflight.js';
-import type { PreflightFlags } from './commands.js';
+import type { PreflightFlags } from './command-flags.js';
 import { readBounded, STDIN } from './io.js';
 import {
   jobToCheck,

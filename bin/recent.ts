@@ -21,7 +21,7 @@ import {
   renderJson,
 } from '../lambdas/core/index.js';
 import { isEscalation } from '../lambdas/core/actions.js';
-import type { RecentFlags } from './commands.js';
+import type { RecentFlags } from './command-flags.js';
 
 export interface RecentOptions {
   /** How far back to look. */

@@ -11,7 +11,7 @@
  */
 import { InvalidInputError } from '../lambdas/core/errors.js';
 import { batchLine } from './cli.js';
-import type { ScoreFlags } from './commands.js';
+import type { ScoreFlags } from './command-flags.js';
 import { readBounded } from './io.js';
 
 export interface CorpusItem {

@@ -13,7 +13,7 @@ import { UsageError } from '../lambdas/core/errors.js';
 import { OPT_IN_TAG } from '../lambdas/core/guard.js';
 import { selftestEventOf } from '../lambdas/core/selftest.js';
 import { CLEANUP_SERVICE_NAME, SERVICE_NAME } from '../lambdas/remediator/metric-names.js';
-import type { SelftestFlags } from './commands.js';
+import type { SelftestFlags } from './command-flags.js';
 import { packageRoot } from './io.js';
 
 /** The sample failure the function diagnoses; its account becomes the function's. */

@@ -483,7 +483,7 @@ const shortUniqueName = (scope: Construct, prefix: string): string =>
 
 const HANDLER_ENTRY = lambdaEntry('remediator/handler');
 const APPROVER_ENTRY = lambdaEntry('approver/handler');
-const CLEANUP_ENTRY = lambdaEntry('remediator/cleanup-handler');
+const CLEANUP_ENTRY = lambdaEntry('cleanup/handler');
 
 /**
  * Diagnoses failed SageMaker jobs and publishes least-privilege fix proposals (and, opt-in, applies

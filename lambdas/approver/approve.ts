@@ -25,7 +25,8 @@ import { writeGrant } from '../remediator/aws/grants.js';
 import { optInTags } from '../remediator/aws/iam.js';
 import { loadProposal, moveProposal } from '../remediator/aws/proposals.js';
 import { publish } from '../remediator/aws/sns.js';
-import type { AccountAccess, AccountRegion, RemediationLogger } from '../remediator/remediate.js';
+import type { AccountAccess, AccountRegion } from '../remediator/aws/accounts.js';
+import type { RemediationLogger } from '../remediator/remediate.js';
 
 export interface ApproverConfig extends ApprovalConfig {
   readonly proposalsTableName: string;

@@ -15,12 +15,12 @@ import type {
   Finding,
   FixLocation,
   Grant,
+  Line,
   PermissionDiagnosis,
   PolicyCondition,
   Verification,
 } from './types.js';
 import { CHANNELS, FIX_LOCATIONS } from './types.js';
-import type { Line } from './render.js';
 
 /** IAM's limit on the aggregate size of a role's inline policies, white space not counted. */
 export const INLINE_POLICY_LIMIT = 10_240;

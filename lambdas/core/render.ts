@@ -17,10 +17,14 @@ import type {
   Finding,
   FixLocation,
   JobContext,
+  Line,
   NonPermissionDiagnosis,
   PermissionDiagnosis,
+  Span,
 } from './types.js';
 import { FIX_LOCATIONS, NON_PERMISSION_CATEGORIES } from './types.js';
+
+export type { Line, Span } from './types.js';
 
 /**
  * What the pipeline produced for one failure: a proposal exactly when it is a permission problem.
@@ -149,9 +153,6 @@ export function consoleFieldsOf(job: JobContext | undefined): Pick<Message, 'con
 const urlSegment = (text: string): string =>
   encodeURIComponent(text).replace(/[!'()*~_]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** A piece of a line: prose the service wrote, or a value (name, ARN, command, quote) shown verbatim. */
-export type Span = string | { readonly code: string };
-export type Line = readonly Span[];
 /** A run of lines read together; a code block is never cut, only left out whole. */
 export type Block =
   | { readonly kind: 'lines'; readonly lines: readonly Line[] }

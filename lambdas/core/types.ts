@@ -216,3 +216,10 @@ export type Verification =
   | { readonly status: 'verified'; readonly allowed: readonly AllowedPair[] }
   | { readonly status: 'unverified'; readonly reason: string }
   | { readonly status: 'not-attempted'; readonly reason: string };
+
+/**
+ * A piece of a line of a message: prose the service wrote, or a value (name, ARN, command, quote)
+ * shown verbatim. Every rendering (render.ts) neutralises each span for its channel.
+ */
+export type Span = string | { readonly code: string };
+export type Line = readonly Span[];

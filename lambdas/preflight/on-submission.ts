@@ -24,7 +24,7 @@ import { notificationOf } from '../core/notification.js';
 import type { JobContext } from '../core/types.js';
 import type { Prediction } from '../core/preflight.js';
 import { jobToCheck, PREDICTIONS } from '../core/preflight.js';
-import type { HomeEnvironment } from '../remediator/aws/accounts.js';
+import type { HomeEnvironment } from '../remediator/config.js';
 import { publish } from '../remediator/aws/sns.js';
 import { checkJob } from './check.js';
 

@@ -1,7 +1,7 @@
 /**
  * The scheduled grant cleanup: expired grants removed; with `reviewUnusedDays`, grants unused that
  * long proposed for removal (removed with `removeUnusedGrants`); one digest on the topic. It runs as a
- * function of its own (cleanup-handler.ts), so that only its role lists roles and reads IAM's
+ * function of its own (lambdas/cleanup/handler.ts), so that only its role lists roles and reads IAM's
  * last-accessed reports, and the remediator holds no IAM write it does not make itself.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';

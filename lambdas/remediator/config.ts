@@ -5,7 +5,12 @@
 import type { GuardConfig } from '../core/guard.js';
 import { checkedTtlDays, GRANT_DEFAULTS } from '../core/grants.js';
 import { INCIDENT_DEFAULTS } from '../core/incident.js';
-import type { HomeEnvironment } from './aws/accounts.js';
+
+/** Where a function runs: its account and region. */
+export interface HomeEnvironment {
+  readonly accountId: string;
+  readonly region: string;
+}
 
 export interface RemediatorConfig extends GuardConfig {
   /** Where proposals are published. */

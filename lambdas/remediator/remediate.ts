@@ -8,7 +8,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { AutoApplyDecision, Refusal } from '../core/guard.js';
 import { proposalIdOf } from '../core/approval.js';
@@ -33,18 +32,12 @@ import { ApplyError } from '../core/errors.js';
 import type { GrantTarget } from './aws/grants.js';
 import type { Incidents } from './aws/incident-recorder.js';
 import { publish } from './aws/sns.js';
+import type { AccountAccess, AccountRegion } from './aws/accounts.js';
 import type { RemediatorConfig } from './config.js';
 import type { Lazy } from './lazy.js';
 
 /** IAM reads (verification, opt-in tags): loaded by the first permission failure. */
 const iamAdapters = () => import('./aws/iam.js');
-
-/** Where clients act: a job's account and region, or a grant record's. */
-export type AccountRegion = Pick<JobContext, 'partition' | 'accountId' | 'region'>;
-
-/** Clients acting in a job's account, or why there are none. */
-export type AccountAccess =
-  { readonly sagemaker: SageMakerClient; readonly iam: IAMClient } | { readonly unavailable: string };
 
 /** The slice of a Powertools Logger this module uses. */
 export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;

@@ -2,7 +2,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
-import type { HomeEnvironment } from '../../lambdas/remediator/aws/accounts.js';
+import type { HomeEnvironment } from '../../lambdas/remediator/config.js';
 import { homeAccountAccess } from '../../lambdas/remediator/aws/accounts.js';
 
 /** The account and region of the sample events, and of the function in {@link lambdaContext}. */

@@ -19,7 +19,7 @@ import {
 
 const REMEDIATOR = '../../lambdas/remediator/handler.js';
 const APPROVER = '../../lambdas/approver/handler.js';
-const CLEANUP = '../../lambdas/remediator/cleanup-handler.js';
+const CLEANUP = '../../lambdas/cleanup/handler.js';
 /** What the daily rule sends: EventBridge's own scheduled event. */
 const SCHEDULED_EVENT = {
   version: '0',

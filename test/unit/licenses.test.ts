@@ -49,7 +49,7 @@ describe('licenses of what ships', () => {
   it.each([
     ['the remediator Lambda', () => lambdaBundle('lambdas/remediator/handler.ts')],
     ['the approver Lambda', () => lambdaBundle('lambdas/approver/handler.ts')],
-    ['the grant cleanup Lambda', () => lambdaBundle('lambdas/remediator/cleanup-handler.ts')],
+    ['the grant cleanup Lambda', () => lambdaBundle('lambdas/cleanup/handler.ts')],
     ['the pre-flight Lambda', () => lambdaBundle('lambdas/preflight/handler.ts')],
     ['the CLI', () => cliBundle('bin/sagemaker-iam-remediator.ts')],
   ])('%s has no GPL-family package', async (_name, bundle) => {

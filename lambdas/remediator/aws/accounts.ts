@@ -9,19 +9,20 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { RemediatorConfig } from '../config.js';
-import type { AccountAccess, AccountRegion } from '../remediate.js';
+import type { JobContext } from '../../core/index.js';
+import type { HomeEnvironment, RemediatorConfig } from '../config.js';
 import type { ClientConfig } from './retry.js';
 import { CLIENT_RETRY } from './retry.js';
 
 /** Renew a little before expiry, so that a slow invocation never uses expired credentials. */
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
 
-/** Where a function runs: its account and region. */
-export interface HomeEnvironment {
-  readonly accountId: string;
-  readonly region: string;
-}
+/** Where clients act: a job's account and region, or a grant record's. */
+export type AccountRegion = Pick<JobContext, 'partition' | 'accountId' | 'region'>;
+
+/** Clients acting in a job's account, or why there are none. */
+export type AccountAccess =
+  { readonly sagemaker: SageMakerClient; readonly iam: IAMClient } | { readonly unavailable: string };
 
 /** Why the home clients cannot act for the job: another account or region. Undefined when they can. */
 function elsewhere(job: AccountRegion, home: HomeEnvironment, mode: string): string | undefined {

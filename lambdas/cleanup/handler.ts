@@ -7,10 +7,10 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CLIENT_RETRY } from './aws/retry.js';
-import { buildCleanupHandler } from './cleanup.js';
-import { configFromEnv } from './config.js';
-import { CLEANUP_SERVICE_NAME, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
+import { CLIENT_RETRY } from '../remediator/aws/retry.js';
+import { buildCleanupHandler } from '../remediator/cleanup.js';
+import { configFromEnv } from '../remediator/config.js';
+import { CLEANUP_SERVICE_NAME, METRICS_NAMESPACE, SERVICE_NAME } from '../remediator/metric-names.js';
 
 const logger = new Logger({ serviceName: CLEANUP_SERVICE_NAME });
 // The remediator's service name, so the dashboard finds the grant counts beside the others.
