@@ -88,15 +88,35 @@ function documentedOperationAction(operation: string): string | undefined {
 export function actionForOperation(operation: string): string | undefined {
   const documented = documentedOperationAction(operation);
   if (documented) return documented;
-  const listed = [...serviceActions().values()].flatMap((actions) => {
-    const action = actions.get(operation.toLowerCase());
-    return action?.endsWith(`:${operation}`) ? [action] : [];
-  });
-  const inTable = Object.keys(ACTIONS).filter((action) => action.endsWith(`:${operation}`));
-  const candidates = [...new Set([...listed, ...inTable])];
+  const { listed, inTable } = actionsByName();
+  const named = (actions: readonly string[] | undefined) =>
+    (actions ?? []).filter((action) => action.endsWith(`:${operation}`));
+  const candidates = [
+    ...new Set([...named(listed.get(operation.toLowerCase())), ...named(inTable.get(operation))]),
+  ];
   if (candidates.length === 1) return candidates[0];
   const likely = candidates.filter((action) =>
     LIKELY_SERVICES.includes(action.slice(0, action.indexOf(':'))),
   );
   return likely.length === 1 ? likely[0] : undefined;
+}
+
+let byName: { listed: Map<string, string[]>; inTable: Map<string, string[]> } | undefined;
+
+/**
+ * Every vetted service's actions by lower-case name, and the action table's by name: a text names
+ * several operations, and each would otherwise be looked up in every service's list.
+ */
+function actionsByName(): NonNullable<typeof byName> {
+  if (byName) return byName;
+  const index = (entries: Iterable<readonly [string, string]>) => {
+    const map = new Map<string, string[]>();
+    for (const [name, action] of entries) map.set(name, [...(map.get(name) ?? []), action]);
+    return map;
+  };
+  byName = {
+    listed: index([...serviceActions().values()].flatMap((actions) => [...actions])),
+    inTable: index(Object.keys(ACTIONS).map((action) => [action.slice(action.indexOf(':') + 1), action])),
+  };
+  return byName;
 }
