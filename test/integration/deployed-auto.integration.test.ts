@@ -11,7 +11,7 @@ import { MOTO_ACCOUNT } from '../support/moto.js';
 import {
   CONSOLE_ROLE_ARN,
   CONSOLE_ROLE_NAME,
-  CONSOLE_ROLE_PATTERN,
+  CONSOLE_AUTO_FIX,
   consoleRoleEvent,
   useDeployedWorld,
 } from '../support/deployed-world.js';
@@ -23,10 +23,7 @@ const KEY = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/0987dcba-09fe-87dc-65ba-a
 
 const deployed = useDeployedWorld({
   remediator: {
-    autoRemediate: true,
-    allowedAccounts: [MOTO_ACCOUNT],
-    roleNamePatterns: [CONSOLE_ROLE_PATTERN],
-    autoRemediateResources: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+    ...CONSOLE_AUTO_FIX,
     preflight: { stopOnPreflightFailure: true },
   },
 });

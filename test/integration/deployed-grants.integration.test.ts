@@ -12,7 +12,7 @@ import { MOTO_ACCOUNT } from '../support/moto.js';
 import {
   CONSOLE_ROLE_ARN,
   CONSOLE_ROLE_NAME,
-  CONSOLE_ROLE_PATTERN,
+  CONSOLE_AUTO_FIX,
   consoleRoleEvent,
   useDeployedWorld,
 } from '../support/deployed-world.js';
@@ -41,10 +41,7 @@ const IDLE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/service-role/${IDLE_ROL
 const deployed = useDeployedWorld({
   slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
   remediator: {
-    autoRemediate: true,
-    allowedAccounts: [MOTO_ACCOUNT],
-    roleNamePatterns: [CONSOLE_ROLE_PATTERN],
-    autoRemediateResources: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+    ...CONSOLE_AUTO_FIX,
     reviewUnusedDays: 30,
     removeUnusedGrants: true,
   },

@@ -12,7 +12,7 @@ import { selftest as runSelftest } from '../../bin/selftest.js';
 import { SELFTEST_PREFIX } from '../../lambdas/core/selftest.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { logicalId } from '../support/deployed-stack.js';
-import { CONSOLE_ROLE_PATTERN, useDeployedWorld } from '../support/deployed-world.js';
+import { CONSOLE_AUTO_FIX, useDeployedWorld } from '../support/deployed-world.js';
 import type { InvokeAnswerer } from '../support/invoke-answerer.js';
 import { startInvokeAnswerer } from '../support/invoke-answerer.js';
 
@@ -21,10 +21,7 @@ const STACK = 'SageMakerIamRemediator';
 
 const deployed = useDeployedWorld({
   remediator: {
-    autoRemediate: true,
-    allowedAccounts: [MOTO_ACCOUNT],
-    roleNamePatterns: [CONSOLE_ROLE_PATTERN],
-    autoRemediateResources: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+    ...CONSOLE_AUTO_FIX,
     // The review of unused grants: its last-accessed checks run too.
     reviewUnusedDays: 30,
   },

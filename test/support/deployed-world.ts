@@ -18,6 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { RemediatorStackProps } from '../../lib/remediator-stack.js';
+import type { SageMakerPermissionRemediatorProps } from '../../lib/sagemaker-permission-remediator.js';
 import type { Credentials, DeployedStack, EntryRunner, StackEnv } from './deployed-stack.js';
 import { ADMINISTRATOR, deployOnMoto, HOME, logicalId, synthesize } from './deployed-stack.js';
 import type { IamEnforcer } from './iam-enforcer.js';
@@ -33,6 +34,14 @@ export const CONSOLE_ROLE_NAME = 'AmazonSageMaker-ExecutionRole-20261120T090211'
 export const CONSOLE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/service-role/${CONSOLE_ROLE_NAME}`;
 export const CONSOLE_ROLE_PATTERN = 'AmazonSageMaker-ExecutionRole-*';
 export const OPT_IN = { Key: 'sagemaker-iam-remediator:auto', Value: 'true' } as const;
+
+/** Auto-remediation of the console's execution roles, on this account's KMS keys: the deployed tests' base. */
+export const CONSOLE_AUTO_FIX = {
+  autoRemediate: true,
+  allowedAccounts: [MOTO_ACCOUNT],
+  roleNamePatterns: [CONSOLE_ROLE_PATTERN],
+  autoRemediateResources: [`arn:aws:kms:us-east-1:${MOTO_ACCOUNT}:key/*`],
+} as const satisfies SageMakerPermissionRemediatorProps;
 
 export interface DeployedWorld {
   readonly stack: DeployedStack;

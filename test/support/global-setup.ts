@@ -6,10 +6,11 @@
 import { pythonTools } from './python-tools.js';
 
 export default function setup(): void {
+  // One line of output: what it waits for, then how long it took.
   process.stderr.write(
-    'python-tools: finding moto and cfn-lint (a fresh machine installs them into .venv, about a minute)...\n',
+    'python-tools: finding moto and cfn-lint (a fresh machine installs them into .venv, about a minute)... ',
   );
   const started = Date.now();
   pythonTools();
-  process.stderr.write(`python-tools: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
