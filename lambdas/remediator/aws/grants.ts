@@ -431,10 +431,13 @@ async function cleanPolicy(
   const { now } = options;
   const where = { roleName: grant.roleName, policyName: grant.policyName };
   const marks: RecordMark[] = [];
-  const expired = grant.statements.filter((s) => isExpired(s, now));
+  // Only Allows are taken out: removing a Deny put there by hand would widen the role (the guard
+  // refuses it too); a Deny is never "used", so it is never reported unused either.
+  const removable = (s: StoredStatement) => s.Effect === 'Allow';
+  const expired = grant.statements.filter((s) => removable(s) && isExpired(s, now));
   let current = grant.statements;
   if (expired.length > 0) {
-    const next = current.filter((s) => !isExpired(s, now));
+    const next = current.filter((s) => !expired.includes(s));
     await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
     const left = recordsOf(next);
     for (const recordId of recordsOf(expired))
@@ -446,7 +449,7 @@ async function cleanPolicy(
     return { expired: removedExpired, marks, left: current.length };
   const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
   const seen = await options.lastAccessed(grant.roleArn);
-  const idle = current.filter((s) => isUnused(s, seen, since));
+  const idle = current.filter((s) => removable(s) && isUnused(s, seen, since));
   const removing = idle.length > 0 && options.removeUnusedGrants === true;
   if (removing) {
     const next = current.filter((s) => !idle.includes(s));
