@@ -309,11 +309,20 @@ export interface RecordMark {
   readonly removed: boolean;
 }
 
-/** Deletes one of the service's policies; any other name is refused before IAM is called. */
+/**
+ * Deletes one of the service's policies; any other name is refused before IAM is called. The
+ * deletion passes the write guard like any removal: one holding a Deny (put there by hand) is refused.
+ */
 export async function revokeGrant(client: IAMClient, roleName: string, policyName: string): Promise<void> {
   const refusals = revocationRefusals(policyName);
   if (refusals.length > 0) throw new ApplyError(`not revoked: ${refusalText(refusals)}`);
-  await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+  const current = await storedStatements(client, roleName, policyName);
+  if (current === undefined) {
+    // Nothing there: IAM says so (NoSuchEntity), as before.
+    await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+    return;
+  }
+  await writeCheckedPolicy(client, roleName, { policyName, current, next: [] });
 }
 
 /** Removes one record's statements from the role's policy of the service (deletes it when empty). */
