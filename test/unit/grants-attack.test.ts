@@ -3,10 +3,19 @@
  * Removing an Allow only narrows what a role may do; removing anything else (a Deny put there by
  * hand, or one whose Sid mimics a record) widens it. The oracle is the IAM simulator, not the guard.
  */
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StoredStatement } from '../../lambdas/core/grants.js';
-import { GRANT_POLICY_NAME, mergeGrants, timeBound, withoutRecord } from '../../lambdas/core/grants.js';
+import { printGrants } from '../../bin/grants.js';
+import type { RecordFacts, StoredStatement } from '../../lambdas/core/grants.js';
+import {
+  GRANT_POLICY_NAME,
+  mergeGrants,
+  recordFactsOf,
+  timeBound,
+  withoutRecord,
+} from '../../lambdas/core/grants.js';
 import { grantWriteRefusals } from '../../lambdas/core/guard.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import { identityDecision } from '../support/oracle.js';
@@ -128,5 +137,51 @@ describe('19-attack-1: a removal never takes away a statement that is not an All
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('19-attack-2: `grants` prints what a stored record says (untrusted) as plain text', () => {
+  it('19-attack-2: a tampered record carries no escape sequence, control, invisible character or line break into the terminal', async () => {
+    // Prepare: a record whose statements are gone from IAM (listed as removed), written by anyone
+    // with table access.
+    const hostile = `Role\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u009b31m\r\nfake  line\u202e`;
+    const stored = recordFactsOf({
+      record: {
+        recordId: RECORD,
+        roleName: hostile,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/x`,
+        policyName: `sagemaker-iam-remediator-grants\u001b[2J`,
+        accountId: ACCOUNT,
+        expiresAt: null,
+        statements: [{ Sid: `S\u009b2J\u2067`, Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      },
+    });
+    const iam = mockClient(IAMClient);
+    iam.on(ListRolesCommand).resolves({ Roles: [] });
+    const chunks: string[] = [];
+    // Act
+    await printGrants(new IAMClient({}), {
+      rolePatterns: [],
+      format: 'text',
+      write: (text) => chunks.push(text),
+      now: new Date(AT),
+      records: new Map([[RECORD, stored as RecordFacts]]),
+    });
+    iam.restore();
+    // Assess: the oracle's own list of what a terminal acts on: C0 but \n, DEL, C1, bidi, zero-width
+    const text = chunks.join('');
+    const acted = [...text].filter((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      return (
+        (code < 0x20 && c !== '\n') ||
+        (code >= 0x7f && code <= 0x9f) ||
+        (code >= 0x200b && code <= 0x200f) ||
+        (code >= 0x202a && code <= 0x202e) ||
+        (code >= 0x2066 && code <= 0x2069)
+      );
+    });
+    expect(acted).toEqual([]);
+    expect(text.trimEnd().split('\n')).toHaveLength(3);
+    expect(text).toContain('removed');
   });
 });
