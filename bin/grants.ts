@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { RecordFacts } from '../lambdas/core/grants.js';
 import { ApplyError } from '../lambdas/core/errors.js';
+import { plainLine } from '../lambdas/core/neutralise.js';
 import { listGrants, readGrantRecords, revokeGrant } from '../lambdas/remediator/aws/grants.js';
 import type { GrantsFlags, GrantsRevokeFlags } from './command-flags.js';
 
@@ -45,7 +46,9 @@ export async function printGrants(
     `${g.roleName}  ${g.policyName}  ${g.state}  expires ${g.expiresAt ?? 'never'}  record ${g.recordId ?? 'none'}`,
     ...g.statements.map((s) => `  ${JSON.stringify(s)}`),
   ]);
-  options.write([...lines, `${grants.length} policy(ies) of the service.`].join('\n') + '\n');
+  // Role and policy names, Sids and a removed record's fields come from IAM or the record table
+  // (untrusted): each line is plain text, without escape sequences or line breaks of its own.
+  options.write([...lines.map(plainLine), `${grants.length} policy(ies) of the service.`].join('\n') + '\n');
   return 0;
 }
 
@@ -59,7 +62,7 @@ export async function revokeOne(
     await revokeGrant(client, target.roleName, target.policyName);
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
-    write.err(`grants: ${error.message}\n`);
+    write.err(`grants: ${plainLine(error.message)}\n`);
     return 1;
   }
   write.out(`revoked ${target.policyName} on ${target.roleName}\n`);

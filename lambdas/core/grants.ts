@@ -150,7 +150,7 @@ export function parseStoredPolicy(document: string): readonly StoredStatement[] 
 
 /**
  * The role's merged policy after a write: the current statements that have not expired, less those
- * the new ones renew (the same grant), then the new ones. A rerun of the same fix renews it.
+ * the new ones renew (the same grant), then the new ones; only Allows are ever dropped. A rerun of the same fix renews it.
  */
 export function mergeGrants(
   current: readonly StoredStatement[],
@@ -158,7 +158,10 @@ export function mergeGrants(
   now: Date,
 ): { readonly Version: '2012-10-17'; readonly Statement: readonly StoredStatement[] } {
   const renewed = new Set(added.Statement.map(grantKeyOf));
-  const kept = current.filter((s) => !isExpired(s, now) && !renewed.has(grantKeyOf(s)));
+  // A statement that is not an Allow (a Deny put there by hand) stays: removing it widens the role.
+  const kept = current.filter(
+    (s) => s.Effect !== 'Allow' || (!isExpired(s, now) && !renewed.has(grantKeyOf(s))),
+  );
   return { Version: '2012-10-17', Statement: [...kept, ...added.Statement] };
 }
 
@@ -348,11 +351,15 @@ export function grantRecordOf(write: {
   };
 }
 
-/** The statements of a merged policy less those of one record: what an undo leaves. */
+/**
+ * The statements of a merged policy less the Allows of one record: what an undo leaves. A Deny under
+ * the record's Sid was put there by hand (the service writes only Allows): taking it would widen.
+ */
 export const withoutRecord = (
   statements: readonly StoredStatement[],
   recordId: string,
-): readonly StoredStatement[] => statements.filter((s) => recordIdOfSid(s.Sid) !== recordId);
+): readonly StoredStatement[] =>
+  statements.filter((s) => s.Effect !== 'Allow' || recordIdOfSid(s.Sid) !== recordId);
 
 /**
  * What a proposal offers when the role's inline policies would pass IAM's aggregate limit: the same

@@ -114,6 +114,8 @@ export const REFUSAL_CODES = {
   statementNotApproved: 'statement-not-approved',
   /** A statement written now does not expire although the operator set a time to live. */
   expiryMissing: 'expiry-missing',
+  /** A write drops a statement that is not an Allow: taking a Deny away widens the role. */
+  denyRemoved: 'deny-removed',
 } as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[keyof typeof REFUSAL_CODES];
 
@@ -703,7 +705,9 @@ export interface GrantWrite {
 
 /**
  * The gate of every write of a merged policy: only the service's policy name, nothing but what is
- * already on the role or approved now (a removal only removes), and every new statement expires.
+ * already on the role or approved now (a removal only removes), every new statement expires, and
+ * nothing dropped but Allows: the policy is read back from IAM, where a hand may have put a Deny
+ * (even under a record's Sid), and removing a Deny widens the role.
  */
 export function grantWriteRefusals(write: GrantWrite): Refusal[] {
   const refusals = revocationRefusals(write.policyName);
@@ -716,6 +720,17 @@ export function grantWriteRefusals(write: GrantWrite): Refusal[] {
         refusal(
           REFUSAL_CODES.statementNotApproved,
           `statement ${JSON.stringify(s.Sid ?? null)} is neither on the role nor approved`,
+        ),
+      ),
+    );
+  const kept = new Set(write.next.map((s) => JSON.stringify(s)));
+  write.current
+    .filter((s) => s.Effect !== 'Allow' && !kept.has(JSON.stringify(s)))
+    .forEach((s) =>
+      refusals.push(
+        refusal(
+          REFUSAL_CODES.denyRemoved,
+          `statement ${JSON.stringify(s.Sid ?? null)} is not an Allow: removing it would widen the role`,
         ),
       ),
     );

@@ -332,4 +332,80 @@ describe('grants on the real server', () => {
     expect(await inlinePolicyNamesOf('Open-SageMaker')).toEqual([]);
     expect(await inlinePolicyNamesOf('Locked-SageMaker')).toEqual(['sagemaker-iam-remediator-grants']);
   });
+  it('19-attack-1: revoke refuses to delete a service policy that holds a Deny put there by hand', async () => {
+    // Prepare
+    await createRole('Held-SageMaker');
+    const deny = { Sid: 'NoDeletes', Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' };
+    await iam().send(
+      new PutRolePolicyCommand({
+        RoleName: 'Held-SageMaker',
+        PolicyName: 'sagemaker-iam-remediator-grants',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }),
+      }),
+    );
+    const err = collect();
+    // Act
+    const code = await revokeOne(
+      iam(),
+      { roleName: 'Held-SageMaker', policyName: 'sagemaker-iam-remediator-grants' },
+      { out: collect().write, err: err.write },
+    );
+    // Assess
+    expect(code).toBe(1);
+    expect(err.text()).toContain('not an Allow');
+    expect(await inlinePolicyNamesOf('Held-SageMaker')).toEqual(['sagemaker-iam-remediator-grants']);
+  });
+
+  it('19-attack-1: a Deny put into the service policy by hand survives a merge, the cleanup and the unused removal', async () => {
+    // Prepare: a grant, then a hand adds a live Deny and an expired one to the same policy.
+    await createRole('Denied-SageMaker');
+    const { recordId } = await grantTo('Denied-SageMaker', readPolicy(BUCKET));
+    const { GetRolePolicyCommand } = await import('@aws-sdk/client-iam');
+    const read = async () =>
+      JSON.parse(
+        decodeURIComponent(
+          (
+            await iam().send(
+              new GetRolePolicyCommand({
+                RoleName: 'Denied-SageMaker',
+                PolicyName: 'sagemaker-iam-remediator-grants',
+              }),
+            )
+          ).PolicyDocument ?? '',
+        ),
+      ) as { Statement: { Sid?: string; Effect: string }[] };
+    const denies = [
+      { Sid: `NoDeletesR${recordId}`, Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+      {
+        Sid: 'OldDeny',
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' } },
+      },
+    ];
+    await iam().send(
+      new PutRolePolicyCommand({
+        RoleName: 'Denied-SageMaker',
+        PolicyName: 'sagemaker-iam-remediator-grants',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [...(await read()).Statement, ...denies],
+        }),
+      }),
+    );
+    const lastAccessed: LastAccessed = async () => new Map([['s3', undefined]]);
+    // Act: another fix merged in, then the cleanup removing what is unused and expired.
+    await grantTo('Denied-SageMaker', readPolicy('arn:aws:s3:::other-bucket'));
+    const report = await cleanupGrants(iam(), {
+      rolePatterns: [],
+      now: NOW,
+      reviewUnusedDays: 14,
+      lastAccessed,
+      removeUnusedGrants: true,
+    });
+    // Assess: every Allow is gone, every Deny is where the hand put it
+    expect(report.failed).toEqual([]);
+    expect((await read()).Statement).toEqual(denies);
+  });
 });

@@ -309,11 +309,20 @@ export interface RecordMark {
   readonly removed: boolean;
 }
 
-/** Deletes one of the service's policies; any other name is refused before IAM is called. */
+/**
+ * Deletes one of the service's policies; any other name is refused before IAM is called. The
+ * deletion passes the write guard like any removal: one holding a Deny (put there by hand) is refused.
+ */
 export async function revokeGrant(client: IAMClient, roleName: string, policyName: string): Promise<void> {
   const refusals = revocationRefusals(policyName);
   if (refusals.length > 0) throw new ApplyError(`not revoked: ${refusalText(refusals)}`);
-  await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+  const current = await storedStatements(client, roleName, policyName);
+  if (current === undefined) {
+    // Nothing there: IAM says so (NoSuchEntity), as before.
+    await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+    return;
+  }
+  await writeCheckedPolicy(client, roleName, { policyName, current, next: [] });
 }
 
 /** Removes one record's statements from the role's policy of the service (deletes it when empty). */
@@ -431,10 +440,13 @@ async function cleanPolicy(
   const { now } = options;
   const where = { roleName: grant.roleName, policyName: grant.policyName };
   const marks: RecordMark[] = [];
-  const expired = grant.statements.filter((s) => isExpired(s, now));
+  // Only Allows are taken out: removing a Deny put there by hand would widen the role (the guard
+  // refuses it too); a Deny is never "used", so it is never reported unused either.
+  const removable = (s: StoredStatement) => s.Effect === 'Allow';
+  const expired = grant.statements.filter((s) => removable(s) && isExpired(s, now));
   let current = grant.statements;
   if (expired.length > 0) {
-    const next = current.filter((s) => !isExpired(s, now));
+    const next = current.filter((s) => !expired.includes(s));
     await writeCheckedPolicy(client, grant.roleName, { policyName: grant.policyName, current, next });
     const left = recordsOf(next);
     for (const recordId of recordsOf(expired))
@@ -446,7 +458,7 @@ async function cleanPolicy(
     return { expired: removedExpired, marks, left: current.length };
   const since = new Date(now.getTime() - options.reviewUnusedDays * 24 * 60 * 60 * 1000);
   const seen = await options.lastAccessed(grant.roleArn);
-  const idle = current.filter((s) => isUnused(s, seen, since));
+  const idle = current.filter((s) => removable(s) && isUnused(s, seen, since));
   const removing = idle.length > 0 && options.removeUnusedGrants === true;
   if (removing) {
     const next = current.filter((s) => !idle.includes(s));
