@@ -3,7 +3,14 @@
  * Removing an Allow only narrows what a role may do; removing anything else (a Deny put there by
  * hand, or one whose Sid mimics a record) widens it. The oracle is the IAM simulator, not the guard.
  */
-import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import type { Role } from '@aws-sdk/client-iam';
+import {
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +23,10 @@ import {
   timeBound,
   withoutRecord,
 } from '../../lambdas/core/grants.js';
+import { ApplyError } from '../../lambdas/core/errors.js';
 import { grantWriteRefusals } from '../../lambdas/core/guard.js';
+import { listGrants } from '../../lambdas/remediator/aws/grants.js';
+import { applyPolicy } from '../../lambdas/remediator/aws/iam.js';
 import type { PolicyDocument } from '../../lambdas/core/propose.js';
 import { identityDecision } from '../support/oracle.js';
 
@@ -183,5 +193,34 @@ describe('19-attack-2: `grants` prints what a stored record says (untrusted) as 
     expect(acted).toEqual([]);
     expect(text.trimEnd().split('\n')).toHaveLength(3);
     expect(text).toContain('removed');
+  });
+});
+
+describe('19-attack-3: a service policy that cannot be read as statements is never replaced', () => {
+  const iam = mockClient(IAMClient);
+  const ROLE = 'SageMakerExecRole';
+  // A document of no statements: a write would replace what the merge could not see.
+  const UNREADABLE = encodeURIComponent(JSON.stringify({ Version: '2012-10-17' }));
+
+  it('a merged write is refused and nothing is put; the listing shows it edited, with nothing to clean', async () => {
+    // Prepare
+    iam.reset();
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [GRANT_POLICY_NAME] });
+    iam.on(GetRolePolicyCommand).resolves({ PolicyDocument: UNREADABLE });
+    iam.on(ListRolesCommand).resolves({ Roles: [{ RoleName: ROLE, Arn: PRINCIPAL } as Role] });
+    const client = new IAMClient({});
+    const policy: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'S3Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${BUCKET}/*`] }],
+    };
+    // Act
+    const write = applyPolicy(client, { roleName: ROLE, policy, recordId: RECORD, now: new Date(AT) });
+    const listed = await listGrants(client, { rolePatterns: [], now: new Date(AT) });
+    // Assess
+    await expect(write).rejects.toThrow(ApplyError);
+    expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
+    expect(listed).toMatchObject([
+      { roleName: ROLE, policyName: GRANT_POLICY_NAME, state: 'edited', statements: [] },
+    ]);
   });
 });

@@ -223,14 +223,20 @@ export async function listGrants(
       if (!opted(role.Arn)) continue;
       const names = (await inlinePolicyNames(client, roleName)).filter(isServicePolicyName);
       for (const policyName of names) {
-        const statements = (await storedStatements(client, roleName, policyName)) ?? [];
+        // One that cannot be read as statements is listed as edited, with none: nothing cleans it.
+        const readable = await storedStatements(client, roleName, policyName).catch((error: unknown) => {
+          if (error instanceof ApplyError) return null;
+          throw error;
+        });
+        const statements = readable ?? [];
         listings.push({
           roleName,
           roleArn: role.Arn ?? '',
           policyName,
           statements,
           expiresAt: earliestExpiryOf(statements),
-          state: grantStateOf(statements, now, { policyName, records }),
+          state:
+            readable === null ? GRANT_STATES.edited : grantStateOf(statements, now, { policyName, records }),
           recordId: recordIdOfSid(statements.at(-1)?.Sid) ?? null,
         });
       }

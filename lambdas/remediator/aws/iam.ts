@@ -163,22 +163,30 @@ export interface GrantToWrite {
   readonly now: Date;
 }
 
-/** The statements of one of the role's inline policies, or none when it is absent. */
+/**
+ * The statements of one of the role's inline policies, or none when it is absent. A policy it cannot
+ * read as statements is an {@link ApplyError}: a write would replace what it could not see (a Deny
+ * put there by hand among it), so nothing is written.
+ */
 export async function storedStatements(
   client: IAMClient,
   roleName: string,
   policyName: string,
 ): Promise<readonly StoredStatement[] | undefined> {
+  let document: string;
   try {
-    const { PolicyDocument: document = '' } = await client.send(
+    ({ PolicyDocument: document = '' } = await client.send(
       new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
-    );
-    return parseStoredPolicy(document) ?? [];
+    ));
   } catch (error) {
     if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity')
       return undefined;
     throw error;
   }
+  const statements = parseStoredPolicy(document);
+  if (!statements)
+    throw new ApplyError(`${policyName} on ${roleName} is not a policy of statements: left as it is`);
+  return statements;
 }
 
 /**
