@@ -3,13 +3,13 @@
  * policies, against what each function calls and what the guard approves (issue 16).
  */
 import { App, Stack } from 'aws-cdk-lib';
-import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { decideAutoApply, REFUSAL_CODES } from '../../lambdas/core/guard.js';
 import { diagnose, failedJobFromInput } from '../../lambdas/core/index.js';
 import type { SageMakerPermissionRemediatorProps } from '../../lib/sagemaker-permission-remediator.js';
 import { SageMakerPermissionRemediator } from '../../lib/sagemaker-permission-remediator.js';
+import { approvalsTemplate } from '../helpers/approvals-stack.js';
 import { readEvent } from '../helpers/fixtures.js';
 import { allows, roleDocuments, roleId } from '../support/template-iam.js';
 
@@ -18,21 +18,8 @@ const ROLES = `arn:aws:iam::${ENV.account}:role`;
 const TAGGED = { 'iam:ResourceTag/sagemaker-iam-remediator:auto': 'true' };
 
 /** The stack of a remediator with approvals, as a template test synthesizes it (no bundling). */
-function templateOf(props: SageMakerPermissionRemediatorProps): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Grants', { env: ENV });
-  const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
-    slackChannelConfigurationName: 'ml-platform',
-    slackWorkspaceId: 'T0123456789',
-    slackChannelId: 'C0123456789',
-  });
-  new SageMakerPermissionRemediator(stack, 'Remediator', {
-    allowedAccounts: [ENV.account],
-    ...props,
-    approvals: { slackChannel },
-  });
-  return Template.fromStack(stack);
-}
+const templateOf = (props: SageMakerPermissionRemediatorProps): Template =>
+  approvalsTemplate(props, 'Grants');
 
 /** The guard's opt-in gate for a job whose execution role is `roleArn`. */
 function guardOptsIn(roleArn: string, roleNamePatterns: readonly string[], roleTags = {}): boolean {

@@ -14,6 +14,7 @@ import {
   SageMakerPermissionRemediator,
   validateProps,
 } from '../../lib/sagemaker-permission-remediator.js';
+import { approvalsTemplate } from '../helpers/approvals-stack.js';
 import { pythonTools } from '../support/python-tools.js';
 
 const ENV = { account: '111122223333', region: 'us-east-1' };
@@ -298,21 +299,6 @@ describe('other job types', () => {
 });
 
 describe('one-click approval from Slack', () => {
-  function withApprovals(props: SageMakerPermissionRemediatorProps = {}, stackName = 'Approvals'): Template {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, stackName, { env: ENV });
-    const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
-      slackChannelConfigurationName: 'ml-platform',
-      slackWorkspaceId: 'T0123456789',
-      slackChannelId: 'C0123456789',
-    });
-    new SageMakerPermissionRemediator(stack, 'Remediator', {
-      allowedAccounts: [ENV.account],
-      ...props,
-      approvals: { slackChannel, ...props.approvals },
-    });
-    return Template.fromStack(stack);
-  }
   const commandTexts = (template: Template): string[] =>
     Object.values(template.findResources('AWS::Chatbot::CustomAction')).map(
       (a) => (a as { Properties: { Definition: { CommandText: string } } }).Properties.Definition.CommandText,
@@ -326,7 +312,7 @@ describe('one-click approval from Slack', () => {
     'adds the %s button: a custom action that invokes the approver by its explicit name, on the given channel',
     (title, actionPrefix, payload, variable) => {
       // Prepare, Act
-      const template = withApprovals();
+      const template = approvalsTemplate();
       // Assess
       const command = commandTexts(template).find((text) => text.endsWith(payload));
       const name = /--function-name (\S+) /.exec(command ?? '')?.[1];
@@ -361,21 +347,23 @@ describe('one-click approval from Slack', () => {
     ['central mode', { central: { organizationId: 'o-abc123def4' } }],
     ['a name at the limit', { approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT) } }],
   ] as const)('keeps the chat command within Chatbot API limit of 100 characters: %s', (_name, props) => {
-    const texts = commandTexts(withApprovals(props as SageMakerPermissionRemediatorProps));
+    const texts = commandTexts(approvalsTemplate(props as SageMakerPermissionRemediatorProps));
     expect(texts).toHaveLength(2);
     for (const text of texts) expect(text.length).toBeLessThanOrEqual(100);
   });
 
   it('gives each stack its own approver and action names, and refuses a name too long for the command', () => {
-    const names = ['One', 'Two'].flatMap((stack) => commandTexts(withApprovals({}, stack)));
+    const names = ['One', 'Two'].flatMap((stack) => commandTexts(approvalsTemplate({}, stack)));
     expect(new Set(names).size).toBe(4);
     expect(() =>
-      withApprovals({ approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT + 1) } } as never),
+      approvalsTemplate({
+        approvals: { approverFunctionName: 'a'.repeat(APPROVER_NAME_LIMIT + 1) },
+      } as never),
     ).toThrow(`approverFunctionName must be at most ${APPROVER_NAME_LIMIT} characters`);
   });
 
   it('lets the approver write exactly the roles the remediator may; the remediator writes them for the daily cleanup only', () => {
-    const statements = roleStatements(withApprovals({ roleNamePatterns: ['SageMakerDev*'] }));
+    const statements = roleStatements(approvalsTemplate({ roleNamePatterns: ['SageMakerDev*'] }));
     const attach = statements.filter((s) => s.Sid === 'AttachFixesToRolesMatchingPatterns').map(resolved);
     // The approver's, and the function's for removing expired grants (the guard lets it only remove).
     const writeMatching = {
@@ -403,7 +391,7 @@ describe('one-click approval from Slack', () => {
 
   it('16-guardrail: the channel may only invoke the approver, whatever guardrails it already had', () => {
     // Prepare, Act
-    const template = withApprovals();
+    const template = approvalsTemplate();
     // Assess
     const policies = template.findResources('AWS::IAM::ManagedPolicy');
     expect(Object.keys(policies)).toHaveLength(1);
@@ -425,20 +413,20 @@ describe('one-click approval from Slack', () => {
 
   it('16-approver-timeout: the approver outlives a late chat reply, so its write is always recorded', () => {
     // Chatbot stops waiting after about 15 seconds; the function's own timeout must not cut the write.
-    const approver = Object.values(withApprovals().findResources('AWS::Lambda::Function')).find((fn) =>
+    const approver = Object.values(approvalsTemplate().findResources('AWS::Lambda::Function')).find((fn) =>
       /^sir-approve-/.test(String((fn as { Properties: { FunctionName?: string } }).Properties.FunctionName)),
     ) as { Properties: { Timeout: number } };
     expect(approver.Properties.Timeout).toBeGreaterThanOrEqual(60);
   });
 
   it('16-no-allowed-account: approvals that no account allows are refused', () => {
-    expect(() => withApprovals({ allowedAccounts: [] })).toThrow(
+    expect(() => approvalsTemplate({ allowedAccounts: [] })).toThrow(
       'approvals need at least one allowedAccounts entry',
     );
   });
 
   it('passes the guard settings to the approver and the grant cleanup as to the function', () => {
-    const template = withApprovals({
+    const template = approvalsTemplate({
       allowedAccounts: ['111122223333'],
       roleNamePatterns: ['SageMakerDev*'],
       autoRemediateResources: ['arn:aws:s3:::ml-data-*'],
@@ -458,20 +446,7 @@ describe('one-click approval from Slack', () => {
 
 describe("the service's own roles", () => {
   it("are never writable, even with roleNamePatterns='*': an explicit Deny on every writer", () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Own', { env: ENV });
-    const slackChannel = new chatbot.SlackChannelConfiguration(stack, 'Channel', {
-      slackChannelConfigurationName: 'ml-platform',
-      slackWorkspaceId: 'T0123456789',
-      slackChannelId: 'C0123456789',
-    });
-    new SageMakerPermissionRemediator(stack, 'Remediator', {
-      autoRemediate: true,
-      allowedAccounts: ['111122223333'],
-      roleNamePatterns: ['*'],
-      approvals: { slackChannel },
-    });
-    const template = Template.fromStack(stack);
+    const template = approvalsTemplate({ autoRemediate: true, roleNamePatterns: ['*'] }, 'Own');
     const denies = roleStatements(template).filter((s) => s.Sid === 'NeverWriteTheServicesOwnRoles');
     // The function, the approver and the grant cleanup.
     expect(denies).toHaveLength(3);

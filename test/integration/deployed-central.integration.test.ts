@@ -13,7 +13,12 @@ import {
 import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DeployedStack, logicalId, synthesizeMember } from '../support/deployed-stack.js';
-import { CONSOLE_ROLE_NAME, CONSOLE_ROLE_PATTERN, useDeployedWorld } from '../support/deployed-world.js';
+import {
+  CONSOLE_ROLE_NAME,
+  CONSOLE_ROLE_PATTERN,
+  SAGEMAKER_TRUST,
+  useDeployedWorld,
+} from '../support/deployed-world.js';
 import { MOTO_ACCOUNT } from '../support/moto.js';
 import { adminCredentialsIn } from '../support/simulate-answerer.js';
 import { motoEvent } from '../support/world.js';
@@ -65,12 +70,7 @@ beforeEach(async () => {
     new CreateRoleCommand({
       RoleName: CONSOLE_ROLE_NAME,
       Path: '/service-role/',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      }),
+      AssumeRolePolicyDocument: SAGEMAKER_TRUST,
     }),
   );
   await new SageMakerClient({ credentials, region: MEMBER_REGION }).send(

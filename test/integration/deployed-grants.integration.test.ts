@@ -15,6 +15,7 @@ import {
   CONSOLE_AUTO_FIX,
   consoleRoleEvent,
   useDeployedWorld,
+  SAGEMAKER_TRUST,
 } from '../support/deployed-world.js';
 
 const REMEDIATOR = '../../lambdas/remediator/handler.js';
@@ -113,12 +114,7 @@ describe('the grant lifecycle as deployed', () => {
       new CreateRoleCommand({
         RoleName: IDLE_ROLE_NAME,
         Path: '/service-role/',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
+        AssumeRolePolicyDocument: SAGEMAKER_TRUST,
       }),
     );
     const used = earlierGrant('S3ReadR0000000000000002', 's3:GetObject', FUTURE);

@@ -35,6 +35,14 @@ export const CONSOLE_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/service-role/
 export const CONSOLE_ROLE_PATTERN = 'AmazonSageMaker-ExecutionRole-*';
 export const OPT_IN = { Key: 'sagemaker-iam-remediator:auto', Value: 'true' } as const;
 
+/** The trust of a console execution role: SageMaker alone may assume it. */
+export const SAGEMAKER_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+
 /** Auto-remediation of the console's execution roles, on this account's KMS keys: the deployed tests' base. */
 export const CONSOLE_AUTO_FIX = {
   autoRemediate: true,
@@ -168,16 +176,7 @@ export function useDeployedWorld(props: RemediatorStackProps, env: StackEnv = HO
         new CreateRoleCommand({
           RoleName: CONSOLE_ROLE_NAME,
           Path: '/service-role/',
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'sagemaker.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          }),
+          AssumeRolePolicyDocument: SAGEMAKER_TRUST,
           Tags: tags,
         }),
       );
